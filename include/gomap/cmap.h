@@ -1,0 +1,66 @@
+/*
+ * gomap/cmap.h - the operation set shared by every concurrency-safe map
+ * (mutex, rwmutex, shard, sync, chan), and a handle that reaches any of them
+ * by name, for code that treats them alike (tests, the benchmark).
+ *
+ * Every variant V offers, with the same meaning and return values:
+ *   int    gomap_V_new(gomap_V_t **out, const gomap_type *kt,
+ *                      const gomap_type *vt, const gomap_V_options *opt);
+ *   void   gomap_V_free(gomap_V_t *m);
+ *   int    gomap_V_load(m, key, val_out)            1 found, 0 absent
+ *   int    gomap_V_store(m, key, val)               0
+ *   int    gomap_V_load_or_store(m, key, val, actual_out)
+ *                                                   1 loaded, 0 stored
+ *   int    gomap_V_load_and_delete(m, key, val_out) 1 deleted, 0 absent
+ *   int    gomap_V_delete(m, key)                   1 deleted, 0 absent
+ *   int    gomap_V_swap(m, key, val, prev_out)      1 replaced, 0 inserted
+ *   int    gomap_V_compare_and_swap(m, key, old, new_)  1 swapped, 0 not
+ *   int    gomap_V_compare_and_delete(m, key, old)      1 deleted, 0 not
+ *   int    gomap_V_range(m, fn, ctx)                0
+ *   size_t gomap_V_len(m)
+ *   int    gomap_V_clear(m)                         0
+ * Any of them may also return a negative GOMAP_E* code (bad input,
+ * GOMAP_ENOMEM; GOMAP_ESHUTDOWN for chan), leaving the map unchanged.
+ * Values are copied in and out; *_out pointers may be NULL. Values are
+ * compared with the value descriptor's equal (bytewise by default).
+ */
+#ifndef GOMAP_CMAP_H
+#define GOMAP_CMAP_H
+
+#include "map.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The operation table of one variant; `m` is that variant's handle. */
+typedef struct gomap_cmap_ops {
+	const char *name;
+	int (*create)(void **out, const gomap_type *kt, const gomap_type *vt);
+	void (*destroy)(void *m);
+	int (*load)(void *m, const void *key, void *val_out);
+	int (*store)(void *m, const void *key, const void *val);
+	int (*load_or_store)(void *m, const void *key, const void *val,
+	                     void *actual_out);
+	int (*load_and_delete)(void *m, const void *key, void *val_out);
+	int (*del)(void *m, const void *key);
+	int (*swap)(void *m, const void *key, const void *val, void *prev_out);
+	int (*compare_and_swap)(void *m, const void *key, const void *old,
+	                        const void *new_);
+	int (*compare_and_delete)(void *m, const void *key, const void *old);
+	int (*range)(void *m, gomap_range_fn fn, void *ctx);
+	size_t (*len)(void *m);
+	int (*clear)(void *m);
+} gomap_cmap_ops;
+
+/* gomap_cmap_find - the operation table of a variant by its benchmark name
+ * ("mutex", "rwmutex", "shard", "sync", "chan"), or NULL. */
+GOMAP_API const gomap_cmap_ops *gomap_cmap_find(const char *name);
+
+/* gomap_cmap_list - the NULL-terminated list of every built-in variant. */
+GOMAP_API const gomap_cmap_ops *const *gomap_cmap_list(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOMAP_CMAP_H */

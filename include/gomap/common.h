@@ -1,0 +1,155 @@
+/*
+ * gomap/common.h - what every gomap map shares: error codes, the type
+ * descriptor that tells a map how to hash, compare and drop keys and values,
+ * the allocator hook, and the fatal-error hook of misuse detection.
+ *
+ * Conventions (all headers):
+ *  - Fallible calls return int: 0 (or a documented positive answer) on
+ *    success, a negative GOMAP_E* code on failure. The codes mirror errno
+ *    values, negated, so -ENOMEM == GOMAP_ENOMEM on Linux.
+ *  - A failed call leaves the map exactly as it was.
+ *  - Keys and values are always passed by address: a u64 key is passed as
+ *    `const uint64_t *`, a string key as `const char *const *`, a byte-string
+ *    key as `const gomap_bytes *`. Values are copied in and out.
+ */
+#ifndef GOMAP_COMMON_H
+#define GOMAP_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) || defined(__CYGWIN__)
+#define GOMAP_API
+#elif defined(__GNUC__)
+#define GOMAP_API __attribute__((visibility("default")))
+#else
+#define GOMAP_API
+#endif
+
+#define GOMAP_VERSION_MAJOR 0
+#define GOMAP_VERSION_MINOR 1
+#define GOMAP_VERSION_PATCH 0
+
+/* Error codes: negated errno values. */
+enum {
+	GOMAP_OK = 0,
+	GOMAP_EPERM = -1,      /* write to a frozen map */
+	GOMAP_ENOENT = -2,     /* no such key, where absence is an error */
+	GOMAP_ENOMEM = -12,    /* allocation failed; nothing was changed */
+	GOMAP_EBUSY = -16,     /* operation not allowed now (e.g. re-entry) */
+	GOMAP_EINVAL = -22,    /* NULL handle or key, bad descriptor/option */
+	GOMAP_ERANGE = -34,    /* size hint or key/value size out of range */
+	GOMAP_ENOTSUP = -95,   /* descriptor or operation not supported */
+	GOMAP_ESHUTDOWN = -108 /* chan map: request after shutdown */
+};
+
+/* gomap_strerror - a static, human-readable text for a GOMAP_E* code. */
+GOMAP_API const char *gomap_strerror(int err);
+
+/* ---- type descriptors ------------------------------------------------- */
+
+typedef enum gomap_kind {
+	GOMAP_KIND_RAW = 0, /* fixed-size bytes; hash/equal callbacks optional */
+	GOMAP_KIND_U32,     /* uint32_t, fast path */
+	GOMAP_KIND_U64,     /* uint64_t, fast path */
+	GOMAP_KIND_PTR,     /* void *, compared by address */
+	GOMAP_KIND_F64,     /* double with Go's rules: NaN != NaN, -0 == +0 */
+	GOMAP_KIND_STR,     /* const char *, NUL-terminated, fast path */
+	GOMAP_KIND_BYTES    /* gomap_bytes {ptr, len}, fast path */
+} gomap_kind;
+
+/* A length-counted byte string: the key form of GOMAP_KIND_BYTES. */
+typedef struct gomap_bytes {
+	const void *ptr;
+	size_t len;
+} gomap_bytes;
+
+/* Descriptor flags. */
+#define GOMAP_TYPE_BORROWED 0x1u /* STR/BYTES: store the caller's pointer
+                                    instead of a map-owned copy; the caller
+                                    keeps the bytes alive and unchanged */
+
+/*
+ * gomap_type - how a map treats one key or value type.
+ * @size:    bytes the caller passes by address (sizeof the C type). For STR
+ *           this is sizeof(char *), for BYTES sizeof(gomap_bytes).
+ * @kind:    a built-in kind, or GOMAP_KIND_RAW.
+ * @flags:   GOMAP_TYPE_* bits.
+ * @hash:    RAW keys only, optional: seeded hash of one object. NULL hashes
+ *           the raw bytes with XXH3.
+ * @equal:   RAW only, optional: NULL compares bytewise. Values use it in
+ *           compare_and_swap/compare_and_delete.
+ * @destroy: optional; called with the object's address when the map drops
+ *           an object it holds (delete, overwrite, clear, free).
+ * @ctx:     passed to @destroy.
+ */
+typedef struct gomap_type {
+	size_t size;
+	gomap_kind kind;
+	uint32_t flags;
+	uint64_t (*hash)(const void *obj, uint64_t seed);
+	bool (*equal)(const void *a, const void *b);
+	void (*destroy)(void *obj, void *ctx);
+	void *ctx;
+} gomap_type;
+
+/* Built-in descriptors. */
+GOMAP_API extern const gomap_type gomap_type_u32;
+GOMAP_API extern const gomap_type gomap_type_u64;
+GOMAP_API extern const gomap_type gomap_type_ptr;
+GOMAP_API extern const gomap_type gomap_type_f64;
+GOMAP_API extern const gomap_type gomap_type_str;            /* copied */
+GOMAP_API extern const gomap_type gomap_type_str_borrowed;   /* borrowed */
+GOMAP_API extern const gomap_type gomap_type_bytes;          /* copied */
+GOMAP_API extern const gomap_type gomap_type_bytes_borrowed; /* borrowed */
+
+/* A raw descriptor for any C type T: bytewise hash and equality. Mind the
+ * padding: structs with padding bytes must be zeroed before use as keys. */
+#define GOMAP_TYPE_RAW(T) \
+	{ sizeof(T), GOMAP_KIND_RAW, 0u, NULL, NULL, NULL, NULL }
+
+/* ---- allocator hook ---------------------------------------------------- */
+
+/*
+ * gomap_allocator - where a map gets its memory. @alloc returns NULL on
+ * failure; @alloc_zeroed (optional, NULL: alloc + memset) returns zeroed
+ * memory; @free receives the size that was asked for. All three get @ctx.
+ * Memory must be aligned for any type (like malloc).
+ */
+typedef struct gomap_allocator {
+	void *(*alloc)(void *ctx, size_t size);
+	void *(*alloc_zeroed)(void *ctx, size_t size);
+	void (*free)(void *ctx, void *ptr, size_t size);
+	void *ctx;
+} gomap_allocator;
+
+/* ---- misuse detection -------------------------------------------------- */
+
+/*
+ * A fatal hook runs when misuse is detected (e.g. "concurrent map writes"),
+ * after the message is printed and before abort(); it cannot prevent the
+ * abort. @msg is Go's text without the "fatal error: " prefix.
+ */
+typedef void (*gomap_fatal_hook)(const char *msg, const void *map, void *ctx);
+GOMAP_API void gomap_set_fatal_hook(gomap_fatal_hook hook, void *ctx);
+
+/*
+ * gomap_debug_reload - re-read GOMAP_DEBUG (comma-separated key=value, like
+ * GODEBUG): mapchecks=0|1 turns detection off/on for maps created after;
+ * racewindow=N widens each write by N spin-yields so misuse is caught
+ * reliably. The variable is read once automatically, on first use.
+ */
+GOMAP_API void gomap_debug_reload(void);
+
+/* True when the library was built with misuse checks (GOMAP_MAPCHECKS). */
+GOMAP_API bool gomap_checks_compiled(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOMAP_COMMON_H */
