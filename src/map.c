@@ -59,6 +59,8 @@
  * loads and stores, yet keep the detector itself free of data races.
  */
 #include <endian.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "internal/probes.h"
 #include "internal/util.h"
 
 #define GROUP 8u
@@ -163,6 +166,15 @@ static inline size_t growth_left(const table *t)
 	size_t limit = t->cap - t->cap / 8;
 	size_t used = t->full + t->tombs;
 	return used >= limit ? 0 : limit - used;
+}
+
+/* Copy a value out; 8-byte values (the common case) without a call. */
+static inline void copy_val(const gomap_map_t *m, void *dst, const void *src)
+{
+	if (GOMAP_LIKELY(m->uval == 8))
+		memcpy(dst, src, 8);
+	else if (m->uval)
+		memcpy(dst, src, m->uval);
 }
 
 /* ---- misuse detection --------------------------------------------------- */
@@ -311,26 +323,26 @@ static bool key_self_equal(const gomap_map_t *m, const unsigned char *s)
 
 /* ---- probing ----------------------------------------------------------- */
 
-/* Find the slot index holding qk in t, or SIZE_MAX. Matches in groups below
- * t->migrate_pos are stale copies and are ignored (0 for current tables). */
+/* Find the slot index holding qk in t, or SIZE_MAX. In an old table
+ * (is_old), matches in groups below migrate_pos are stale copies and are
+ * ignored. Kept short: fewer instructions per lookup let the CPU overlap
+ * the cache misses of successive lookups. */
 static inline __attribute__((always_inline)) size_t tfind(const gomap_map_t *m, const table *t,
-                                                          const void *qk, uint64_t h, int ik)
+                                                          const void *qk, uint64_t h, int ik,
+                                                          bool is_old)
 {
 	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
 	uint64_t h2 = h2_of(h);
-	size_t minpos = t->migrate_pos;
 	for (;;) {
 		uint64_t c = load_group(t->ctrl, g);
 		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
 			size_t i = g * GROUP + lowest(mt);
-			if (GOMAP_LIKELY(g >= minpos) && key_eq(m, slot_at(m, t, i), qk, ik))
+			if (key_eq(m, slot_at(m, t, i), qk, ik) && (!is_old || g >= t->migrate_pos))
 				return i;
 		}
 		if (GOMAP_LIKELY(match_empty(c)))
 			return SIZE_MAX;
-		g = (g + ++step) & mask;
-		if (GOMAP_UNLIKELY(step > mask))
-			return SIZE_MAX;
+		g = (g + ++step) & mask; /* terminates: every table has an EMPTY (I1) */
 	}
 }
 
@@ -354,7 +366,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	table *t = m->cur;
 	if (GOMAP_UNLIKELY(!t))
 		return NULL;
-	size_t i = tfind(m, t, qk, h, ik);
+	size_t i = tfind(m, t, qk, h, ik, false);
 	if (GOMAP_LIKELY(i != SIZE_MAX)) {
 		if (where) {
 			*where = t;
@@ -365,7 +377,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	t = m->old;
 	if (GOMAP_LIKELY(!t))
 		return NULL;
-	i = tfind(m, t, qk, h, ik);
+	i = tfind(m, t, qk, h, ik, true);
 	if (i == SIZE_MAX)
 		return NULL;
 	if (where) {
@@ -387,6 +399,28 @@ static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t 
 
 /* ---- tables ---------------------------------------------------------------- */
 
+/* Ask for transparent huge pages on big arrays from the default allocator:
+ * random probes into a table of many megabytes otherwise miss the TLB on
+ * almost every access, and freeing (unmapping) a big table of 4 KiB pages
+ * costs milliseconds where huge pages cost microseconds. Only the 2 MiB
+ * aligned interior of the block is affected; malloc's accounting is not. */
+static void advise_huge(const gomap_map_t *m, void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	const size_t huge = (size_t)2 << 20;
+	if (m->alloc || size < 2 * huge)
+		return;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+	uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)m;
+	(void)p;
+	(void)size;
+#endif
+}
+
 static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 {
 	if (cap > SIZE_MAX / 2 / m->slot_size)
@@ -401,6 +435,8 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 		gomap__free(m->alloc, t, sizeof *t);
 		return NULL;
 	}
+	advise_huge(m, t->ctrl, cap);
+	advise_huge(m, t->slots, cap * m->slot_size);
 	t->cap = cap;
 	t->mask = cap / GROUP - 1;
 	t->full = t->tombs = t->migrate_pos = 0;
@@ -538,9 +574,11 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 		}
 	}
 	o->migrate_pos = end;
+	GOMAP_PROBE_EVACUATE(m, end, groups);
 	if (end == groups) {
 		m->old = NULL;
 		retire(m, o);
+		GOMAP_PROBE_GROW_END(m, t->cap);
 	}
 }
 
@@ -571,6 +609,7 @@ static int grow(gomap_map_t *m)
 	if (!nt)
 		return GOMAP_ENOMEM;
 	m->cur = nt;
+	GOMAP_PROBE_GROW_START(m, t ? t->cap : 0, cap, same);
 	if (t) {
 		t->state = T_OLD;
 		t->migrate_pos = 0;
@@ -726,16 +765,13 @@ static inline __attribute__((always_inline)) int get_impl(const gomap_map_t *m, 
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
 	if (!s)
 		return 0;
-	if (out && m->uval)
-		memcpy(out, slot_val(m, s), m->uval);
+	if (out)
+		copy_val(m, out, slot_val(m, s));
 	return 1;
 }
 
-GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *key, void *val_out)
 {
-	if (GOMAP_UNLIKELY(!m || !key))
-		return GOMAP_EINVAL;
-	read_check(m, "concurrent map read and map write");
 	switch (m->ikind) {
 	case IK_U64:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_U64), val_out, IK_U64);
@@ -751,6 +787,24 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	default:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
 	}
+}
+
+GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+{
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	read_check(m, "concurrent map read and map write");
+	const table *t = m->cur;
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
+		/* The u64 fast path: one table, hash and compare inlined. */
+		size_t i = tfind(m, t, key, hash_probe(m, key, t->seed, IK_U64), IK_U64, false);
+		if (i == SIZE_MAX)
+			return 0;
+		if (val_out)
+			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
+		return 1;
+	}
+	return get_slow(m, key, val_out);
 }
 
 GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key)
