@@ -27,6 +27,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "internal/probes.h"
 #include "internal/util.h"
 
 /* ---- errors ------------------------------------------------------------ */
@@ -289,6 +290,7 @@ _Noreturn void gomap__fatal(const char *msg, const void *map, uint32_t other_tid
 	void *frames[64];
 	int depth = backtrace(frames, 64);
 	backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+	GOMAP_PROBE_MISUSE(map, msg); /* USDT; writes a running trace out */
 	if (fatal_hook)
 		fatal_hook(msg, map, fatal_hook_ctx);
 	abort();

@@ -1,0 +1,859 @@
+/*
+ * src/trace.c - the tracer: Go's `go tool trace` for gomap. Records the
+ * events of src/internal/probes.h into per-thread buffers and writes them as
+ * Chrome Trace Event JSON (Perfetto, chrome://tracing), plus a text summary.
+ * Also defines the USDT semaphores of the probes.
+ *
+ * Design.
+ *  - Recording: each thread owns a buffer (a list of fixed-size chunks),
+ *    created at its first event and registered in a global list under
+ *    list_lock: the only global lock, taken once per thread. Every event
+ *    then takes only the buffer's own mutex, which nobody else touches
+ *    except stop (and thread exit), so it is uncontended.
+ *  - Memory is bounded: chunks come out of a global budget (events_left);
+ *    an event that finds the budget spent is counted in `dropped`.
+ *  - Stop: clears gomap__trace_on, drains every buffer under its mutex,
+ *    sorts the events by track and time, writes the file and the summary.
+ *    A thread that saw the flag on just before stop may still add an event
+ *    after its buffer was drained; start discards such leftovers.
+ *  - Thread exit: a pthread key destructor hands the buffer over to the
+ *    list (marked dead, freed at the next drain), so events of short-lived
+ *    threads survive until stop.
+ *  - Exit and misuse: an atexit handler stops a running trace of this
+ *    process; a misuse report stops it before the abort.
+ *
+ * Tracks. Thread events go to the thread's track (tid = gettid()). Growth
+ * spans (B at grow_start, E at grow_end) and migration counters go to one
+ * track per map (tid MAP_TRACK + n, named "map 0x..."), because the thread
+ * that starts a growth is often not the one that ends it.
+ *
+ * Ordering/TSan: gomap__trace_on and the settings read on the hot path are
+ * relaxed atomics; everything else is under list_lock, a buffer's mutex, or
+ * session_lock (start/stop, in that lock order: session, list, buffer).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gomap/diag.h>
+
+#include "internal/probes.h"
+#include "internal/util.h"
+
+#if GOMAP_TRACING
+
+/* ---- USDT semaphores (see probes.h) ---------------------------------------- */
+
+#define SEMAPHORE(name) unsigned short gomap_##name##_semaphore __attribute__((section(".probes")))
+SEMAPHORE(grow_start);
+SEMAPHORE(grow_end);
+SEMAPHORE(evacuate);
+SEMAPHORE(op);
+SEMAPHORE(lock_wait);
+SEMAPHORE(chan_batch);
+SEMAPHORE(grace_period);
+SEMAPHORE(misuse);
+
+_Atomic int gomap__trace_on;
+
+uint64_t gomap__probe_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- events and buffers ------------------------------------------------------ */
+
+enum { EV_OP = 1, EV_LOCK_WAIT, EV_GROW_START, EV_GROW_END, EV_EVACUATE, EV_CHAN_BATCH, EV_GRACE, EV_MISUSE };
+
+typedef struct tev {
+	uint64_t ts;     /* ns, CLOCK_MONOTONIC; span events: their start */
+	uint64_t a, b;   /* kind-specific (see write_event) */
+	const void *map;
+	const char *str; /* site or message: static storage */
+	uint32_t tid;
+	uint32_t track;  /* filled at stop */
+	uint32_t seq;    /* filled at stop: tie-break keeps record order */
+	uint8_t kind;
+	uint8_t flag;
+} tev;
+
+#define CHUNK_EVENTS 1024u
+#define MAX_EVENTS ((long)1 << 20)
+#define MAP_TRACK 0x40000000u
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t n;
+	tev ev[CHUNK_EVENTS];
+} chunk;
+
+typedef struct tbuf {
+	pthread_mutex_t lock; /* guards head/tail */
+	chunk *head, *tail;
+	uint32_t tid;
+	bool dead;         /* owner exited; under list_lock */
+	struct tbuf *next; /* under list_lock */
+} tbuf;
+
+static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static tbuf *buffers;                   /* list_lock */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static bool exit_key_ok;
+static _Thread_local tbuf *tl_buf;
+static _Thread_local unsigned tl_sample;
+
+static _Atomic unsigned sample_rate;
+static _Atomic long events_left;
+static _Atomic uint64_t dropped;
+
+/* Session state: session_lock. */
+static bool active;
+static FILE *out_file;
+static pid_t out_pid;
+static uint64_t t_start;
+static char *summary_text;
+static bool atexit_done;
+
+static void thread_gone(void *p)
+{
+	tbuf *b = p;
+	tl_buf = NULL; /* a later event on this thread registers anew */
+	pthread_mutex_lock(&list_lock);
+	pthread_mutex_lock(&b->lock);
+	bool empty = b->head == NULL;
+	pthread_mutex_unlock(&b->lock);
+	if (empty) {
+		for (tbuf **pp = &buffers; *pp; pp = &(*pp)->next) {
+			if (*pp == b) {
+				*pp = b->next;
+				break;
+			}
+		}
+		pthread_mutex_destroy(&b->lock);
+		free(b);
+	} else {
+		b->dead = true;
+	}
+	pthread_mutex_unlock(&list_lock);
+}
+
+static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, thread_gone) == 0; }
+
+static tbuf *my_buf(void)
+{
+	tbuf *b = tl_buf;
+	if (GOMAP_LIKELY(b != NULL))
+		return b;
+	b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	pthread_mutex_init(&b->lock, NULL);
+	b->tid = gomap__tid();
+	pthread_once(&exit_key_once, make_exit_key);
+	pthread_mutex_lock(&list_lock);
+	b->next = buffers;
+	buffers = b;
+	pthread_mutex_unlock(&list_lock);
+	if (exit_key_ok)
+		(void)pthread_setspecific(exit_key, b);
+	tl_buf = b;
+	return b;
+}
+
+static void record(int kind, const void *m, const char *str, uint64_t ts, uint64_t a, uint64_t b, int flag)
+{
+	tbuf *tb = my_buf();
+	if (!tb) {
+		atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+		return;
+	}
+	pthread_mutex_lock(&tb->lock);
+	chunk *c = tb->tail;
+	if (!c || c->n == CHUNK_EVENTS) {
+		chunk *nc = NULL;
+		if (atomic_fetch_sub_explicit(&events_left, (long)CHUNK_EVENTS, memory_order_relaxed) >=
+		    (long)CHUNK_EVENTS)
+			nc = malloc(sizeof *nc);
+		if (!nc) {
+			pthread_mutex_unlock(&tb->lock);
+			atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+			return;
+		}
+		nc->next = NULL;
+		nc->n = 0;
+		if (c)
+			c->next = nc;
+		else
+			tb->head = nc;
+		tb->tail = c = nc;
+	}
+	tev *e = &c->ev[c->n++];
+	e->ts = ts;
+	e->a = a;
+	e->b = b;
+	e->map = m;
+	e->str = str;
+	e->tid = tb->tid;
+	e->track = 0;
+	e->seq = 0;
+	e->kind = (uint8_t)kind;
+	e->flag = (uint8_t)flag;
+	pthread_mutex_unlock(&tb->lock);
+}
+
+/* ---- hooks (probes.h) ---------------------------------------------------------------- */
+
+void gomap__trace_op(const void *m, int op)
+{
+	unsigned rate = atomic_load_explicit(&sample_rate, memory_order_relaxed);
+	if (rate == 0 || ++tl_sample < rate)
+		return;
+	tl_sample = 0;
+	record(EV_OP, m, NULL, gomap__probe_now(), (uint64_t)op, 0, 0);
+}
+
+void gomap__trace_lock_wait(const void *m, const char *site, uint64_t ns)
+{
+	uint64_t now = gomap__probe_now();
+	if (ns > now)
+		ns = now;
+	record(EV_LOCK_WAIT, m, site, now - ns, ns, 0, 0);
+}
+
+void gomap__trace_grace_period(const void *m, uint64_t ns)
+{
+	uint64_t now = gomap__probe_now();
+	if (ns > now)
+		ns = now;
+	record(EV_GRACE, m, NULL, now - ns, ns, 0, 0);
+}
+
+void gomap__trace_grow_start(const void *m, size_t old_cap, size_t new_cap, int same)
+{
+	record(EV_GROW_START, m, NULL, gomap__probe_now(), old_cap, new_cap, same != 0);
+}
+
+void gomap__trace_grow_end(const void *m, size_t cap)
+{
+	record(EV_GROW_END, m, NULL, gomap__probe_now(), cap, 0, 0);
+}
+
+void gomap__trace_evacuate(const void *m, size_t done, size_t total)
+{
+	record(EV_EVACUATE, m, NULL, gomap__probe_now(), done, total, 0);
+}
+
+void gomap__trace_chan_batch(const void *m, size_t n)
+{
+	record(EV_CHAN_BATCH, m, NULL, gomap__probe_now(), n, 0, 0);
+}
+
+static int stop_locked(void);
+
+void gomap__trace_misuse(const void *m, const char *msg)
+{
+	record(EV_MISUSE, m, msg, gomap__probe_now(), 0, 0, 0);
+	/* The process is about to abort: write what we have. */
+	pthread_mutex_lock(&session_lock);
+	if (active && out_pid == getpid())
+		(void)stop_locked();
+	pthread_mutex_unlock(&session_lock);
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+static const char *op_name(uint64_t op)
+{
+	static const char *const names[] = {
+	    "op",    "get",  "put",           "delete",          "clear", "load", "store",
+	    "load_or_store", "load_and_delete", "swap", "compare_and_swap", "compare_and_delete",
+	    "range"};
+	return op <= GOMAP_PROBE_OP_LAST_ ? names[op] : "op";
+}
+
+static bool is_map_event(int kind) { return kind == EV_GROW_START || kind == EV_GROW_END || kind == EV_EVACUATE; }
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_event(const void *pa, const void *pb)
+{
+	const tev *a = pa, *b = pb;
+	if (a->track != b->track)
+		return a->track < b->track ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void put_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Microseconds since the trace started, with ns precision. */
+static void put_ts(FILE *f, const char *key, uint64_t ns)
+{
+	fprintf(f, "\"%s\":%llu.%03llu", key, (unsigned long long)(ns / 1000), (unsigned long long)(ns % 1000));
+}
+
+static void write_event(FILE *f, const tev *e, unsigned pid, unsigned rate)
+{
+	uint64_t ts = e->ts > t_start ? e->ts - t_start : 0;
+	fputs(",\n{", f);
+	switch (e->kind) {
+	case EV_OP:
+		fprintf(f, "\"name\":\"%s\",\"cat\":\"op\",\"ph\":\"i\",\"s\":\"t\",", op_name(e->a));
+		put_ts(f, "ts", ts);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\",\"sample_rate\":%u}}", pid, e->tid,
+		        e->map, rate);
+		return;
+	case EV_LOCK_WAIT:
+	case EV_GRACE: {
+		uint64_t dur = e->a;
+		if (e->ts < t_start) /* began before the trace: clip */
+			dur = dur > t_start - e->ts ? dur - (t_start - e->ts) : 0;
+		if (e->kind == EV_LOCK_WAIT) {
+			fputs("\"name\":", f);
+			put_json_string(f, e->str ? e->str : "lock_wait");
+			fputs(",\"cat\":\"lock_wait\",", f);
+		} else {
+			fputs("\"name\":\"grace_period\",\"cat\":\"grace_period\",", f);
+		}
+		fputs("\"ph\":\"X\",", f);
+		put_ts(f, "ts", ts);
+		fputc(',', f);
+		put_ts(f, "dur", dur);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\"", pid, e->tid, e->map);
+		if (e->kind == EV_LOCK_WAIT) {
+			fputs(",\"site\":", f);
+			put_json_string(f, e->str ? e->str : "");
+		}
+		fputs("}}", f);
+		return;
+	}
+	case EV_CHAN_BATCH:
+		fprintf(f, "\"name\":\"chan_batch %p\",\"cat\":\"chan_batch\",\"ph\":\"C\",", e->map);
+		put_ts(f, "ts", ts);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"requests\":%llu}}", pid, e->tid, (unsigned long long)e->a);
+		return;
+	case EV_MISUSE:
+		fputs("\"name\":", f);
+		put_json_string(f, e->str ? e->str : "misuse");
+		fputs(",\"cat\":\"misuse\",\"ph\":\"i\",\"s\":\"g\",", f);
+		put_ts(f, "ts", ts);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\",\"thread\":%u}}", pid, e->tid, e->map,
+		        e->tid);
+		return;
+	case EV_GROW_START:
+		fputs("\"name\":\"grow\",\"cat\":\"growth\",\"ph\":\"B\",", f);
+		put_ts(f, "ts", ts);
+		fprintf(f,
+		        ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\",\"old_capacity\":%llu,"
+		        "\"new_capacity\":%llu,\"same_size\":%s,\"thread\":%u}}",
+		        pid, e->track, e->map, (unsigned long long)e->a, (unsigned long long)e->b,
+		        e->flag ? "true" : "false", e->tid);
+		return;
+	case EV_GROW_END:
+		fputs("\"name\":\"grow\",\"cat\":\"growth\",\"ph\":\"E\",", f);
+		put_ts(f, "ts", ts);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"capacity\":%llu,\"thread\":%u}}", pid, e->track,
+		        (unsigned long long)e->a, e->tid);
+		return;
+	case EV_EVACUATE:
+		fprintf(f, "\"name\":\"evacuated %p\",\"cat\":\"growth\",\"ph\":\"C\",", e->map);
+		put_ts(f, "ts", ts);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"groups\":%llu}}", pid, e->track,
+		        (unsigned long long)e->a);
+		return;
+	}
+}
+
+/* ---- summary ------------------------------------------------------------------------- */
+
+typedef struct site_stat {
+	const void *map;
+	const char *site;
+	uint64_t count, total, max;
+} site_stat;
+
+typedef struct growth {
+	const void *map;
+	uint64_t start, dur;
+	uint64_t old_cap, new_cap, steps;
+	bool same, completed;
+} growth;
+
+static int cmp_site(const void *pa, const void *pb)
+{
+	const site_stat *a = pa, *b = pb;
+	return a->total < b->total ? 1 : a->total > b->total ? -1 : 0;
+}
+
+static int cmp_growth(const void *pa, const void *pb)
+{
+	const growth *a = pa, *b = pb;
+	return a->dur < b->dur ? 1 : a->dur > b->dur ? -1 : 0;
+}
+
+/* A growable text buffer; on allocation failure the text is cut short. */
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	for (int tries = 0; tries < 2; tries++) {
+		size_t room = s->cap - s->len;
+		va_start(ap, fmt);
+		int n = vsnprintf(s->p ? s->p + s->len : NULL, s->p ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < room) {
+			s->len += (size_t)n;
+			return;
+		}
+		size_t ncap = (s->cap + (size_t)n + 1) * 2;
+		char *np = realloc(s->p, ncap);
+		if (!np)
+			return;
+		s->p = np;
+		s->cap = ncap;
+	}
+}
+
+static char *make_summary(tev *ev, size_t n, uint64_t dur_ns, uint64_t ndropped, unsigned rate)
+{
+	sbuf s = {0};
+	uint64_t ops[GOMAP_PROBE_OP_LAST_ + 1] = {0};
+	uint64_t waits = 0, wait_total = 0, grace = 0, grace_total = 0, grace_max = 0;
+	uint64_t batches = 0, batch_total = 0, batch_max = 0, hist[16] = {0};
+	uint64_t misuse = 0;
+	const char *first_misuse = NULL;
+	size_t nsites = 0, ngrowths = 0, cap_sites = 0, cap_growths = 0;
+	site_stat *sites = NULL;
+	growth *growths = NULL;
+	/* The events are sorted by track, so a map's growth events are adjacent
+	 * and one open growth at a time suffices. */
+	uint32_t open_track = 0;
+	long open_idx = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		tev *e = &ev[i];
+		switch (e->kind) {
+		case EV_OP:
+			ops[e->a <= GOMAP_PROBE_OP_LAST_ ? e->a : 0]++;
+			break;
+		case EV_LOCK_WAIT: {
+			waits++;
+			wait_total += e->a;
+			size_t k;
+			for (k = 0; k < nsites; k++)
+				if (sites[k].map == e->map &&
+				    (sites[k].site == e->str || (sites[k].site && e->str && !strcmp(sites[k].site, e->str))))
+					break;
+			if (k == nsites) {
+				if (nsites == cap_sites) {
+					size_t nc = cap_sites ? cap_sites * 2 : 16;
+					site_stat *np = realloc(sites, nc * sizeof *np);
+					if (!np)
+						break;
+					sites = np;
+					cap_sites = nc;
+				}
+				sites[nsites++] = (site_stat){e->map, e->str, 0, 0, 0};
+			}
+			sites[k].count++;
+			sites[k].total += e->a;
+			if (e->a > sites[k].max)
+				sites[k].max = e->a;
+			break;
+		}
+		case EV_GRACE:
+			grace++;
+			grace_total += e->a;
+			if (e->a > grace_max)
+				grace_max = e->a;
+			break;
+		case EV_CHAN_BATCH: {
+			batches++;
+			batch_total += e->a;
+			if (e->a > batch_max)
+				batch_max = e->a;
+			unsigned b = 0;
+			while (b < 15 && (e->a >> (b + 1)) != 0)
+				b++;
+			hist[b]++;
+			break;
+		}
+		case EV_MISUSE:
+			if (!misuse++)
+				first_misuse = e->str;
+			break;
+		case EV_GROW_START:
+			if (ngrowths == cap_growths) {
+				size_t nc = cap_growths ? cap_growths * 2 : 16;
+				growth *np = realloc(growths, nc * sizeof *np);
+				if (!np)
+					break;
+				growths = np;
+				cap_growths = nc;
+			}
+			growths[ngrowths] = (growth){e->map, e->ts, 0, e->a, e->b, 0, e->flag != 0, false};
+			open_track = e->track;
+			open_idx = (long)ngrowths++;
+			break;
+		case EV_EVACUATE:
+			if (open_idx >= 0 && open_track == e->track)
+				growths[open_idx].steps++;
+			break;
+		case EV_GROW_END:
+			if (open_idx >= 0 && open_track == e->track) {
+				growths[open_idx].dur = e->ts - growths[open_idx].start;
+				growths[open_idx].completed = true;
+				open_idx = -1;
+			}
+			break;
+		}
+	}
+	/* Keep completed growths only. */
+	size_t done = 0;
+	for (size_t i = 0; i < ngrowths; i++)
+		if (growths[i].completed)
+			growths[done++] = growths[i];
+
+	sb_printf(&s, "gomap trace summary: %zu events (%llu dropped) over %.3f ms\n", n,
+	          (unsigned long long)ndropped, (double)dur_ns / 1e6);
+	sb_printf(&s, "sampled operations (1 in %u per thread):", rate);
+	bool any = false;
+	for (int k = 0; k <= GOMAP_PROBE_OP_LAST_; k++) {
+		if (ops[k]) {
+			sb_printf(&s, " %s=%llu", op_name((uint64_t)k), (unsigned long long)ops[k]);
+			any = true;
+		}
+	}
+	sb_printf(&s, "%s\n", any ? "" : " none");
+
+	sb_printf(&s, "lock waits: %llu, total %.3f ms\n", (unsigned long long)waits, (double)wait_total / 1e6);
+	if (nsites) {
+		qsort(sites, nsites, sizeof *sites, cmp_site);
+		sb_printf(&s, "  top sites by total wait:\n  %12s %10s %12s  %-18s %s\n", "total_ms", "waits", "max_us",
+		          "map", "site");
+		for (size_t k = 0; k < nsites && k < 10; k++)
+			sb_printf(&s, "  %12.3f %10llu %12.1f  %-18p %s\n", (double)sites[k].total / 1e6,
+			          (unsigned long long)sites[k].count, (double)sites[k].max / 1e3, sites[k].map,
+			          sites[k].site ? sites[k].site : "?");
+	}
+
+	sb_printf(&s, "growths completed: %zu (span from start to end of the incremental migration)\n", done);
+	if (done) {
+		qsort(growths, done, sizeof *growths, cmp_growth);
+		sb_printf(&s, "  longest:\n  %12s  %-18s %10s -> %-10s %5s %10s\n", "span_ms", "map", "from", "to",
+		          "same", "steps");
+		for (size_t k = 0; k < done && k < 10; k++)
+			sb_printf(&s, "  %12.3f  %-18p %10llu -> %-10llu %5s %10llu\n", (double)growths[k].dur / 1e6,
+			          growths[k].map, (unsigned long long)growths[k].old_cap,
+			          (unsigned long long)growths[k].new_cap, growths[k].same ? "yes" : "no",
+			          (unsigned long long)growths[k].steps);
+	}
+
+	sb_printf(&s, "chan batches: %llu", (unsigned long long)batches);
+	if (batches) {
+		sb_printf(&s, ", mean %.2f, max %llu requests\n  sizes:", (double)batch_total / (double)batches,
+		          (unsigned long long)batch_max);
+		for (unsigned b = 0; b < 16; b++)
+			if (hist[b])
+				sb_printf(&s, " %llu-%llu:%llu", (unsigned long long)1 << b,
+				          ((unsigned long long)2 << b) - 1, (unsigned long long)hist[b]);
+	}
+	sb_printf(&s, "\n");
+	sb_printf(&s, "grace periods: %llu", (unsigned long long)grace);
+	if (grace)
+		sb_printf(&s, ", total %.3f ms, max %.1f us", (double)grace_total / 1e6, (double)grace_max / 1e3);
+	sb_printf(&s, "\nmisuse reports: %llu", (unsigned long long)misuse);
+	if (first_misuse)
+		sb_printf(&s, " (first: fatal error: %s)", first_misuse);
+	sb_printf(&s, "\n");
+	free(sites);
+	free(growths);
+	return s.p;
+}
+
+/* ---- start / stop ---------------------------------------------------------------------- */
+
+static void free_chunks(chunk *c)
+{
+	while (c) {
+		chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+}
+
+/* Take every buffer's chunks (list_lock held). Dead buffers are freed. */
+static chunk *drain_all(void)
+{
+	chunk *all = NULL;
+	for (tbuf **pp = &buffers; *pp;) {
+		tbuf *b = *pp;
+		pthread_mutex_lock(&b->lock);
+		chunk *h = b->head, *t = b->tail;
+		b->head = b->tail = NULL;
+		pthread_mutex_unlock(&b->lock);
+		if (h) {
+			t->next = all;
+			all = h;
+		}
+		if (b->dead) {
+			*pp = b->next;
+			pthread_mutex_destroy(&b->lock);
+			free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+	return all;
+}
+
+/* Stop and write (session_lock held, active). */
+static int stop_locked(void)
+{
+	atomic_store_explicit(&gomap__trace_on, 0, memory_order_relaxed);
+	uint64_t t_end = gomap__probe_now();
+	pthread_mutex_lock(&list_lock);
+	chunk *all = drain_all();
+	pthread_mutex_unlock(&list_lock);
+	active = false;
+
+	size_t n = 0;
+	for (chunk *c = all; c; c = c->next)
+		n += c->n;
+	int rc = 0;
+	tev *ev = malloc((n ? n : 1) * sizeof *ev);
+	if (ev) {
+		size_t k = 0;
+		for (chunk *c = all; c; c = c->next) {
+			memcpy(ev + k, c->ev, c->n * sizeof *ev);
+			k += c->n;
+		}
+		free_chunks(all);
+		all = NULL;
+	} else {
+		rc = GOMAP_ENOMEM;
+	}
+
+	/* Map tracks: one per map with growth events, in address order. */
+	size_t nmaps = 0;
+	const void **maps = NULL;
+	if (ev) {
+		maps = malloc((n ? n : 1) * sizeof *maps);
+		for (size_t i = 0; i < n; i++) {
+			ev[i].seq = (uint32_t)i;
+			ev[i].track = ev[i].tid;
+			if (maps && is_map_event(ev[i].kind))
+				maps[nmaps++] = ev[i].map;
+		}
+		if (maps) {
+			qsort(maps, nmaps, sizeof *maps, cmp_ptr);
+			size_t u = 0;
+			for (size_t i = 0; i < nmaps; i++)
+				if (u == 0 || maps[u - 1] != maps[i])
+					maps[u++] = maps[i];
+			nmaps = u;
+			for (size_t i = 0; i < n; i++) {
+				if (!is_map_event(ev[i].kind))
+					continue;
+				const void **hit = bsearch(&ev[i].map, maps, nmaps, sizeof *maps, cmp_ptr);
+				ev[i].track = MAP_TRACK + (uint32_t)(hit - maps);
+			}
+		} else {
+			rc = GOMAP_ENOMEM;
+			for (size_t i = 0; i < n; i++)
+				if (is_map_event(ev[i].kind))
+					ev[i].track = MAP_TRACK;
+		}
+		qsort(ev, n, sizeof *ev, cmp_event);
+	}
+
+	FILE *f = out_file;
+	unsigned pid = (unsigned)getpid();
+	unsigned rate = atomic_load_explicit(&sample_rate, memory_order_relaxed);
+	uint64_t nd = atomic_load_explicit(&dropped, memory_order_relaxed);
+	fprintf(f, "{\"traceEvents\":[\n{\"name\":\"process_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%u,\"tid\":0,"
+	           "\"args\":{\"name\":\"gomap (pid %u)\"}}",
+	        pid, pid);
+	if (ev) {
+		uint32_t last = 0;
+		int open = 0; /* growth spans open on this track */
+		for (size_t i = 0; i < n; i++) {
+			const tev *e = &ev[i];
+			if (i == 0 || e->track != last) {
+				last = e->track;
+				open = 0;
+				fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%u,\"tid\":%u,\"args\":{",
+				        pid, e->track);
+				if (e->track >= MAP_TRACK && is_map_event(e->kind))
+					fprintf(f, "\"name\":\"map %p\"}}", maps ? maps[e->track - MAP_TRACK] : (const void *)0);
+				else
+					fprintf(f, "\"name\":\"thread %u\"}}", e->track);
+			}
+			/* A growth that began before the trace has no B: drop its E. */
+			if (e->kind == EV_GROW_START)
+				open++;
+			else if (e->kind == EV_GROW_END && open-- == 0) {
+				open = 0;
+				continue;
+			}
+			write_event(f, e, pid, rate);
+		}
+	} else {
+		for (chunk *c = all; c; c = c->next)
+			for (size_t i = 0; i < c->n; i++) {
+				c->ev[i].track = is_map_event(c->ev[i].kind) ? MAP_TRACK : c->ev[i].tid;
+				write_event(f, &c->ev[i], pid, rate);
+			}
+	}
+	fprintf(f,
+	        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"producer\":\"gomap %d.%d.%d\","
+	        "\"sample_rate\":%u,\"events\":%zu,\"dropped_events\":%llu}}\n",
+	        GOMAP_VERSION_MAJOR, GOMAP_VERSION_MINOR, GOMAP_VERSION_PATCH, rate, n, (unsigned long long)nd);
+	if (ferror(f))
+		rc = GOMAP_EINVAL;
+	if (fclose(f) != 0)
+		rc = GOMAP_EINVAL;
+	out_file = NULL;
+
+	free(summary_text);
+	summary_text = ev ? make_summary(ev, n, t_end - t_start, nd, rate) : NULL;
+	free(maps);
+	free(ev);
+	free_chunks(all);
+	return rc;
+}
+
+static void stop_at_exit(void)
+{
+	pthread_mutex_lock(&session_lock);
+	if (active && out_pid == getpid())
+		(void)stop_locked();
+	pthread_mutex_unlock(&session_lock);
+}
+
+GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
+{
+	if (!path || !*path)
+		return GOMAP_EINVAL;
+	pthread_mutex_lock(&session_lock);
+	if (active) {
+		pthread_mutex_unlock(&session_lock);
+		return GOMAP_EBUSY;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		pthread_mutex_unlock(&session_lock);
+		return GOMAP_EINVAL;
+	}
+	/* Leftovers recorded while a previous stop ran. */
+	pthread_mutex_lock(&list_lock);
+	free_chunks(drain_all());
+	pthread_mutex_unlock(&list_lock);
+	out_file = f;
+	out_pid = getpid();
+	t_start = gomap__probe_now();
+	atomic_store_explicit(&sample_rate, rate, memory_order_relaxed);
+	atomic_store_explicit(&events_left, MAX_EVENTS, memory_order_relaxed);
+	atomic_store_explicit(&dropped, 0, memory_order_relaxed);
+	active = true;
+	if (!atexit_done)
+		atexit_done = atexit(stop_at_exit) == 0;
+	atomic_store_explicit(&gomap__trace_on, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&session_lock);
+	return 0;
+}
+
+GOMAP_API int gomap_trace_stop(void)
+{
+	pthread_mutex_lock(&session_lock);
+	int rc = active ? stop_locked() : GOMAP_EINVAL;
+	pthread_mutex_unlock(&session_lock);
+	return rc;
+}
+
+GOMAP_API bool gomap_trace_running(void) { return atomic_load_explicit(&gomap__trace_on, memory_order_relaxed) != 0; }
+
+GOMAP_API int gomap_trace_summary(char *buf, size_t size)
+{
+	pthread_mutex_lock(&session_lock);
+	int n = summary_text ? snprintf(buf, size, "%s", summary_text) : GOMAP_ENOENT;
+	pthread_mutex_unlock(&session_lock);
+	return n;
+}
+
+GOMAP_API bool gomap_tracing_compiled(void) { return true; }
+
+/* GOMAP_TRACE=file [GOMAP_TRACE_RATE=n]: trace the whole run. */
+__attribute__((constructor)) static void trace_env_init(void)
+{
+	const char *path = getenv("GOMAP_TRACE");
+	if (!path || !*path)
+		return;
+	unsigned rate = 1024;
+	const char *r = getenv("GOMAP_TRACE_RATE");
+	if (r && *r) {
+		char *end;
+		unsigned long v = strtoul(r, &end, 10);
+		if (*end == '\0')
+			rate = v > 0xffffffffu ? 0xffffffffu : (unsigned)v;
+	}
+	if (gomap_trace_start(path, rate) != 0) {
+		static const char msg[] = "gomap: GOMAP_TRACE: cannot open the trace file; tracing stays off\n";
+		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+	}
+}
+
+#else /* !GOMAP_TRACING */
+
+GOMAP_API bool gomap_tracing_compiled(void) { return false; }
+GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
+{
+	(void)path;
+	(void)rate;
+	return GOMAP_ENOTSUP;
+}
+GOMAP_API int gomap_trace_stop(void) { return GOMAP_ENOTSUP; }
+GOMAP_API bool gomap_trace_running(void) { return false; }
+GOMAP_API int gomap_trace_summary(char *buf, size_t size)
+{
+	(void)buf;
+	(void)size;
+	return GOMAP_ENOTSUP;
+}
+
+#endif /* GOMAP_TRACING */

@@ -1,0 +1,454 @@
+/*
+ * tests/diag/test_trace.c - the tracer: a multi-threaded workload with
+ * growth, lock waits, grace periods and chan batches (the last two emitted
+ * through the probe macros, as the sync and chan maps do) is traced; the
+ * file must be valid JSON in Chrome's Trace Event format, hold every event
+ * kind, and keep each track's timestamps non-decreasing. Also: the
+ * GOMAP_TRACE environment variable, the flush on a misuse report, the
+ * summary, and the start/stop contract.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gomap/diag.h>
+
+#include "child.h"
+#include "internal/probes.h"
+#include "json_check.h"
+
+#if GOMAP_TEST_SANITIZED
+enum { THREADS = 3, KEYS = 3000, SHARED_OPS = 200 };
+#else
+enum { THREADS = 4, KEYS = 20000, SHARED_OPS = 1000 };
+#endif
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static gomap_map_t *shared;
+static char trace_dir[64];
+
+static void path_in_dir(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", trace_dir, name);
+}
+
+/* Lock the shared mutex, reporting the wait like the mutex map does. */
+static void shared_lock_timed(const char *site)
+{
+	if (pthread_mutex_trylock(&shared_lock) == 0)
+		return;
+	uint64_t t0 = GOMAP_PROBE_CLOCK();
+	pthread_mutex_lock(&shared_lock);
+	if (t0)
+		GOMAP_PROBE_LOCK_WAIT(shared, site, gomap__probe_now() - t0);
+}
+
+static void *worker(void *arg)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arg * 1000000u;
+	gomap_map_t *m;
+	if (gomap_map_new(&m, &gomap_type_u64, &gomap_type_u64, 0))
+		return (void *)1;
+	uintptr_t bad = 0;
+	for (uint64_t i = 0; i < KEYS; i++) {
+		uint64_t k = base + i, v = i;
+		bad |= gomap_map_put(m, &k, &v) != 1;
+	}
+	for (uint64_t i = 0; i < KEYS; i++) {
+		uint64_t k = base + i, v = 0;
+		bad |= gomap_map_get(m, &k, &v) != 1 || v != i;
+	}
+	for (uint64_t i = 0; i < KEYS; i += 2) {
+		uint64_t k = base + i;
+		bad |= gomap_map_delete(m, &k) != 1;
+	}
+	bad |= gomap_map_len(m) != KEYS / 2;
+	gomap_map_free(m);
+	for (uint64_t i = 0; i < SHARED_OPS; i++) {
+		uint64_t k = base + i, v = i;
+		shared_lock_timed("test.shared_put");
+		bad |= gomap_map_put(shared, &k, &v) != 1;
+		pthread_mutex_unlock(&shared_lock);
+	}
+	GOMAP_PROBE_GRACE_PERIOD(shared, 1500);
+	GOMAP_PROBE_CHAN_BATCH(shared, (size_t)(uintptr_t)arg + 1);
+	return (void *)bad;
+}
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	shared_lock_timed("test.blocked");
+	pthread_mutex_unlock(&shared_lock);
+	return NULL;
+}
+
+/* The workload: threads with their own growing maps, a shared map behind a
+ * mutex, and one lock wait that surely happens. Returns 0 when correct. */
+static int workload(void)
+{
+	if (gomap_map_new(&shared, &gomap_type_u64, &gomap_type_u64, 0))
+		return 1;
+	pthread_t w;
+	pthread_mutex_lock(&shared_lock);
+	if (pthread_create(&w, NULL, waiter, NULL))
+		return 1;
+	struct timespec ms = {0, 2000000};
+	nanosleep(&ms, NULL);
+	pthread_mutex_unlock(&shared_lock);
+	pthread_join(w, NULL);
+
+	pthread_t t[THREADS];
+	for (uintptr_t i = 0; i < THREADS; i++)
+		if (pthread_create(&t[i], NULL, worker, (void *)i))
+			return 1;
+	uintptr_t bad = 0;
+	for (int i = 0; i < THREADS; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad |= (uintptr_t)r;
+	}
+	bad |= gomap_map_len(shared) != (size_t)THREADS * SHARED_OPS;
+	gomap_map_free(shared);
+	shared = NULL;
+	return bad != 0;
+}
+
+/* ---- trace validation ---------------------------------------------------------- */
+
+typedef struct trace_facts {
+	size_t events, ops, lock_waits, grace, chan, grow_b, grow_e, evacuate, misuse, meta;
+	bool site_blocked, misuse_writes;
+} trace_facts;
+
+typedef struct track {
+	double tid, last_ts;
+	long open;
+} track;
+
+/* Check the file at @path; fails the test on any violation. */
+static void check_trace(const char *path, trace_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	size_t len = 0;
+	char *text = jv_read_file(path, &len);
+	assert_non_null(text);
+	const char *err = NULL;
+	size_t off = 0;
+	jv *doc = jv_parse(text, len, &err, &off);
+	if (!doc)
+		fail_msg("%s: invalid JSON at byte %zu: %s", path, off, err);
+	const jv *evs = jv_get(doc, "traceEvents");
+	assert_non_null(evs);
+	assert_int_equal(evs->kind, JV_ARR);
+	const jv *other = jv_get(doc, "otherData");
+	assert_non_null(other);
+	assert_non_null(jv_get(other, "dropped_events"));
+
+	track *tracks = calloc(evs->n + 1, sizeof *tracks);
+	size_t ntracks = 0;
+	assert_non_null(tracks);
+	for (size_t i = 0; i < evs->n; i++) {
+		const jv *e = evs->items[i];
+		assert_int_equal(e->kind, JV_OBJ);
+		const jv *ph = jv_get(e, "ph"), *name = jv_get(e, "name"), *pid = jv_get(e, "pid"),
+		         *tid = jv_get(e, "tid"), *ts = jv_get(e, "ts"), *cat = jv_get(e, "cat");
+		assert_true(ph && ph->kind == JV_STR && strlen(ph->str) == 1);
+		assert_true(name && name->kind == JV_STR);
+		assert_true(pid && pid->kind == JV_NUM && pid->num > 0);
+		assert_true(tid && tid->kind == JV_NUM);
+		assert_true(ts && ts->kind == JV_NUM && ts->num >= 0);
+		char p = ph->str[0];
+		assert_non_null(strchr("XBEiCM", p));
+		if (p == 'M') {
+			f->meta++;
+			continue;
+		}
+		f->events++;
+		assert_true(cat && cat->kind == JV_STR);
+		if (p == 'X') {
+			const jv *dur = jv_get(e, "dur");
+			assert_true(dur && dur->kind == JV_NUM && dur->num >= 0);
+		}
+		if (p == 'C') {
+			const jv *args = jv_get(e, "args");
+			assert_true(args && args->kind == JV_OBJ && args->n >= 1 && args->items[0]->kind == JV_NUM);
+		}
+		/* Per track: non-decreasing time, balanced B/E. */
+		size_t k;
+		for (k = 0; k < ntracks; k++)
+			if (tracks[k].tid == tid->num)
+				break;
+		if (k == ntracks) {
+			tracks[ntracks++] = (track){tid->num, 0, 0};
+		}
+		if (ts->num < tracks[k].last_ts)
+			fail_msg("tid %.0f: ts %.3f after %.3f (event %zu)", tid->num, ts->num, tracks[k].last_ts, i);
+		tracks[k].last_ts = ts->num;
+		if (p == 'B')
+			tracks[k].open++;
+		if (p == 'E')
+			assert_true(--tracks[k].open >= 0);
+
+		const char *c = cat->str;
+		if (!strcmp(c, "op"))
+			f->ops++;
+		else if (!strcmp(c, "lock_wait")) {
+			assert_int_equal(p, 'X');
+			f->lock_waits++;
+			const jv *site = jv_get(jv_get(e, "args"), "site");
+			assert_true(site && site->kind == JV_STR);
+			if (!strcmp(site->str, "test.blocked"))
+				f->site_blocked = true;
+		} else if (!strcmp(c, "grace_period"))
+			f->grace++;
+		else if (!strcmp(c, "chan_batch"))
+			f->chan++;
+		else if (!strcmp(c, "growth"))
+			p == 'B' ? f->grow_b++ : p == 'E' ? f->grow_e++ : f->evacuate++;
+		else if (!strcmp(c, "misuse")) {
+			f->misuse++;
+			if (!strcmp(name->str, "concurrent map writes"))
+				f->misuse_writes = true;
+		} else
+			fail_msg("unknown category %s", c);
+	}
+	free(tracks);
+	jv_free(doc);
+	free(text);
+}
+
+static void expect_all_kinds(const trace_facts *f)
+{
+	assert_true(f->ops > 0);
+	assert_true(f->lock_waits > 0);
+	assert_true(f->site_blocked);
+	assert_true(f->grace >= THREADS);
+	assert_true(f->chan >= THREADS);
+	assert_true(f->grow_b > 0);
+	assert_true(f->grow_e > 0);
+	assert_true(f->evacuate > 0);
+	assert_true(f->meta > 0);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_trace_api(void **state)
+{
+	(void)state;
+	char path[128];
+	path_in_dir(path, sizeof path, "api.json");
+	if (!gomap_tracing_compiled()) {
+		assert_int_equal(gomap_trace_start(path, 1), GOMAP_ENOTSUP);
+		skip();
+	}
+	assert_int_equal(gomap_trace_start(NULL, 1), GOMAP_EINVAL);
+	assert_int_equal(gomap_trace_start("/nonexistent-dir/x.json", 1), GOMAP_EINVAL);
+	assert_int_equal(gomap_trace_stop(), GOMAP_EINVAL);
+	assert_false(gomap_trace_running());
+	assert_int_equal(gomap_trace_start(path, 1), 0);
+	assert_true(gomap_trace_running());
+	assert_int_equal(gomap_trace_start(path, 1), GOMAP_EBUSY);
+	assert_int_equal(gomap_trace_stop(), 0);
+	assert_false(gomap_trace_running());
+	trace_facts f;
+	check_trace(path, &f);
+	assert_int_equal(f.events, 0);
+	char buf[64];
+	assert_true(gomap_trace_summary(buf, sizeof buf) > 0);
+	assert_non_null(strstr(buf, "gomap trace summary"));
+}
+
+static void test_trace_workload(void **state)
+{
+	(void)state;
+	if (!gomap_tracing_compiled())
+		skip();
+	char path[128];
+	path_in_dir(path, sizeof path, "workload.json");
+	assert_int_equal(gomap_trace_start(path, 8), 0);
+	assert_int_equal(workload(), 0);
+	assert_int_equal(gomap_trace_stop(), 0);
+	trace_facts f;
+	check_trace(path, &f);
+	expect_all_kinds(&f);
+	assert_int_equal(f.misuse, 0);
+
+	int need = gomap_trace_summary(NULL, 0);
+	assert_true(need > 0);
+	char *sum = malloc((size_t)need + 1);
+	assert_non_null(sum);
+	assert_int_equal(gomap_trace_summary(sum, (size_t)need + 1), need);
+	assert_non_null(strstr(sum, "test.blocked"));
+	assert_non_null(strstr(sum, "lock waits:"));
+	assert_non_null(strstr(sum, "growths completed:"));
+	assert_null(strstr(sum, "growths completed: 0 "));
+	assert_non_null(strstr(sum, "chan batches:"));
+	assert_non_null(strstr(sum, "grace periods:"));
+	assert_non_null(strstr(sum, "misuse reports: 0"));
+	free(sum);
+
+	/* A second trace holds only its own events. */
+	char path2[128];
+	path_in_dir(path2, sizeof path2, "empty.json");
+	assert_int_equal(gomap_trace_start(path2, 1), 0);
+	assert_int_equal(gomap_trace_stop(), 0);
+	check_trace(path2, &f);
+	assert_int_equal(f.events, 0);
+}
+
+/* Sampling: rate 0 records no operations, rate 1 records every one. */
+static void test_trace_sampling(void **state)
+{
+	(void)state;
+	if (!gomap_tracing_compiled())
+		skip();
+	char path[128];
+	path_in_dir(path, sizeof path, "sampling.json");
+	gomap_map_t *m;
+	assert_int_equal(gomap_map_new(&m, &gomap_type_u64, &gomap_type_u64, 64), 0);
+	for (int rate = 0; rate <= 1; rate++) {
+		assert_int_equal(gomap_trace_start(path, (unsigned)rate), 0);
+		for (uint64_t k = 0; k < 10; k++) {
+			assert_int_equal(gomap_map_put(m, &k, &k), rate == 0);
+			assert_int_equal(gomap_map_get(m, &k, NULL), 1);
+		}
+		assert_int_equal(gomap_trace_stop(), 0);
+		trace_facts f;
+		check_trace(path, &f);
+		assert_int_equal(f.ops, rate ? 20 : 0);
+	}
+	gomap_map_free(m);
+}
+
+static char self_exe[4096];
+
+/* Re-run this program: arg = {argv[1], then NAME=value settings}. */
+static int exec_child(void *arg)
+{
+	const char **argv_env = arg;
+	for (int i = 1; argv_env[i]; i++)
+		putenv((char *)argv_env[i]);
+	char *argv[] = {self_exe, (char *)argv_env[0], NULL};
+	execv("/proc/self/exe", argv);
+	return 127;
+}
+
+static void test_trace_env(void **state)
+{
+	(void)state;
+	if (!gomap_tracing_compiled())
+		skip();
+	char path[128], env[160];
+	path_in_dir(path, sizeof path, "env.json");
+	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
+	const char *args[] = {"--env-child", env, "GOMAP_TRACE_RATE=4", NULL};
+	child_result *r = malloc(sizeof *r);
+	assert_non_null(r);
+	assert_int_equal(run_child(exec_child, args, r), 0);
+	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
+		fail_msg("env child failed (status %d): %s", r->status, r->err);
+	trace_facts f;
+	check_trace(path, &f);
+	expect_all_kinds(&f);
+	free(r);
+}
+
+/* A misuse report writes the trace out before the abort. */
+static void test_trace_misuse_flush(void **state)
+{
+	(void)state;
+	if (!gomap_tracing_compiled() || !gomap_checks_compiled())
+		skip();
+#if GOMAP_TEST_TSAN
+	skip(); /* the child races on purpose */
+#endif
+	char path[128], env[160];
+	path_in_dir(path, sizeof path, "misuse.json");
+	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
+	const char *args[] = {"--misuse-child", env, "GOMAP_DEBUG=racewindow=2000", NULL};
+	child_result *r = malloc(sizeof *r);
+	assert_non_null(r);
+	assert_int_equal(run_child(exec_child, args, r), 0);
+	if (!child_aborted(r))
+		fail_msg("misuse child did not abort (status %d): %s", r->status, r->err);
+	assert_non_null(strstr(r->err, "fatal error: concurrent map writes"));
+	trace_facts f;
+	check_trace(path, &f);
+	assert_true(f.misuse >= 1);
+	assert_true(f.misuse_writes);
+	free(r);
+}
+
+/* ---- child entry points ---------------------------------------------------------- */
+
+static gomap_map_t *racy;
+
+static void *racy_writer(void *arg)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arg << 32;
+	for (uint64_t i = 0; i < 200000; i++) {
+		uint64_t k = base + i;
+		gomap_map_put(racy, &k, &i);
+	}
+	return NULL;
+}
+
+static int misuse_child(void)
+{
+	if (gomap_map_new(&racy, &gomap_type_u64, &gomap_type_u64, 0))
+		return 3;
+	pthread_t t[2];
+	for (uintptr_t i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, racy_writer, (void *)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return 4; /* not detected */
+}
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(trace_dir, sizeof trace_dir, "/tmp/gomap-trace-test-XXXXXX");
+	return mkdtemp(trace_dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	(void)state;
+	const char *names[] = {"api.json", "workload.json", "empty.json", "sampling.json", "env.json", "misuse.json"};
+	char path[128];
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		path_in_dir(path, sizeof path, names[i]);
+		unlink(path);
+	}
+	rmdir(trace_dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--env-child"))
+		return workload();
+	if (argc > 1 && !strcmp(argv[1], "--misuse-child"))
+		return misuse_child();
+	snprintf(self_exe, sizeof self_exe, "%s", argv[0]);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_trace_api),
+	    cmocka_unit_test(test_trace_workload),
+	    cmocka_unit_test(test_trace_sampling),
+	    cmocka_unit_test(test_trace_env),
+	    cmocka_unit_test(test_trace_misuse_flush),
+	};
+	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}

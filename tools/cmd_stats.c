@@ -1,0 +1,126 @@
+/*
+ * tools/cmd_stats.c - `gomap stats`: run a synthetic workload on a plain
+ * map and print its figures (gomap_map_stats_get) at each phase: while a
+ * growth is in progress, when full, after mass deletes (tombstones), after
+ * refilling, after shrink; with the gomap_map_stats_dump text of each.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gomap/map.h>
+
+int gomap_cmd_stats(int argc, char **argv);
+
+static void stats_header(void)
+{
+	printf("%-24s %9s %9s %7s %11s %10s %7s %15s %10s %6s %9s\n", "phase", "entries", "capacity", "groups",
+	       "load_factor", "tombstones", "growing", "evacuated", "bytes", "grows", "max_probe");
+}
+
+static int stats_row(const char *phase, const gomap_map_t *m, char *dump, size_t dump_size)
+{
+	gomap_map_stats s;
+	if (gomap_map_stats_get(m, &s))
+		return 1;
+	char evac[32] = "-";
+	if (s.growing)
+		snprintf(evac, sizeof evac, "%zu/%zu", s.evacuated, s.old_groups);
+	printf("%-24s %9zu %9zu %7zu %11.3f %10zu %7s %15s %10zu %6zu %9zu\n", phase, s.count, s.capacity, s.groups,
+	       s.load_factor, s.tombstones, s.growing ? "yes" : "no", evac, s.bytes, s.grows, s.max_probe);
+	size_t used = strlen(dump);
+	if (used < dump_size) {
+		int n = snprintf(dump + used, dump_size - used, "%-24s ", phase);
+		if (n > 0 && (size_t)n < dump_size - used)
+			gomap_map_stats_dump(m, dump + used + (size_t)n, dump_size - used - (size_t)n);
+	}
+	return 0;
+}
+
+static void stats_usage(FILE *f)
+{
+	fprintf(f, "usage: gomap stats [-n ENTRIES]\n"
+	           "  Fills a plain u64->u64 map with ENTRIES (1000000) keys, deletes half, refills,\n"
+	           "  shrinks, and prints gomap_map_stats at each phase; then a string-keyed map.\n");
+}
+
+int gomap_cmd_stats(int argc, char **argv)
+{
+	long n = 1000000;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			stats_usage(stdout);
+			return 0;
+		}
+		char *end = NULL;
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			errno = 0;
+			n = strtol(argv[++i], &end, 10);
+			if (!errno && *end == '\0' && n >= 16 && n <= 100000000)
+				continue;
+		}
+		fprintf(stderr, "gomap stats: bad argument '%s'\n", argv[i]);
+		stats_usage(stderr);
+		return 2;
+	}
+	size_t dump_size = 16384;
+	char *dump = calloc(1, dump_size);
+	gomap_map_t *m;
+	if (!dump || gomap_map_new(&m, &gomap_type_u64, &gomap_type_u64, 0)) {
+		fprintf(stderr, "gomap stats: out of memory\n");
+		return 1;
+	}
+	int bad = 0;
+	printf("plain map, u64 -> u64, %ld entries\n", n);
+	stats_header();
+	bool shown_growing = false;
+	for (uint64_t k = 0; k < (uint64_t)n; k++) {
+		bad |= gomap_map_put(m, &k, &k) != 1;
+		gomap_map_stats s;
+		/* The first growth in progress past a quarter of the entries. */
+		if (!shown_growing && k >= (uint64_t)n / 4 && gomap_map_stats_get(m, &s) == 0 && s.growing &&
+		    s.evacuated > 0) {
+			bad |= stats_row("growing", m, dump, dump_size);
+			shown_growing = true;
+		}
+	}
+	bad |= stats_row("filled", m, dump, dump_size);
+	for (uint64_t k = 0; k < (uint64_t)n; k += 2)
+		bad |= gomap_map_delete(m, &k) != 1;
+	bad |= stats_row("half deleted", m, dump, dump_size);
+	for (uint64_t k = (uint64_t)n; k < (uint64_t)n + (uint64_t)n / 2; k++)
+		bad |= gomap_map_put(m, &k, &k) != 1;
+	bad |= stats_row("refilled", m, dump, dump_size);
+	for (uint64_t k = 1; k < (uint64_t)n + (uint64_t)n / 2; k += 2)
+		if (k < (uint64_t)n || (k & 3) == 3)
+			bad |= gomap_map_delete(m, &k) < 0;
+	bad |= stats_row("mostly deleted", m, dump, dump_size);
+	bad |= gomap_map_shrink(m) != 0;
+	bad |= stats_row("shrunk", m, dump, dump_size);
+	bad |= gomap_map_check(m) != 0;
+	gomap_map_free(m);
+
+	gomap_map_t *sm;
+	if (gomap_map_new(&sm, &gomap_type_str, &gomap_type_u64, 0) == 0) {
+		char key[32];
+		long ns = n < 100000 ? n : 100000;
+		for (long i = 0; i < ns; i++) {
+			snprintf(key, sizeof key, "key-%ld", i);
+			const char *kp = key;
+			uint64_t v = (uint64_t)i;
+			bad |= gomap_map_put(sm, &kp, &v) != 1;
+		}
+		printf("\nplain map, string -> u64 (copied keys), %ld entries\n", ns);
+		stats_header();
+		bad |= stats_row("string keys", sm, dump, dump_size);
+		gomap_map_free(sm);
+	}
+	printf("\ngomap_map_stats_dump:\n%s", dump);
+	free(dump);
+	if (bad)
+		fprintf(stderr, "gomap stats: an operation failed or a check did not pass\n");
+	return bad;
+}

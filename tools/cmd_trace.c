@@ -1,0 +1,204 @@
+/*
+ * tools/cmd_trace.c - `gomap trace`: run a small multi-threaded workload
+ * with the tracer on, write the Chrome Trace Event JSON file, and print the
+ * contention summary (top lock-wait sites, longest growths, chan batch
+ * sizes, grace periods).
+ *
+ * Workload: THREADS threads, OPS operations each, on keys drawn from
+ * [0, KEYS): 50% store, 40% load, 10% delete. On a safe variant all threads
+ * share one map; on "plain" (not safe to share) each thread has its own.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gomap/cmap.h>
+#include <gomap/diag.h>
+#include <gomap/map.h>
+
+#ifndef GOMAP_HAVE_CMAP
+#define GOMAP_HAVE_CMAP 1
+#endif
+
+int gomap_cmd_trace(int argc, char **argv);
+
+typedef struct trace_job {
+	const gomap_cmap_ops *ops; /* NULL: plain */
+	void *cm;
+	pthread_barrier_t start;
+	long ops_per_thread;
+	uint64_t keys;
+} trace_job;
+
+typedef struct trace_worker {
+	trace_job *job;
+	uint64_t seed;
+	int err;
+} trace_worker;
+
+static void *trace_thread(void *arg)
+{
+	trace_worker *w = arg;
+	trace_job *j = w->job;
+	gomap_map_t *own = NULL;
+	if (!j->ops && gomap_map_new(&own, &gomap_type_u64, &gomap_type_u64, 0)) {
+		w->err = 1;
+		pthread_barrier_wait(&j->start);
+		return NULL;
+	}
+	pthread_barrier_wait(&j->start);
+	uint64_t x = w->seed | 1;
+	for (long i = 0; i < j->ops_per_thread; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t k = (x >> 8) % j->keys, v = i;
+		unsigned op = (unsigned)(x % 100);
+		int r;
+		if (op < 50)
+			r = j->ops ? j->ops->store(j->cm, &k, &v) : gomap_map_put(own, &k, &v);
+		else if (op < 90)
+			r = j->ops ? j->ops->load(j->cm, &k, &v) : gomap_map_get(own, &k, &v);
+		else
+			r = j->ops ? j->ops->del(j->cm, &k) : gomap_map_delete(own, &k);
+		if (r < 0)
+			w->err = 1;
+	}
+	gomap_map_free(own);
+	return NULL;
+}
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: gomap trace [-v VARIANT] [-t THREADS] [-n OPS] [-k KEYS] [-r RATE] [-o FILE]\n"
+	        "  Runs THREADS threads (4) doing OPS operations each (200000) on KEYS keys\n"
+	        "  (THREADS*OPS/4) of VARIANT (plain, or a safe variant: mutex, rwmutex, shard,\n"
+	        "  sync, chan; default mutex when built), traces it into FILE (gomap-trace.json)\n"
+	        "  recording 1 operation in RATE (64), and prints the contention summary.\n"
+	        "  Open FILE at https://ui.perfetto.dev or chrome://tracing.\n");
+}
+
+int gomap_cmd_trace(int argc, char **argv)
+{
+	const char *variant = NULL, *path = "gomap-trace.json";
+	long threads = 4, ops = 200000, keys = 0, rate = 64;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			trace_usage(stdout);
+			return 0;
+		}
+		char *end = NULL;
+		long n = v ? strtol(v, &end, 10) : 0;
+		bool num_ok = v && *v && end && *end == '\0';
+		if (!v)
+			goto bad;
+		if (!strcmp(a, "-v"))
+			variant = v;
+		else if (!strcmp(a, "-o"))
+			path = v;
+		else if (!strcmp(a, "-t") && num_ok && n >= 1 && n <= 1024)
+			threads = n;
+		else if (!strcmp(a, "-n") && num_ok && n >= 1)
+			ops = n;
+		else if (!strcmp(a, "-k") && num_ok && n >= 1)
+			keys = n;
+		else if (!strcmp(a, "-r") && num_ok && n >= 0 && n <= 0x7fffffff)
+			rate = n;
+		else
+			goto bad;
+		i++;
+		continue;
+	bad:
+		fprintf(stderr, "gomap trace: bad argument '%s'\n", a);
+		trace_usage(stderr);
+		return 2;
+	}
+	if (!gomap_tracing_compiled()) {
+		fprintf(stderr, "gomap trace: this library was built with GOMAP_TRACING=OFF\n");
+		return 1;
+	}
+	trace_job job;
+	memset(&job, 0, sizeof job);
+#if GOMAP_HAVE_CMAP
+	if (!variant && gomap_cmap_find("mutex"))
+		variant = "mutex";
+	if (variant && strcmp(variant, "plain") != 0) {
+		job.ops = gomap_cmap_find(variant);
+		if (!job.ops) {
+			fprintf(stderr, "gomap trace: unknown variant '%s'\n", variant);
+			return 2;
+		}
+	}
+#else
+	if (variant && strcmp(variant, "plain") != 0) {
+		fprintf(stderr, "gomap trace: only 'plain' is built into this library\n");
+		return 2;
+	}
+#endif
+	if (!variant)
+		variant = "plain";
+	job.ops_per_thread = ops;
+	job.keys = keys ? (uint64_t)keys : (uint64_t)(threads * ops / 4 + 1);
+	if (job.ops && job.ops->create(&job.cm, &gomap_type_u64, &gomap_type_u64)) {
+		fprintf(stderr, "gomap trace: cannot create a %s map\n", variant);
+		return 1;
+	}
+	pthread_t *t = calloc((size_t)threads, sizeof *t);
+	trace_worker *w = calloc((size_t)threads, sizeof *w);
+	if (!t || !w || pthread_barrier_init(&job.start, NULL, (unsigned)threads)) {
+		fprintf(stderr, "gomap trace: out of memory\n");
+		return 1;
+	}
+	int rc = gomap_trace_start(path, (unsigned)rate);
+	if (rc) {
+		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, gomap_strerror(rc),
+		        rc == GOMAP_EBUSY ? " (is GOMAP_TRACE set?)" : "");
+		return 1;
+	}
+	int status = 0;
+	long started = 0;
+	for (long i = 0; i < threads; i++) {
+		w[i] = (trace_worker){&job, 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1), 0};
+		if (pthread_create(&t[i], NULL, trace_thread, &w[i]))
+			break;
+		started++;
+	}
+	if (started < threads) {
+		/* The barrier waits for every thread: no partial runs. */
+		fprintf(stderr, "gomap trace: cannot start %ld threads\n", threads);
+		return 1;
+	}
+	for (long i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		status |= w[i].err;
+	}
+	rc = gomap_trace_stop();
+	if (job.ops)
+		job.ops->destroy(job.cm);
+	pthread_barrier_destroy(&job.start);
+	free(t);
+	free(w);
+	if (rc) {
+		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, gomap_strerror(rc));
+		return 1;
+	}
+	printf("gomap trace: %s, %ld threads x %ld operations on %llu keys; 1 operation in %ld recorded\n",
+	       variant, threads, ops, (unsigned long long)job.keys, rate);
+	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
+	int need = gomap_trace_summary(NULL, 0);
+	char *sum = need > 0 ? malloc((size_t)need + 1) : NULL;
+	if (sum) {
+		gomap_trace_summary(sum, (size_t)need + 1);
+		fputs(sum, stdout);
+		free(sum);
+	}
+	if (status)
+		fprintf(stderr, "gomap trace: some operations failed\n");
+	return status;
+}
