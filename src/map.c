@@ -829,8 +829,14 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	read_check(m, "concurrent map read and map write");
 	const table *t = m->cur;
 	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
-		/* The u64 fast path: one table, hash and compare inlined. */
-		size_t i = tfind(m, t, key, hash_probe(m, key, t->seed, IK_U64), IK_U64, false);
+		/* The u64 fast path: one table, hash and compare inlined. The
+		 * home group's slots are prefetched so that their cache miss
+		 * overlaps the control-byte load instead of following it. */
+		uint64_t h = hash_probe(m, key, t->seed, IK_U64);
+		const unsigned char *home = t->slots + ((size_t)h & t->mask) * GROUP * m->slot_size;
+		__builtin_prefetch(home);
+		__builtin_prefetch(home + 64);
+		size_t i = tfind(m, t, key, h, IK_U64, false);
 		if (i == SIZE_MAX)
 			return 0;
 		if (val_out)
