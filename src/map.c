@@ -487,7 +487,7 @@ static void reclaim_all(gomap_map_t *m)
 static void table_free_gradual(gomap_map_t *m, table *t)
 {
 	size_t slot_bytes = t->cap * m->slot_size;
-	if (m->alloc || slot_bytes < 4 * RECLAIM_STEP) {
+	if (m->alloc || t->mapped || slot_bytes < 4 * RECLAIM_STEP) {
 		table_free(m, t);
 		return;
 	}
@@ -1747,6 +1747,7 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 		return 0;
 	write_begin(m);
 	finish_migration(m);
+	reclaim_all(m); /* no write will come to finish it */
 	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
 		free_retired(m);
 	table *t = m->cur;

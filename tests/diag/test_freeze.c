@@ -128,6 +128,33 @@ static void test_freeze_during_growth(void **state)
 	gomap_map_free(m);
 }
 
+/* A big mapped table (over the size the map gives back piecewise) leaves
+ * service through growth after unfreeze: it must be unmapped, not
+ * realloc'd. */
+static void test_big_table_after_unfreeze(void **state)
+{
+	(void)state;
+	gomap_map_t *m = filled(400000);
+	assert_int_equal(gomap_map_freeze(m), 0);
+	assert_int_equal(gomap_map_unfreeze(m), 0);
+	gomap_map_stats s;
+	uint64_t k = 400000;
+	bool grew = false;
+	for (; k < 520000; k++) {
+		assert_int_equal(gomap_map_put(m, &k, &k), 1);
+		if ((k & 1023) == 0) {
+			assert_int_equal(gomap_map_stats_get(m, &s), 0);
+			grew |= s.growing;
+		}
+	}
+	assert_true(grew);
+	assert_int_equal(gomap_map_stats_get(m, &s), 0);
+	assert_false(s.growing);
+	assert_int_equal(gomap_map_len(m), 520000);
+	assert_int_equal(gomap_map_check(m), 0);
+	gomap_map_free(m);
+}
+
 /* ---- children that must die ----------------------------------------------------- */
 
 typedef struct victim {
@@ -251,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_frozen_reads),
 	    cmocka_unit_test(test_unfreeze_restores_writes),
 	    cmocka_unit_test(test_freeze_during_growth),
+	    cmocka_unit_test(test_big_table_after_unfreeze),
 	    cmocka_unit_test(test_api_write_dies),
 	    cmocka_unit_test(test_raw_write_faults),
 	    cmocka_unit_test(test_handler_chains),
