@@ -142,7 +142,7 @@ static void test_big_table_after_unfreeze(void **state)
 	bool grew = false;
 	for (; k < 520000; k++) {
 		assert_int_equal(gomap_map_put(m, &k, &k), 1);
-		if ((k & 1023) == 0) {
+		if ((k & 4095) == 0) {
 			assert_int_equal(gomap_map_stats_get(m, &s), 0);
 			grew |= s.growing;
 		}
