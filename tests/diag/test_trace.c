@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,22 @@ static void *worker(void *arg)
 	return (void *)bad;
 }
 
+static atomic_int waiter_blocked;
+
+/* Finds the lock taken (the main thread holds it until this thread says
+ * so), so one lock wait surely happens. */
 static void *waiter(void *arg)
 {
 	(void)arg;
-	shared_lock_timed("test.blocked");
+	if (pthread_mutex_trylock(&shared_lock) == 0) {
+		pthread_mutex_unlock(&shared_lock);
+		return (void *)1;
+	}
+	uint64_t t0 = GOMAP_PROBE_CLOCK();
+	atomic_store(&waiter_blocked, 1);
+	pthread_mutex_lock(&shared_lock);
+	if (t0)
+		GOMAP_PROBE_LOCK_WAIT(shared, "test.blocked", gomap__probe_now() - t0);
 	pthread_mutex_unlock(&shared_lock);
 	return NULL;
 }
@@ -100,13 +113,19 @@ static int workload(void)
 	if (gomap_map_new(&shared, &gomap_type_u64, &gomap_type_u64, 0))
 		return 1;
 	pthread_t w;
+	void *wr;
+	atomic_store(&waiter_blocked, 0);
 	pthread_mutex_lock(&shared_lock);
 	if (pthread_create(&w, NULL, waiter, NULL))
 		return 1;
-	struct timespec ms = {0, 2000000};
+	struct timespec ms = {0, 1000000};
+	while (!atomic_load(&waiter_blocked))
+		nanosleep(&ms, NULL);
 	nanosleep(&ms, NULL);
 	pthread_mutex_unlock(&shared_lock);
-	pthread_join(w, NULL);
+	pthread_join(w, &wr);
+	if (wr)
+		return 1;
 
 	pthread_t t[THREADS];
 	for (uintptr_t i = 0; i < THREADS; i++)
