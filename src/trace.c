@@ -274,11 +274,15 @@ void gomap__trace_misuse(const void *m, const char *msg)
 
 static const char *op_name(uint64_t op)
 {
-	static const char *const names[] = {
-	    "op",    "get",  "put",           "delete",          "clear", "load", "store",
-	    "load_or_store", "load_and_delete", "swap", "compare_and_swap", "compare_and_delete",
-	    "range"};
-	return op <= GOMAP_PROBE_OP_LAST_ ? names[op] : "op";
+	static const char *const plain[] = {"op", "get", "put", "delete"};
+	/* GOMAP__OP_* / gomap_chan_op order */
+	static const char *const cmap[] = {"op",     "load", "store",           "load_or_store",      "load_and_delete",
+	                                   "delete", "swap", "compare_and_swap", "compare_and_delete", "clear"};
+	if (op < sizeof plain / sizeof *plain)
+		return plain[op];
+	if (op >= GOMAP_PROBE_OP_CMAP && op - GOMAP_PROBE_OP_CMAP < sizeof cmap / sizeof *cmap)
+		return cmap[op - GOMAP_PROBE_OP_CMAP];
+	return "op";
 }
 
 static bool is_map_event(int kind) { return kind == EV_GROW_START || kind == EV_GROW_END || kind == EV_EVACUATE; }
@@ -449,10 +453,12 @@ static void sb_printf(sbuf *s, const char *fmt, ...)
 	}
 }
 
+#define OP_SLOTS (GOMAP_PROBE_OP_CMAP + 10)
+
 static char *make_summary(tev *ev, size_t n, uint64_t dur_ns, uint64_t ndropped, unsigned rate)
 {
 	sbuf s = {0};
-	uint64_t ops[GOMAP_PROBE_OP_LAST_ + 1] = {0};
+	uint64_t ops[OP_SLOTS] = {0};
 	uint64_t waits = 0, wait_total = 0, grace = 0, grace_total = 0, grace_max = 0;
 	uint64_t batches = 0, batch_total = 0, batch_max = 0, hist[16] = {0};
 	uint64_t misuse = 0;
@@ -469,7 +475,7 @@ static char *make_summary(tev *ev, size_t n, uint64_t dur_ns, uint64_t ndropped,
 		tev *e = &ev[i];
 		switch (e->kind) {
 		case EV_OP:
-			ops[e->a <= GOMAP_PROBE_OP_LAST_ ? e->a : 0]++;
+			ops[e->a < OP_SLOTS ? e->a : 0]++;
 			break;
 		case EV_LOCK_WAIT: {
 			waits++;
@@ -553,7 +559,7 @@ static char *make_summary(tev *ev, size_t n, uint64_t dur_ns, uint64_t ndropped,
 	          (unsigned long long)ndropped, (double)dur_ns / 1e6);
 	sb_printf(&s, "sampled operations (1 in %u per thread):", rate);
 	bool any = false;
-	for (int k = 0; k <= GOMAP_PROBE_OP_LAST_; k++) {
+	for (int k = 0; k < OP_SLOTS; k++) {
 		if (ops[k]) {
 			sb_printf(&s, " %s=%llu", op_name((uint64_t)k), (unsigned long long)ops[k]);
 			any = true;

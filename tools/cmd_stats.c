@@ -97,7 +97,7 @@ static int shard_rows_fn(gomap_map_t *const *maps, size_t nshards, void *ctx)
 {
 	row_ctx *c = ctx;
 	int bad = 0;
-	char phase[32];
+	char phase[64];
 	for (size_t i = 0; i < nshards; i++) {
 		if (i == 4 && nshards > 5) {
 			printf("%-24s (%zu more shards)\n", "...", nshards - 5);

@@ -4,7 +4,9 @@
  * contention summary (top lock-wait sites, longest growths, chan batch
  * sizes, grace periods).
  *
- * Workload: THREADS threads, OPS operations each, on keys drawn from
+ * Workload: with -w, one of the benchmark's workloads (BENCH.md, through
+ * the bench library: one warm-up run and one run of the cell). Otherwise a
+ * built-in one: THREADS threads, OPS operations each, on keys drawn from
  * [0, KEYS): 50% store, 40% load, 10% delete. On a safe variant all threads
  * share one map; on "plain" (not safe to share) each thread has its own.
  */
@@ -22,6 +24,10 @@
 
 #ifndef GOMAP_HAVE_CMAP
 #define GOMAP_HAVE_CMAP 1
+#endif
+
+#ifdef GOMAP_TOOL_BENCH
+#include "bench.h"
 #endif
 
 int gomap_cmd_trace(int argc, char **argv);
@@ -72,21 +78,103 @@ static void *trace_thread(void *arg)
 	return NULL;
 }
 
+static void print_summary(void)
+{
+	int need = gomap_trace_summary(NULL, 0);
+	char *sum = need > 0 ? malloc((size_t)need + 1) : NULL;
+	if (sum) {
+		gomap_trace_summary(sum, (size_t)need + 1);
+		fputs(sum, stdout);
+		free(sum);
+	}
+}
+
+/* A benchmark cell (bench library) run under the tracer. */
+static int trace_bench(const char *workload, const char *variant, long threads, long ops, long keys, long rate,
+                       const char *path)
+{
+#ifdef GOMAP_TOOL_BENCH
+	const gb_workload *wl = gb_workload_find(workload);
+	if (!wl) {
+		fprintf(stderr, "gomap trace: unknown workload '%s' (see gomap bench --list)\n", workload);
+		return 2;
+	}
+	if (!variant)
+		variant = wl->kind == GB_K_MIX ? "mutex" : "plain";
+	const gb_impl *im = gb_impl_find(strcmp(variant, "plain") == 0 ? "map" : variant);
+	if (!im || (im->flags & GB_F_CHILD)) {
+		fprintf(stderr, "gomap trace: '%s' is not one of this process's maps\n", variant);
+		return 2;
+	}
+	int T = threads ? (int)threads : wl->kind == GB_K_MIX ? (wl->threads[0] > 0 ? wl->threads[0] : 4) : 1;
+	if (T > 1 && !(im->flags & GB_F_CONCURRENT)) {
+		fprintf(stderr, "gomap trace: %s is not safe for %d threads\n", variant, T);
+		return 2;
+	}
+	uint64_t K = keys ? (uint64_t)keys : wl->K[0];
+	gb_cell c = {
+	    .impl = im, .workload = wl->name, .kind = wl->kind, .keys = wl->keys, .K = K, .threads = T,
+	    .ops = wl->kind == GB_K_MIX ? (ops ? (uint64_t)ops : wl->ops) : K,
+	    .prefill_pct = wl->prefill_pct, .zipf = wl->zipf, .reps = 1, .min_time = 0, .seed = 1,
+	};
+	memcpy(c.mix, wl->mix, sizeof c.mix);
+	if (!gb_impl_supports(im, c.keys)) {
+		fprintf(stderr, "gomap trace: %s does not support the keys of %s\n", variant, workload);
+		return 2;
+	}
+	int rc = gomap_trace_start(path, (unsigned)rate);
+	if (rc) {
+		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, gomap_strerror(rc),
+		        rc == GOMAP_EBUSY ? " (is GOMAP_TRACE set?)" : "");
+		return 1;
+	}
+	gb_result r;
+	memset(&r, 0, sizeof r);
+	int brc = gb_run_cell(&c, &r);
+	rc = gomap_trace_stop();
+	if (rc) {
+		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, gomap_strerror(rc));
+		return 1;
+	}
+	printf("gomap trace: workload %s on %s, %d thread(s), K=%llu, %llu operations per run (a warm-up run and "
+	       "a timed one; timings under tracing are not benchmark figures)\n",
+	       wl->name, variant, T, (unsigned long long)K, (unsigned long long)c.ops);
+	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
+	print_summary();
+	if (brc)
+		fprintf(stderr, "gomap trace: the benchmark run failed\n");
+	return brc != 0;
+#else
+	(void)workload;
+	(void)variant;
+	(void)threads;
+	(void)ops;
+	(void)keys;
+	(void)rate;
+	(void)path;
+	fprintf(stderr, "gomap trace: -w needs the benchmark library (configure with GOMAP_BUILD_BENCH=ON)\n");
+	return 2;
+#endif
+}
+
 static void trace_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: gomap trace [-v VARIANT] [-t THREADS] [-n OPS] [-k KEYS] [-r RATE] [-o FILE]\n"
+	        "usage: gomap trace [-v VARIANT] [-w WORKLOAD] [-t THREADS] [-n OPS] [-k KEYS] [-r RATE] [-o FILE]\n"
 	        "  Runs THREADS threads (4) doing OPS operations each (200000) on KEYS keys\n"
 	        "  (THREADS*OPS/4) of VARIANT (plain, or a safe variant: mutex, rwmutex, shard,\n"
 	        "  sync, chan; default mutex when built), traces it into FILE (gomap-trace.json)\n"
 	        "  recording 1 operation in RATE (64), and prints the contention summary.\n"
+	        "  -w runs a benchmark workload instead (gomap bench --list; e.g. exchange,\n"
+	        "  rapid-grow, seed-write): -t and -k then override its threads and key count,\n"
+	        "  -n its total operations.\n"
 	        "  Open FILE at https://ui.perfetto.dev or chrome://tracing.\n");
 }
 
 int gomap_cmd_trace(int argc, char **argv)
 {
-	const char *variant = NULL, *path = "gomap-trace.json";
-	long threads = 4, ops = 200000, keys = 0, rate = 64;
+	const char *variant = NULL, *path = "gomap-trace.json", *workload = NULL;
+	long threads = 0, ops = 0, keys = 0, rate = 64;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -100,6 +188,8 @@ int gomap_cmd_trace(int argc, char **argv)
 			goto bad;
 		if (!strcmp(a, "-v"))
 			variant = v;
+		else if (!strcmp(a, "-w"))
+			workload = v;
 		else if (!strcmp(a, "-o"))
 			path = v;
 		else if (!strcmp(a, "-t") && num_ok && n >= 1 && n <= 1024)
@@ -123,6 +213,12 @@ int gomap_cmd_trace(int argc, char **argv)
 		fprintf(stderr, "gomap trace: this library was built with GOMAP_TRACING=OFF\n");
 		return 1;
 	}
+	if (workload)
+		return trace_bench(workload, variant, threads, ops, keys, rate, path);
+	if (!threads)
+		threads = 4;
+	if (!ops)
+		ops = 200000;
 	trace_job job;
 	memset(&job, 0, sizeof job);
 #if GOMAP_HAVE_CMAP
@@ -191,13 +287,7 @@ int gomap_cmd_trace(int argc, char **argv)
 	printf("gomap trace: %s, %ld threads x %ld operations on %llu keys; 1 operation in %ld recorded\n",
 	       variant, threads, ops, (unsigned long long)job.keys, rate);
 	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
-	int need = gomap_trace_summary(NULL, 0);
-	char *sum = need > 0 ? malloc((size_t)need + 1) : NULL;
-	if (sum) {
-		gomap_trace_summary(sum, (size_t)need + 1);
-		fputs(sum, stdout);
-		free(sum);
-	}
+	print_summary();
 	if (status)
 		fprintf(stderr, "gomap trace: some operations failed\n");
 	return status;

@@ -18,7 +18,7 @@
  *   grow_start(map, old_cap, new_cap, same_size)  a growth began
  *   grow_end(map, cap)                            the old table is migrated
  *   evacuate(map, done, total)                    migration progress, groups
- *   op(map, op)                                   an operation (GOMAP_PROBE_OP_*)
+ *   op(map, op)                                   an operation (GOMAP_PROBE_OP_* below)
  *   lock_wait(map, site, ns)                      a lock was waited for ns
  *   chan_batch(map, n)                            the chan owner served n requests
  *   grace_period(map, ns)                         an RCU grace period took ns
@@ -31,7 +31,11 @@
  * clock reads:
  *     uint64_t t0 = GOMAP_PROBE_CLOCK();       0 when nobody listens
  *     ... wait for the lock ...
- *     if (t0) GOMAP_PROBE_LOCK_WAIT(m, __func__, gomap__probe_now() - t0);
+ *     if (t0) GOMAP_PROBE_LOCK_WAIT(m, "mutex.run", gomap__probe_now() - t0);
+ * or GOMAP_PROBE_TIMED_LOCK below, which does this around a trylock/lock
+ * pair. The site names the place the lock is taken ("variant.function");
+ * the map argument of every probe should be the plain map inside a safe
+ * map where there is one, so that all events of one map share an address.
  * "Someone listens" is: the tracer runs, or a tool attached the probe (the
  * USDT semaphore of lock_wait / grace_period is non-zero; bpftrace, perf and
  * systemtap set it when they attach).
@@ -45,21 +49,14 @@
 #define GOMAP_TRACING 0
 #endif
 
-/* Operation codes of the op probe (arg1); names in src/trace.c. */
+/* Operation codes of the op probe (arg1); names in src/trace.c. The plain
+ * map's public calls use 1..3; the safe maps use GOMAP_PROBE_OP_CMAP + their
+ * operation number (GOMAP__OP_* of cmap_impl.h, equal to gomap_chan_op). */
 enum {
 	GOMAP_PROBE_OP_GET = 1,
-	GOMAP_PROBE_OP_PUT,
-	GOMAP_PROBE_OP_DELETE,
-	GOMAP_PROBE_OP_CLEAR,
-	GOMAP_PROBE_OP_LOAD,
-	GOMAP_PROBE_OP_STORE,
-	GOMAP_PROBE_OP_LOAD_OR_STORE,
-	GOMAP_PROBE_OP_LOAD_AND_DELETE,
-	GOMAP_PROBE_OP_SWAP,
-	GOMAP_PROBE_OP_CAS,
-	GOMAP_PROBE_OP_CAD,
-	GOMAP_PROBE_OP_RANGE,
-	GOMAP_PROBE_OP_LAST_ = GOMAP_PROBE_OP_RANGE
+	GOMAP_PROBE_OP_PUT = 2,
+	GOMAP_PROBE_OP_DELETE = 3,
+	GOMAP_PROBE_OP_CMAP = 16 /* + 1 load .. 9 clear */
 };
 
 #if GOMAP_TRACING
@@ -107,6 +104,26 @@ static inline uint64_t gomap__probe_clock(void)
 	return 0;
 }
 #define GOMAP_PROBE_CLOCK() gomap__probe_clock()
+
+/*
+ * GOMAP_PROBE_TIMED_LOCK(m, site, trylock_ok, lock) - take a lock, reporting
+ * the wait when it was contended and someone listens:
+ *     GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run",
+ *                            pthread_mutex_trylock(&m->mu) == 0,
+ *                            pthread_mutex_lock(&m->mu));
+ * Uncontended, it costs what the try costs (the same atomic operation as
+ * the lock's fast path). Without tracing compiled in it is just `lock`.
+ */
+#define GOMAP_PROBE_TIMED_LOCK(m, site, trylock_ok, lock)                                       \
+	do {                                                                                    \
+		if (!(trylock_ok)) {                                                            \
+			uint64_t gomap_probe_t0_ = gomap__probe_clock();                        \
+			lock;                                                                   \
+			if (gomap_probe_t0_)                                                    \
+				GOMAP_PROBE_LOCK_WAIT((m), (site),                              \
+				                      gomap__probe_now() - gomap_probe_t0_);   \
+		}                                                                               \
+	} while (0)
 
 #define GOMAP_PROBE_GROW_START(m, old_cap, new_cap, same_size)                                  \
 	do {                                                                                    \
@@ -168,6 +185,10 @@ static inline uint64_t gomap__probe_clock(void)
 
 static inline uint64_t gomap__probe_now(void) { return 0; }
 #define GOMAP_PROBE_CLOCK() ((uint64_t)0)
+#define GOMAP_PROBE_TIMED_LOCK(m, site, trylock_ok, lock) \
+	do {                                              \
+		lock;                                     \
+	} while (0)
 #define GOMAP_PROBE_GROW_START(m, old_cap, new_cap, same_size) ((void)0)
 #define GOMAP_PROBE_GROW_END(m, cap) ((void)0)
 #define GOMAP_PROBE_EVACUATE(m, done, total) ((void)0)
