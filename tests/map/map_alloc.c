@@ -19,6 +19,12 @@
 
 #define NIDS 512u
 #define WORKLOAD_OPS 600
+/* Sanitizer builds sweep every allocation of a shorter workload. */
+#if GOMAP_TEST_SANITIZED
+#define WL_DIV 4
+#else
+#define WL_DIV 1
+#endif
 
 struct am {
 	enum kk_kind kind;
@@ -55,7 +61,7 @@ static void verify_all(struct am *a, const gomap_map_t *m)
 	ACHECK(a, gomap_map_len(m) == a->count);
 	ACHECK(a, gomap_map_check(m) == 0);
 	size_t seen = 0;
-	for (uint64_t id = 0; id < NIDS; id++) {
+	for (uint64_t id = 0; id < NIDS / WL_DIV; id++) {
 		kk_obj k;
 		kk_val v;
 		if (kk_canon(&a->ks, id) != id)
@@ -256,6 +262,12 @@ static bool a_create(struct am *a, size_t hint)
  */
 static void workload(struct am *a, size_t hint)
 {
+	/* phases as fractions of the workload length W; ids below nids */
+	const size_t W = WORKLOAD_OPS / WL_DIV, nids = NIDS / WL_DIV;
+	const size_t p_grow = W * 5 / 12, p_churn = W * 7 / 12,
+	             p_shrink = p_churn + W / 60, p_abandon = W * 2 / 3,
+	             p_clone_keep = W * 3 / 4, p_clear = p_clone_keep + W / 60,
+	             p_mass = W * 14 / 15;
 	tu_rng rng;
 	tu_rng_seed(&rng, 42);
 	a->op = 0;
@@ -266,43 +278,43 @@ static void workload(struct am *a, size_t hint)
 		ACHECK(a, a_create(a, hint));
 	}
 	gomap_iter abandoned;
-	for (a->op = 1; a->op <= WORKLOAD_OPS; a->op++) {
+	for (a->op = 1; a->op <= W; a->op++) {
 		size_t i = a->op;
-		uint64_t id = tu_below(&rng, NIDS);
-		if (i < 250) {
+		uint64_t id = tu_below(&rng, nids);
+		if (i < p_grow) {
 			a_put(a, i % 5 == 0 ? id : i); /* grow, with overwrites */
-		} else if (i < 350) {
+		} else if (i < p_churn) {
 			if (i % 3)
-				a_delete(a, id % 250);
+				a_delete(a, id % p_grow);
 			else
 				a_get(a, id);
-		} else if (i == 350) {
+		} else if (i == p_churn) {
 			a_clone(a, false);
-		} else if (i == 360) {
+		} else if (i == p_shrink) {
 			a_shrink(a);
-		} else if (i < 450) {
-			if (i == 400) { /* an iteration abandoned across growth */
+		} else if (i < p_clone_keep) {
+			if (i == p_abandon) { /* an iteration abandoned across growth */
 				gomap_map_iter_init(a->m, &abandoned);
 				(void)gomap_map_iter_next(&abandoned, NULL, NULL);
 			}
-			a_put(a, 250 + (i - 360) * 2 + (i % 2));
-		} else if (i == 450) {
+			a_put(a, (p_grow + (i - p_shrink) * 2 + (i % 2)) % nids);
+		} else if (i == p_clone_keep) {
 			a_clone(a, true);
-		} else if (i == 460) {
+		} else if (i == p_clear) {
 			a_clear(a);
-		} else if (i < 560) {
+		} else if (i < p_mass) {
 			a_put(a, id);
-		} else if (i == 560) {
-			for (uint64_t d = 0; d < NIDS; d++)
+		} else if (i == p_mass) {
+			for (uint64_t d = 0; d < nids; d++)
 				if (a->present[d] && d % 4)
 					a_delete(a, d);
-		} else if (i == 561) {
+		} else if (i == p_mass + 1) {
 			a_shrink(a);
 		} else {
 			a_put(a, id);
 		}
 	}
-	a->op = WORKLOAD_OPS + 1;
+	a->op = W + 1;
 	verify_all(a, a->m);
 	if (a->dtor)
 		ACHECK(a, a->val_adopted - a->vd.calls == a->count);
@@ -377,6 +389,8 @@ static void test_create_hint(void **state)
 			assert_true(n > 2); /* the map and its table were allocated */
 			break;
 		}
+		if (rc == 0)
+			gomap_map_free(m);
 		if (rc != GOMAP_ENOMEM)
 			fail_msg("creation with hint 300, allocation %zu failing: "
 			         "returned %d, want GOMAP_ENOMEM", n, rc);

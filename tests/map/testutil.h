@@ -154,8 +154,9 @@ static TU_UNUSED void *tu_alloc_impl(tu_tally *t, size_t size, bool zero)
 		return NULL;
 	uint64_t hdr[2] = {(uint64_t)size, TU_MAGIC};
 	memcpy(p, hdr, sizeof hdr);
-	if (!zero) /* poison, so code relying on zeroed memory from alloc shows */
-		memset(p + TU_HDR, 0xa5, size);
+	if (!zero) /* poison, so code relying on zeroed memory from alloc shows
+	              (the first MiB: huge lazily-touched blocks stay lazy) */
+		memset(p + TU_HDR, 0xa5, size < ((size_t)1 << 20) ? size : (size_t)1 << 20);
 	t->live_bytes += size;
 	t->live_blocks++;
 	if (t->live_bytes > t->peak_bytes)
