@@ -37,7 +37,9 @@ endforeach()
 set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
 run_step("pkg-config --variable=prefix gomap" pkg-config --variable=prefix gomap)
 string(STRIP "${step_out}" pc_prefix)
-if(NOT pc_prefix STREQUAL prefix)
+get_filename_component(pc_prefix_real "${pc_prefix}" REALPATH)
+get_filename_component(prefix_real "${prefix}" REALPATH)
+if(NOT pc_prefix_real STREQUAL prefix_real)
   message(FATAL_ERROR "install test: gomap.pc says prefix=${pc_prefix}, but it "
     "was installed with --prefix ${prefix}: the .pc must not hard-code the "
     "configure-time CMAKE_INSTALL_PREFIX (use prefix=\${pcfiledir}/../.. or "

@@ -767,6 +767,106 @@ static void test_iter_random_start(void **state)
 	}
 }
 
+/* range: clear from the callback ends the range right there */
+static bool range_clear_fn(const void *key, void *val, void *ctx)
+{
+	struct range_ctx *c = ctx;
+	(void)key;
+	(void)val;
+	if (++c->calls == 5)
+		assert_int_equal(gomap_map_clear(c->m), 0);
+	return true;
+}
+
+static void test_range_clear(void **state)
+{
+	(void)state;
+	gomap_map_t *m = new_map(&gomap_type_u64, &gomap_type_u64, 0);
+	for (uint64_t i = 0; i < 300; i++)
+		put_u64(m, i, i + 1, 1);
+	struct range_ctx c = {0, 0, 0, m};
+	assert_int_equal(gomap_map_range(m, range_clear_fn, &c), 0);
+	assert_int_equal(c.calls, 5);
+	assert_int_equal(gomap_map_len(m), 0);
+	gomap_map_free(m);
+}
+
+/* Keys and values of every size around the inline/indirect limit (128
+ * bytes) and odd sizes: stored, found, iterated, and value pointers are
+ * aligned for the value's natural alignment (malloc-like, up to 16). */
+static void test_sizes_and_alignment(void **state)
+{
+	(void)state;
+	const size_t ksizes[] = {1, 2, 3, 5, 8, 12, 16, 17, 24, 31, 64, 127, 128,
+	                         129, 200, 256, 1000};
+	const size_t vsizes[] = {0, 1, 3, 4, 8, 12, 16, 24, 128, 129, 1000};
+	unsigned char kb[1000], vb[1000], out[1000];
+	for (size_t ki = 0; ki < sizeof ksizes / sizeof ksizes[0]; ki++) {
+		for (size_t vi = 0; vi < sizeof vsizes / sizeof vsizes[0]; vi++) {
+			size_t ks = ksizes[ki], vs = vsizes[vi];
+			gomap_type kt = tu_raw(ks), vt = tu_raw(vs);
+			gomap_map_t *m = new_map(&kt, &vt, 0);
+			const unsigned n = ks == 1 ? 200 : 300;
+			for (unsigned i = 0; i < n; i++) {
+				memset(kb, 0x77, ks);
+				memcpy(kb, &i, ks < 2 ? 1 : 2);
+				memset(vb, (int)(i & 0xff), vs);
+				assert_int_equal(gomap_map_put(m, kb, vs ? vb : NULL), 1);
+			}
+			for (unsigned i = 0; i < n; i++) {
+				memset(kb, 0x77, ks);
+				memcpy(kb, &i, ks < 2 ? 1 : 2);
+				assert_int_equal(gomap_map_get(m, kb, out), 1);
+				for (size_t j = 0; j < vs; j++)
+					assert_int_equal(out[j], i & 0xff);
+				void *p = gomap_map_get_ptr(m, kb);
+				assert_non_null(p);
+				size_t align = 1;
+				while (align < 16 && vs % (align * 2) == 0)
+					align *= 2;
+				if (vs && (uintptr_t)p % align != 0)
+					fail_msg("key size %zu, value size %zu: value pointer "
+					         "%p not %zu-aligned", ks, vs, p, align);
+			}
+			assert_int_equal(count_iter(m), n);
+			assert_int_equal(gomap_map_check(m), 0);
+			gomap_map_free(m);
+		}
+	}
+}
+
+/* put with a value that lives in the map itself (copying one entry's value
+ * to new keys, e.g. put(m, &k2, get_ptr(m, &k1))): the value must be read
+ * before the write can move or free the table it lives in. */
+static void test_put_value_from_map(void **state)
+{
+	(void)state;
+	for (int big = 0; big < 2; big++) {
+		gomap_type vt = tu_raw(big ? 200 : 8);
+		gomap_map_t *m = new_map(&gomap_type_u64, &vt, 0);
+		unsigned char v[200];
+		memset(v, 0x5c, sizeof v);
+		uint64_t k0 = 0;
+		assert_int_equal(gomap_map_put(m, &k0, v), 1);
+		for (uint64_t k = 1; k < 5000; k++) {
+			uint64_t src = k - 1; /* the previous key: often in a table
+			                         that this put migrates or frees */
+			const void *p = gomap_map_get_ptr(m, &src);
+			assert_non_null(p);
+			assert_int_equal(gomap_map_put(m, &k, p), 1);
+		}
+		for (uint64_t k = 0; k < 5000; k++) {
+			unsigned char *p = gomap_map_get_ptr(m, &k);
+			assert_non_null(p);
+			for (size_t j = 0; j < (big ? 200u : 8u); j++)
+				if (p[j] != 0x5c)
+					fail_msg("value of key %llu corrupted (byte %zu is "
+					         "0x%02x)", (unsigned long long)k, j, p[j]);
+		}
+		gomap_map_free(m);
+	}
+}
+
 /* ---- stats, dump, check -------------------------------------------------------------------- */
 
 static void test_stats(void **state)
@@ -1089,6 +1189,46 @@ static void test_key_f64_nan_clone(void **state)
 	assert_true(sum == 20 * (99 * 100 / 2)); /* 0, 20, ..., 1980 */
 	assert_int_equal(gomap_map_get(c, &nan, NULL), 0);
 	gomap_map_free(c);
+}
+
+/* NaN entries during an incremental growth: an iteration started while an
+ * old table is being migrated must still produce every NaN exactly once
+ * (NaN cannot be looked up, so the iterator cannot re-find a migrated NaN
+ * by key the way it does for other keys). Checked after every write of a
+ * whole growth, so migrated and not-yet-migrated NaNs both occur. */
+static void test_key_f64_nan_iter_growing(void **state)
+{
+	(void)state;
+	gomap_map_t *m = new_map(&gomap_type_f64, &gomap_type_u64, 0);
+	double nan = NAN;
+	size_t nans = 0, total = 0;
+	uint64_t v = 0;
+	size_t checked_growing = 0;
+	for (int i = 0; i < 6000 && checked_growing < 400; i++) {
+		double k = i + 0.25;
+		v++;
+		assert_int_equal(gomap_map_put(m, i % 4 ? &k : &nan, &v), 1);
+		nans += i % 4 == 0;
+		total++;
+		gomap_map_stats st = stats_of(m);
+		if (!st.growing)
+			continue;
+		checked_growing++;
+		gomap_iter it;
+		const void *kp;
+		size_t n = 0, got_nans = 0;
+		gomap_map_iter_init(m, &it);
+		while (gomap_map_iter_next(&it, &kp, NULL)) {
+			n++;
+			got_nans += isnan(f64_key_of(kp)) ? 1 : 0;
+		}
+		if (n != total || got_nans != nans)
+			fail_msg("growing (%zu/%zu old groups migrated): iteration "
+			         "produced %zu entries (%zu NaN), map has %zu (%zu NaN)",
+			         st.evacuated, st.old_groups, n, got_nans, total, nans);
+	}
+	assert_true(checked_growing > 0);
+	gomap_map_free(m);
 }
 
 static void test_key_f64_zero(void **state)
@@ -1939,6 +2079,9 @@ int main(void)
 	    cmocka_unit_test(test_iter_stop),
 	    cmocka_unit_test(test_range),
 	    cmocka_unit_test(test_iter_random_start),
+	    cmocka_unit_test(test_range_clear),
+	    cmocka_unit_test(test_sizes_and_alignment),
+	    cmocka_unit_test(test_put_value_from_map),
 	    cmocka_unit_test(test_stats),
 	    cmocka_unit_test(test_stats_dump),
 	    cmocka_unit_test(test_check),
@@ -1947,6 +2090,7 @@ int main(void)
 	    cmocka_unit_test(test_key_ptr),
 	    cmocka_unit_test(test_key_f64_nan),
 	    cmocka_unit_test(test_key_f64_nan_clone),
+	    cmocka_unit_test(test_key_f64_nan_iter_growing),
 	    cmocka_unit_test(test_key_f64_zero),
 	    cmocka_unit_test(test_key_str_copied),
 	    cmocka_unit_test(test_key_str_borrowed),

@@ -556,6 +556,123 @@ static void test_range_with_writes(void **state)
 	}
 }
 
+/* shrink (a full rebuild that retires both tables) in the middle of an
+ * iteration, then deletes of keys whose stale copies live in the retired
+ * tables (map-owned string and indirect keys: their memory is freed by the
+ * delete, so the iterator must not touch the stale copies afterwards) */
+static void test_shrink_during_iteration(void **state)
+{
+	(void)state;
+	FOR_KINDS(kind) {
+		struct it_env *e = env_new(kind);
+		struct walk *w = malloc(sizeof *w);
+		size_t n = nscaled(4000);
+		fill(e, 0, n);
+		for (int round = 0; round < 3; round++) {
+			walk_begin(e, w);
+			size_t steps = 0;
+			int64_t id;
+			while ((id = walk_step(e, w)) >= 0) {
+				steps++;
+				if (steps == 10 || steps == n / 4) {
+					/* delete most keys (reached or not), shrink */
+					for (size_t i = 0; i < n; i++) {
+						if (e->present[i] && i % 5 && !w->deleted[i]) {
+							env_delete(e, i);
+							w->deleted[i] = 1;
+						}
+					}
+					assert_int_equal(gomap_map_shrink(e->m), 0);
+					assert_int_equal(gomap_map_check(e->m), 0);
+				}
+				if (steps == n / 8) /* grow again under the iterator */
+					fill(e, n, n + n / 2);
+				/* deletes after the shrink free keys whose stale copies
+				 * sit in retired tables */
+				int64_t u = pick(e, w, n + n / 2, true, -1);
+				if (u >= 0 && steps % 2) {
+					env_delete(e, (uint64_t)u);
+					w->deleted[u] = 1;
+				}
+			}
+			walk_end(e, w);
+			/* back to a full map for the next round */
+			for (size_t i = 0; i < n + n / 2; i++)
+				if (!e->present[i])
+					env_put(e, i);
+			for (size_t i = n; i < n + n / 2; i++)
+				env_delete(e, i);
+		}
+		assert_int_equal(gomap_map_check(e->m), 0);
+		free(w);
+		env_free(e);
+	}
+}
+
+/*
+ * Iterations abandoned without stop keep retired tables alive "until the
+ * map is cleared or freed" (map.h): clear must give that memory back, and
+ * repeated growth/shrink cycles after an abandoned iteration must not make
+ * the map's memory grow without bound.
+ */
+static size_t cycle_bytes(bool abandon, bool do_clear, size_t cycles)
+{
+	struct it_env *e = env_new(KK_U64);
+	size_t n = nscaled(4000);
+	fill(e, 0, 100);
+	if (abandon) {
+		gomap_iter it;
+		gomap_map_iter_init(e->m, &it);
+		assert_true(gomap_map_iter_next(&it, NULL, NULL));
+		/* left as is: no stop */
+	}
+	size_t peak_after = 0;
+	for (size_t c = 0; c < cycles; c++) {
+		fill(e, 100, 100 + n); /* grows: retires the smaller tables */
+		for (size_t i = 100; i < 100 + n; i++)
+			env_delete(e, i);
+		assert_int_equal(gomap_map_shrink(e->m), 0); /* retires again */
+		if (e->tally.live_bytes > peak_after)
+			peak_after = e->tally.live_bytes;
+	}
+	if (do_clear) {
+		assert_int_equal(gomap_map_clear(e->m), 0);
+		memset(e->present, 0, sizeof e->present);
+		e->count = 0;
+		fill(e, 0, 10); /* a write after the clear */
+		peak_after = e->tally.live_bytes;
+	}
+	env_free(e);
+	return peak_after;
+}
+
+static void test_abandoned_iteration_clear(void **state)
+{
+	(void)state;
+	/* clear frees what abandoned iterations held */
+	size_t plain = cycle_bytes(false, true, 3);
+	size_t held = cycle_bytes(true, true, 3);
+	if (held > plain)
+		fail_msg("after clear, a map with an abandoned iteration holds %zu "
+		         "bytes, one without holds %zu: retired tables not freed "
+		         "by clear",
+		         held, plain);
+}
+
+static void test_abandoned_iteration_bounded(void **state)
+{
+	(void)state;
+	/* bounded growth: 30 grow/shrink cycles hold no more than 3 do, give
+	 * or take a factor 2 */
+	size_t few = cycle_bytes(true, false, 3);
+	size_t many = cycle_bytes(true, false, 30);
+	if (many > 2 * few)
+		fail_msg("an abandoned iteration makes memory grow with every "
+		         "grow/shrink cycle: %zu bytes after 3 cycles, %zu after "
+		         "30",
+		         few, many);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +684,9 @@ int main(void)
 	    cmocka_unit_test(test_stop_and_abandon),
 	    cmocka_unit_test(test_two_iterators),
 	    cmocka_unit_test(test_range_with_writes),
+	    cmocka_unit_test(test_shrink_during_iteration),
+	    cmocka_unit_test(test_abandoned_iteration_clear),
+	    cmocka_unit_test(test_abandoned_iteration_bounded),
 	};
 	return cmocka_run_group_tests_name("map_iter", tests, NULL, NULL);
 }
