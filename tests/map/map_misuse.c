@@ -432,6 +432,46 @@ static void test_no_false_alarm(void **state)
 	free(r);
 }
 
+/* Malformed GOMAP_DEBUG values never crash or misreport: each is parsed,
+ * then the map is used normally (single-threaded: nothing to report). */
+static void child_debug_garbage(void *p)
+{
+	(void)p;
+	static const char *const vals[] = {
+	    "", ",", ",,,", "=", "racewindow", "racewindow=", "racewindow=-5",
+	    "racewindow=abc", "racewindow=1e3", "mapchecks=",
+	    "mapchecks=yes", "unknown=1", "=1,=2", "mapchecks=0,mapchecks=1",
+	    "racewindow=1,racewindow=2,", "  racewindow = 3 "};
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		setenv("GOMAP_DEBUG", vals[i], 1);
+		gomap_debug_reload();
+		gomap_map_t *m = new_filled_map();
+		for (uint64_t k = 0; k < 200; k++) {
+			(void)gomap_map_put(m, &k, &k);
+			(void)gomap_map_delete(m, &k);
+		}
+		gomap_map_free(m);
+	}
+	unsetenv("GOMAP_DEBUG");
+	gomap_debug_reload();
+	fprintf(stderr, "CLEAN EXIT\n");
+}
+
+static void test_debug_garbage(void **state)
+{
+	(void)state;
+	cp_result *r = malloc(sizeof *r);
+	cp_run_fn(child_debug_garbage, NULL, NULL, 120, r);
+	char how[96];
+	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0 ||
+	    !strstr(r->out, "CLEAN EXIT")) {
+		fprintf(stderr, "---- child output ----\n%s\n---- end ----\n", r->out);
+		fail_msg("malformed GOMAP_DEBUG: child %s",
+		         cp_describe(r, how, sizeof how));
+	}
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_mapchecks_off),
 	    cmocka_unit_test(test_mapchecks_per_map),
 	    cmocka_unit_test(test_no_false_alarm),
+	    cmocka_unit_test(test_debug_garbage),
 	};
 	return cmocka_run_group_tests_name("map_misuse", tests, NULL, NULL);
 }
