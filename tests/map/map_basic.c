@@ -1226,10 +1226,12 @@ static void test_key_f64_nan_iter_growing(void **state)
 			n++;
 			got_nans += isnan(f64_key_of(kp)) ? 1 : 0;
 		}
-		if (n != total || got_nans != nans)
+		if (n != total || got_nans != nans) {
+			gomap_map_free(m);
 			fail_msg("growing (%zu/%zu old groups migrated): iteration "
 			         "produced %zu entries (%zu NaN), map has %zu (%zu NaN)",
 			         st.evacuated, st.old_groups, n, got_nans, total, nans);
+		}
 	}
 	assert_true(checked_growing > 0);
 	gomap_map_free(m);
@@ -2109,5 +2111,10 @@ int main(void)
 	    cmocka_unit_test(test_bad_descriptors),
 	    cmocka_unit_test(test_bad_arguments),
 	};
+	/* GOMAP_TEST_SKIP=pattern skips tests (e.g. one that aborts under ASan
+	 * while its bug is open) */
+	const char *skip_pat = getenv("GOMAP_TEST_SKIP");
+	if (skip_pat && *skip_pat)
+		cmocka_set_skip_filter(skip_pat);
 	return cmocka_run_group_tests_name("map_basic", tests, NULL, NULL);
 }

@@ -688,5 +688,10 @@ int main(void)
 	    cmocka_unit_test(test_abandoned_iteration_clear),
 	    cmocka_unit_test(test_abandoned_iteration_bounded),
 	};
+	/* GOMAP_TEST_SKIP=pattern skips tests (e.g. one that aborts under ASan
+	 * while its bug is open) */
+	const char *skip_pat = getenv("GOMAP_TEST_SKIP");
+	if (skip_pat && *skip_pat)
+		cmocka_set_skip_filter(skip_pat);
 	return cmocka_run_group_tests_name("map_iter", tests, NULL, NULL);
 }
