@@ -1,0 +1,1499 @@
+/*
+ * src/map.c - the plain map: Go's map semantics on a Swiss-style table that
+ * grows incrementally, with Go's concurrent-misuse detection.
+ *
+ * Layout. A table has cap = 8 * 2^k slots in groups of 8. Control bytes live
+ * in their own dense array (one byte per slot, 8 per group, read as one
+ * 64-bit word), apart from the slots, so a miss usually touches one cache
+ * line of metadata and no key (what st-miss rewards). A slot holds the key
+ * then the value; keys or values over 128 bytes are stored indirectly (a
+ * pointer to their own allocation), as Go does. String and byte-string keys
+ * are stored as {ptr, len}, so a probe compares lengths before bytes.
+ *
+ * Control bytes: EMPTY = 0x00 (so a calloc'd array is an empty table: no
+ * memset on growth), DELETED = 0x01 (tombstone), FULL = 0x80 | h2 where
+ * h2 is the top 7 bits of the 64-bit hash. The low hash bits pick the home
+ * group; probing is triangular over groups (g, g+1, g+3, g+6 ...), which
+ * visits every group of a power-of-two table. A probe stops at the first
+ * group holding an EMPTY byte. Matching 8 control bytes at once uses SWAR
+ * (Go 1.24's formulas, adapted to EMPTY = 0).
+ *
+ * Growth is incremental, as in Go's classic map: when the current table runs
+ * out of room, a new table (double, or the same size when tombstones are the
+ * cause: Go's same-size grow) becomes current and the old one is kept; every
+ * later write migrates MIGRATE_GROUPS old groups, in index order, so no
+ * single insert copies the whole table. Reads consult the new table, then
+ * the old one. Migration does not clear the old slots: an old slot in a
+ * group below migrate_pos is a stale copy (its entry lives in the new
+ * table), which lookups ignore and iterators use (see below).
+ *
+ * Invariants (checked by gomap_map_check):
+ *  I1 cur->full + cur->tombs + (EMPTY bytes of cur) == cur->cap, and every
+ *     table has at least one EMPTY byte (so every probe terminates);
+ *  I2 count == FULL bytes of cur + FULL bytes of old in groups >= migrate_pos;
+ *  I3 a key is live in at most one place, and every live key is found by a
+ *     probe from its hash (NaN keys excepted: their hash is random);
+ *  I4 while growing, cur->seed == old->seed == m->seed, and old is only
+ *     changed by deletes (FULL -> DELETED/EMPTY) and by purges of stale
+ *     copies of deleted map-owned keys;
+ *  I5 cur has room: cur->full + cur->tombs <= cap*7/8, except after a
+ *     growth that could not allocate, where inserts continue while at least
+ *     two EMPTY bytes remain.
+ *
+ * Iteration (Go's contract: no key twice, deleted-unreached keys not
+ * produced, new keys may or may not be produced, values current). An
+ * iterator walks table A (the old table if growing at its start, else the
+ * current one) from a random group and slot offset, then, if it started
+ * during a growth, table B (the new table at its start). A FULL slot that is
+ * live is produced as is; a stale one is looked up again in the live map
+ * and produced from there if still present. In table B a key is skipped if
+ * table A still holds it (live or stale): it was produced in the first walk.
+ * Tables an iterator uses are not freed while iterators exist: they move to
+ * a retired list freed by the first write that sees no iterator. Since a
+ * stale copy of a map-owned key (string copy, indirect key) shares the
+ * key's memory, deleting such a key also purges its stale copies first.
+ *
+ * Misuse detection (Go's hashWriting flag): a relaxed C11 atomic byte,
+ * toggled by writers after hashing and checked again on exit; reads,
+ * iteration steps and clone check it. Relaxed atomics compile to plain
+ * loads and stores, yet keep the detector itself free of data races.
+ */
+#include <endian.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "internal/util.h"
+
+#define GROUP 8u
+#define CTRL_EMPTY 0x00u
+#define CTRL_DELETED 0x01u
+#define MAX_INLINE 128u
+#define MIGRATE_GROUPS 4u
+#define LSB 0x0101010101010101ull
+#define MSB 0x8080808080808080ull
+
+enum { T_CURRENT, T_OLD, T_RETIRED };
+
+/* Internal key kinds: the fast paths. */
+enum { IK_U64, IK_U32, IK_BYTES, IK_GENERIC };
+
+typedef struct table {
+	uint8_t *ctrl;        /* cap bytes */
+	unsigned char *slots; /* cap * slot_size bytes */
+	size_t cap;           /* slots: 8 * 2^k */
+	size_t mask;          /* groups - 1 */
+	size_t full;          /* FULL bytes (current table) */
+	size_t tombs;         /* DELETED bytes (current table) */
+	size_t migrate_pos;   /* old table: groups below are migrated */
+	uint64_t seed;
+	int state;
+	struct table *next; /* retired list */
+} table;
+
+struct gomap_map {
+	_Atomic uint8_t writing; /* Go's hashWriting */
+	uint8_t ikind;
+	uint8_t checks;
+	uint8_t frozen;
+	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
+	uint32_t slot_size, voff, ksz, vsz;
+	table *cur, *old;
+	uint64_t seed;
+	size_t count;
+	size_t ukey, uval; /* the caller's key and value sizes */
+	table *retired;
+	_Atomic size_t iterators;
+	_Atomic uint32_t writer_tid;
+	uint64_t clear_seq;
+	gomap_type kt, vt;
+	const gomap_allocator *alloc;
+	gomap_allocator alloc_copy;
+	size_t bytes;
+	size_t grows, same_size_grows;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static inline uint64_t load_group(const uint8_t *ctrl, size_t g)
+{
+	uint64_t c;
+	memcpy(&c, ctrl + g * GROUP, 8);
+	return le64toh(c);
+}
+
+/* Bytes equal to h2 (rare false positives next to a true match: harmless,
+ * the key is compared). */
+static inline uint64_t match_h2(uint64_t c, uint64_t h2)
+{
+	uint64_t x = c ^ (LSB * h2);
+	return (x - LSB) & ~x & MSB;
+}
+
+/* Any EMPTY byte? Exact as a boolean; its lowest set bit is a true EMPTY. */
+static inline uint64_t match_empty(uint64_t c) { return (c - LSB) & ~c & MSB; }
+static inline uint64_t match_free(uint64_t c) { return ~c & MSB; } /* EMPTY or DELETED */
+static inline uint64_t match_full(uint64_t c) { return c & MSB; }
+static inline size_t lowest(uint64_t bits) { return (size_t)__builtin_ctzll(bits) >> 3; }
+
+static inline uint8_t h2_of(uint64_t h) { return (uint8_t)(0x80u | (h >> 57)); }
+
+static inline unsigned char *slot_at(const gomap_map_t *m, const table *t, size_t i)
+{
+	return t->slots + i * m->slot_size;
+}
+
+/* The key as the caller sees it (for indirect keys, the pointee). */
+static inline const void *slot_key(const gomap_map_t *m, const unsigned char *s)
+{
+	return m->key_indirect ? *(void *const *)s : (const void *)s;
+}
+
+static inline void *slot_val(const gomap_map_t *m, unsigned char *s)
+{
+	return m->val_indirect ? *(void **)(s + m->voff) : (void *)(s + m->voff);
+}
+
+static inline size_t growth_left(const table *t)
+{
+	size_t limit = t->cap - t->cap / 8;
+	size_t used = t->full + t->tombs;
+	return used >= limit ? 0 : limit - used;
+}
+
+/* ---- misuse detection --------------------------------------------------- */
+
+static inline void write_begin(gomap_map_t *m)
+{
+#if GOMAP_MAPCHECKS
+	if (GOMAP_LIKELY(m->checks)) {
+		uint8_t w = atomic_load_explicit(&m->writing, memory_order_relaxed);
+		if (GOMAP_UNLIKELY(w))
+			gomap__fatal("concurrent map writes", m,
+			             atomic_load_explicit(&m->writer_tid, memory_order_relaxed));
+		atomic_store_explicit(&m->writing, (uint8_t)(w ^ 1), memory_order_relaxed);
+		atomic_store_explicit(&m->writer_tid, gomap__tid(), memory_order_relaxed);
+		if (GOMAP_UNLIKELY(gomap__racewindow))
+			gomap__race_window();
+	}
+#endif
+	if (GOMAP_UNLIKELY(m->frozen))
+		gomap__fatal("write to frozen map", m, 0);
+}
+
+static inline void write_end(gomap_map_t *m)
+{
+#if GOMAP_MAPCHECKS
+	if (GOMAP_LIKELY(m->checks)) {
+		uint8_t w = atomic_load_explicit(&m->writing, memory_order_relaxed);
+		if (GOMAP_UNLIKELY(!w))
+			gomap__fatal("concurrent map writes", m,
+			             atomic_load_explicit(&m->writer_tid, memory_order_relaxed));
+		atomic_store_explicit(&m->writing, (uint8_t)(w ^ 1), memory_order_relaxed);
+	}
+#else
+	(void)m;
+#endif
+}
+
+static inline void read_check(const gomap_map_t *m, const char *what)
+{
+#if GOMAP_MAPCHECKS
+	if (GOMAP_UNLIKELY(atomic_load_explicit(&((gomap_map_t *)m)->writing, memory_order_relaxed)) &&
+	    m->checks)
+		gomap__fatal(what, m,
+		             atomic_load_explicit(&((gomap_map_t *)m)->writer_tid, memory_order_relaxed));
+#else
+	(void)m;
+	(void)what;
+#endif
+}
+
+/* ---- hashing and key comparison ------------------------------------------ */
+
+/* Turn the caller's key into the probe form: STR becomes {ptr, strlen}. */
+static inline int probe_key(const gomap_map_t *m, const void *key, gomap_bytes *q, const void **out)
+{
+	if (m->kt.kind == GOMAP_KIND_STR) {
+		const char *s = *(const char *const *)key;
+		if (!s)
+			return GOMAP_EINVAL;
+		q->ptr = s;
+		q->len = strlen(s);
+		*out = q;
+	} else if (m->kt.kind == GOMAP_KIND_BYTES) {
+		const gomap_bytes *b = key;
+		if (!b->ptr && b->len)
+			return GOMAP_EINVAL;
+		*out = b;
+	} else {
+		*out = key;
+	}
+	return 0;
+}
+
+static inline __attribute__((always_inline)) uint64_t hash_probe(const gomap_map_t *m, const void *qk,
+                                                                 uint64_t seed, int ik)
+{
+	switch (ik) {
+	case IK_U64: return XXH3_64bits_withSeed(qk, 8, seed);
+	case IK_U32: return XXH3_64bits_withSeed(qk, 4, seed);
+	case IK_BYTES: {
+		const gomap_bytes *b = qk;
+		return XXH3_64bits_withSeed(b->ptr, b->len, seed);
+	}
+	default: return gomap__type_hash(&m->kt, qk, seed);
+	}
+}
+
+static uint64_t hash_probe_any(const gomap_map_t *m, const void *qk, uint64_t seed)
+{
+	switch (m->ikind) {
+	case IK_U64: return hash_probe(m, qk, seed, IK_U64);
+	case IK_U32: return hash_probe(m, qk, seed, IK_U32);
+	case IK_BYTES: return hash_probe(m, qk, seed, IK_BYTES);
+	default: return hash_probe(m, qk, seed, IK_GENERIC);
+	}
+}
+
+/* Hash of a stored key (the slot's form is the probe form). */
+static uint64_t hash_slot(const gomap_map_t *m, const unsigned char *s, uint64_t seed)
+{
+	return hash_probe_any(m, slot_key(m, s), seed);
+}
+
+static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, const unsigned char *s,
+                                                         const void *qk, int ik)
+{
+	switch (ik) {
+	case IK_U64: {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, qk, 8);
+		return a == b;
+	}
+	case IK_U32: {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, qk, 4);
+		return a == b;
+	}
+	case IK_BYTES: {
+		const gomap_bytes *a = (const gomap_bytes *)(const void *)s, *b = qk;
+		return a->len == b->len && (a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
+	}
+	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
+	}
+}
+
+static bool key_eq_any(const gomap_map_t *m, const unsigned char *s, const void *qk)
+{
+	switch (m->ikind) {
+	case IK_U64: return key_eq(m, s, qk, IK_U64);
+	case IK_U32: return key_eq(m, s, qk, IK_U32);
+	case IK_BYTES: return key_eq(m, s, qk, IK_BYTES);
+	default: return key_eq(m, s, qk, IK_GENERIC);
+	}
+}
+
+static bool key_self_equal(const gomap_map_t *m, const unsigned char *s)
+{
+	if (m->kt.kind != GOMAP_KIND_F64)
+		return true;
+	double d;
+	memcpy(&d, s, 8);
+	return d == d;
+}
+
+/* ---- probing ----------------------------------------------------------- */
+
+/* Find the slot index holding qk in t, or SIZE_MAX. Matches in groups below
+ * t->migrate_pos are stale copies and are ignored (0 for current tables). */
+static inline __attribute__((always_inline)) size_t tfind(const gomap_map_t *m, const table *t,
+                                                          const void *qk, uint64_t h, int ik)
+{
+	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
+	uint64_t h2 = h2_of(h);
+	size_t minpos = t->migrate_pos;
+	for (;;) {
+		uint64_t c = load_group(t->ctrl, g);
+		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
+			size_t i = g * GROUP + lowest(mt);
+			if (GOMAP_LIKELY(g >= minpos) && key_eq(m, slot_at(m, t, i), qk, ik))
+				return i;
+		}
+		if (GOMAP_LIKELY(match_empty(c)))
+			return SIZE_MAX;
+		g = (g + ++step) & mask;
+		if (GOMAP_UNLIKELY(step > mask))
+			return SIZE_MAX;
+	}
+}
+
+/* First EMPTY or DELETED slot on h's probe sequence. */
+static size_t find_insert_pos(const table *t, uint64_t h)
+{
+	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
+	for (;;) {
+		uint64_t f = match_free(load_group(t->ctrl, g));
+		if (f)
+			return g * GROUP + lowest(f);
+		g = (g + ++step) & mask;
+	}
+}
+
+/* Live lookup over cur then old. Returns the slot pointer or NULL. */
+static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_map_t *m, const void *qk,
+                                                                   uint64_t h, int ik, table **where,
+                                                                   size_t *idx)
+{
+	table *t = m->cur;
+	if (GOMAP_UNLIKELY(!t))
+		return NULL;
+	size_t i = tfind(m, t, qk, h, ik);
+	if (GOMAP_LIKELY(i != SIZE_MAX)) {
+		if (where) {
+			*where = t;
+			*idx = i;
+		}
+		return slot_at(m, t, i);
+	}
+	t = m->old;
+	if (GOMAP_LIKELY(!t))
+		return NULL;
+	i = tfind(m, t, qk, h, ik);
+	if (i == SIZE_MAX)
+		return NULL;
+	if (where) {
+		*where = t;
+		*idx = i;
+	}
+	return slot_at(m, t, i);
+}
+
+static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t h, table **where, size_t *idx)
+{
+	switch (m->ikind) {
+	case IK_U64: return lookup(m, qk, h, IK_U64, where, idx);
+	case IK_U32: return lookup(m, qk, h, IK_U32, where, idx);
+	case IK_BYTES: return lookup(m, qk, h, IK_BYTES, where, idx);
+	default: return lookup(m, qk, h, IK_GENERIC, where, idx);
+	}
+}
+
+/* ---- tables ---------------------------------------------------------------- */
+
+static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
+{
+	if (cap > SIZE_MAX / 2 / m->slot_size)
+		return NULL;
+	table *t = gomap__alloc(m->alloc, sizeof *t);
+	if (!t)
+		return NULL;
+	t->ctrl = gomap__alloc_zeroed(m->alloc, cap);
+	t->slots = t->ctrl ? gomap__alloc(m->alloc, cap * m->slot_size) : NULL;
+	if (!t->slots) {
+		gomap__free(m->alloc, t->ctrl, cap);
+		gomap__free(m->alloc, t, sizeof *t);
+		return NULL;
+	}
+	t->cap = cap;
+	t->mask = cap / GROUP - 1;
+	t->full = t->tombs = t->migrate_pos = 0;
+	t->seed = seed;
+	t->state = T_CURRENT;
+	t->next = NULL;
+	m->bytes += sizeof *t + cap + cap * m->slot_size;
+	return t;
+}
+
+static void table_free(gomap_map_t *m, table *t)
+{
+	if (!t)
+		return;
+	m->bytes -= sizeof *t + t->cap + t->cap * m->slot_size;
+	gomap__free(m->alloc, t->slots, t->cap * m->slot_size);
+	gomap__free(m->alloc, t->ctrl, t->cap);
+	gomap__free(m->alloc, t, sizeof *t);
+}
+
+static void free_retired(gomap_map_t *m)
+{
+	while (m->retired) {
+		table *t = m->retired;
+		m->retired = t->next;
+		table_free(m, t);
+	}
+}
+
+/* A table leaves service: free it, or keep it for live iterators. */
+static void retire(gomap_map_t *m, table *t)
+{
+	if (!t)
+		return;
+	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0) {
+		free_retired(m);
+		table_free(m, t);
+		return;
+	}
+	t->state = T_RETIRED;
+	t->next = m->retired;
+	m->retired = t;
+}
+
+static size_t cap_for(size_t n)
+{
+	size_t cap = GROUP;
+	while (cap - cap / 8 < n) {
+		if (cap > SIZE_MAX / 4)
+			return 0;
+		cap *= 2;
+	}
+	return cap;
+}
+
+/* ---- dropping keys and values ------------------------------------------------ */
+
+static void drop_key(gomap_map_t *m, unsigned char *s, bool destroy)
+{
+	if (destroy && m->kt.destroy)
+		m->kt.destroy((void *)slot_key(m, s), m->kt.ctx);
+	if (m->key_owned) {
+		gomap_bytes *b = (gomap_bytes *)(void *)s;
+		size_t n = b->len + (m->kt.kind == GOMAP_KIND_STR);
+		gomap__free(m->alloc, (void *)b->ptr, n);
+		m->bytes -= n ? n : 1;
+	} else if (m->key_indirect) {
+		gomap__free(m->alloc, *(void **)s, m->ukey);
+		m->bytes -= m->ukey;
+	}
+}
+
+static void drop_val(gomap_map_t *m, unsigned char *s, bool destroy)
+{
+	if (destroy && m->vt.destroy)
+		m->vt.destroy(slot_val(m, s), m->vt.ctx);
+	if (m->val_indirect) {
+		gomap__free(m->alloc, *(void **)(s + m->voff), m->uval);
+		m->bytes -= m->uval;
+	}
+}
+
+/* Remove stale copies of the map-owned key in slot s from old and retired
+ * tables, before its memory is freed (see the file comment). */
+static void purge_stale(gomap_map_t *m, const unsigned char *s, table *home)
+{
+	const void *p = *(void *const *)s; /* owned pointer: identity */
+	table *lists[2] = {m->old, m->retired};
+	for (int l = 0; l < 2; l++) {
+		for (table *t = lists[l]; t; t = (l == 0) ? NULL : t->next) {
+			if (t == home)
+				continue;
+			uint64_t h = hash_slot(m, s, t->seed);
+			size_t mask = t->mask, g = (size_t)h & mask, step = 0;
+			for (;;) {
+				uint64_t c = load_group(t->ctrl, g);
+				bool done = false;
+				for (uint64_t mt = match_h2(c, h2_of(h)); mt; mt &= mt - 1) {
+					size_t i = g * GROUP + lowest(mt);
+					if (*(void *const *)slot_at(m, t, i) == p) {
+						t->ctrl[i] = match_empty(c) ? CTRL_EMPTY : CTRL_DELETED;
+						done = true;
+						break;
+					}
+				}
+				if (done || match_empty(c) || step > mask)
+					break;
+				g = (g + ++step) & mask;
+			}
+		}
+	}
+}
+
+/* ---- growth ------------------------------------------------------------------- */
+
+static void migrate(gomap_map_t *m, size_t ngroups)
+{
+	table *o = m->old, *t = m->cur;
+	size_t groups = o->mask + 1;
+	size_t end = o->migrate_pos + ngroups;
+	if (end > groups)
+		end = groups;
+	for (size_t g = o->migrate_pos; g < end; g++) {
+		uint64_t c = load_group(o->ctrl, g);
+		for (uint64_t f = match_full(c); f; f &= f - 1) {
+			size_t i = g * GROUP + lowest(f);
+			const unsigned char *s = slot_at(m, o, i);
+			uint64_t h = hash_slot(m, s, t->seed);
+			size_t j = find_insert_pos(t, h);
+			if (t->ctrl[j] == CTRL_DELETED)
+				t->tombs--;
+			t->ctrl[j] = h2_of(h);
+			memcpy(slot_at(m, t, j), s, m->slot_size);
+			t->full++;
+		}
+	}
+	o->migrate_pos = end;
+	if (end == groups) {
+		m->old = NULL;
+		retire(m, o);
+	}
+}
+
+static void finish_migration(gomap_map_t *m)
+{
+	if (m->old)
+		migrate(m, m->old->mask + 1);
+}
+
+/* Start a growth. Returns 0, or GOMAP_ENOMEM (nothing changed). */
+static int grow(gomap_map_t *m)
+{
+	finish_migration(m);
+	table *t = m->cur;
+	size_t cap;
+	bool same = false;
+	if (!t)
+		cap = GROUP;
+	else if (m->count * 16 >= t->cap * 7)
+		cap = t->cap * 2;
+	else {
+		cap = t->cap; /* mostly tombstones: rehash at the same size */
+		same = true;
+	}
+	if (cap < GROUP)
+		return GOMAP_ENOMEM;
+	table *nt = table_new(m, cap, m->seed);
+	if (!nt)
+		return GOMAP_ENOMEM;
+	m->cur = nt;
+	if (t) {
+		t->state = T_OLD;
+		t->migrate_pos = 0;
+		m->old = t;
+		m->grows++;
+		m->same_size_grows += same;
+	}
+	return 0;
+}
+
+/* ---- creation ---------------------------------------------------------------- */
+
+static uint32_t align_of_size(size_t n)
+{
+	uint32_t a = 1;
+	while (a < 16 && n % (a * 2) == 0)
+		a *= 2;
+	return a;
+}
+
+GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                                 const gomap_map_options *opt)
+{
+	if (!out)
+		return GOMAP_EINVAL;
+	*out = NULL;
+	int r = gomap__type_check(kt, true);
+	if (r)
+		return r;
+	if (!vt)
+		return GOMAP_EINVAL;
+	r = gomap__type_check(vt, false);
+	if (r)
+		return r;
+	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (a && (!a->alloc || !a->free))
+		return GOMAP_EINVAL;
+	gomap_map_t *m = gomap__alloc(a, sizeof *m);
+	if (!m)
+		return GOMAP_ENOMEM;
+	memset(m, 0, sizeof *m);
+	if (a) {
+		m->alloc_copy = *a;
+		m->alloc = &m->alloc_copy;
+	}
+	m->kt = *kt;
+	m->vt = *vt;
+	m->ukey = kt->size;
+	m->uval = vt->size;
+	switch (kt->kind) {
+	case GOMAP_KIND_U64:
+		m->ikind = IK_U64;
+		break;
+	case GOMAP_KIND_PTR:
+		m->ikind = sizeof(void *) == 8 ? IK_U64 : IK_U32;
+		break;
+	case GOMAP_KIND_U32:
+		m->ikind = IK_U32;
+		break;
+	case GOMAP_KIND_STR:
+	case GOMAP_KIND_BYTES:
+		m->ikind = IK_BYTES;
+		m->key_owned = !(kt->flags & GOMAP_TYPE_BORROWED);
+		break;
+	default:
+		m->ikind = IK_GENERIC;
+		/* RAW keys with a custom equality but no hash would break the
+		 * rule that equal keys hash alike unless equality is bytewise. */
+		if (kt->kind == GOMAP_KIND_RAW && kt->equal && !kt->hash) {
+			gomap__free(a, m, sizeof *m);
+			return GOMAP_EINVAL;
+		}
+		break;
+	}
+	size_t ks = kt->kind == GOMAP_KIND_STR ? sizeof(gomap_bytes) : kt->size;
+	m->key_indirect = ks > MAX_INLINE;
+	m->val_indirect = vt->size > MAX_INLINE;
+	m->ksz = m->key_indirect ? sizeof(void *) : (uint32_t)ks;
+	m->vsz = m->val_indirect ? sizeof(void *) : (uint32_t)vt->size;
+	uint32_t ka = m->key_indirect ? (uint32_t)sizeof(void *) : align_of_size(m->ksz);
+	uint32_t va = m->vsz ? (m->val_indirect ? (uint32_t)sizeof(void *) : align_of_size(m->vsz)) : 1;
+	if (kt->kind == GOMAP_KIND_STR || kt->kind == GOMAP_KIND_BYTES)
+		ka = sizeof(void *);
+	m->voff = (m->ksz + va - 1) / va * va;
+	uint32_t sa = ka > va ? ka : va;
+	m->slot_size = (m->voff + m->vsz + sa - 1) / sa * sa;
+#if GOMAP_MAPCHECKS
+	m->checks = gomap__mapchecks != 0;
+#endif
+	m->seed = gomap__random_seed();
+	m->bytes = sizeof *m;
+	size_t hint = opt ? opt->hint : 0;
+	if (hint > 0) {
+		size_t cap = cap_for(hint);
+		/* A bogus hint (too large to allocate) is ignored, as in Go. */
+		if (cap && cap <= SIZE_MAX / 4 / m->slot_size)
+			m->cur = table_new(m, cap, m->seed);
+	}
+	*out = m;
+	return 0;
+}
+
+GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt, size_t hint)
+{
+	gomap_map_options o = {hint, NULL};
+	return gomap_map_new_opts(out, kt, vt, &o);
+}
+
+/* Drop every live key and value (cur, and old groups not yet migrated). */
+static void drop_all(gomap_map_t *m)
+{
+	if (!m->kt.destroy && !m->vt.destroy && !m->key_owned && !m->key_indirect && !m->val_indirect)
+		return;
+	table *ts[2] = {m->cur, m->old};
+	for (int k = 0; k < 2; k++) {
+		table *t = ts[k];
+		if (!t)
+			continue;
+		for (size_t g = t->migrate_pos; g <= t->mask; g++) {
+			for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+				unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
+				drop_key(m, s, true);
+				drop_val(m, s, true);
+			}
+		}
+	}
+}
+
+GOMAP_API void gomap_map_free(gomap_map_t *m)
+{
+	if (!m)
+		return;
+	write_begin(m);
+	drop_all(m);
+	table_free(m, m->cur);
+	table_free(m, m->old);
+	free_retired(m);
+	write_end(m);
+	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
+	gomap_allocator copy;
+	if (a) {
+		copy = *a;
+		a = &copy;
+	}
+	gomap__free(a, m, sizeof *m);
+}
+
+/* ---- reads ------------------------------------------------------------------------ */
+
+static inline __attribute__((always_inline)) int get_impl(const gomap_map_t *m, const void *qk, uint64_t h,
+                                                          void *out, int ik)
+{
+	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
+	if (!s)
+		return 0;
+	if (out && m->uval)
+		memcpy(out, slot_val(m, s), m->uval);
+	return 1;
+}
+
+GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+{
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	read_check(m, "concurrent map read and map write");
+	switch (m->ikind) {
+	case IK_U64:
+		return get_impl(m, key, hash_probe(m, key, m->seed, IK_U64), val_out, IK_U64);
+	case IK_U32:
+		return get_impl(m, key, hash_probe(m, key, m->seed, IK_U32), val_out, IK_U32);
+	case IK_BYTES: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return get_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val_out, IK_BYTES);
+	}
+	default:
+		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
+	}
+}
+
+GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key)
+{
+	if (!m || !key)
+		return NULL;
+	read_check(m, "concurrent map read and map write");
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return NULL;
+	unsigned char *s = lookup_any(m, qk, hash_probe_any(m, qk, m->seed), NULL, NULL);
+	return s ? slot_val(m, s) : NULL;
+}
+
+GOMAP_API size_t gomap_map_len(const gomap_map_t *m) { return m ? m->count : 0; }
+
+/* ---- writes ------------------------------------------------------------------------- */
+
+/* Prepare the stored form of a new key in buf (slot form): copy strings,
+ * allocate indirect storage. Returns 0 or GOMAP_ENOMEM (nothing allocated). */
+static int make_key(gomap_map_t *m, const void *qk, unsigned char *buf)
+{
+	if (m->ikind == IK_BYTES) {
+		gomap_bytes b = *(const gomap_bytes *)qk;
+		if (m->key_owned) {
+			size_t n = b.len + (m->kt.kind == GOMAP_KIND_STR);
+			char *p = gomap__alloc(m->alloc, n);
+			if (!p)
+				return GOMAP_ENOMEM;
+			if (b.len)
+				memcpy(p, b.ptr, b.len);
+			if (m->kt.kind == GOMAP_KIND_STR)
+				p[b.len] = '\0';
+			b.ptr = p;
+			m->bytes += n ? n : 1;
+		}
+		memcpy(buf, &b, sizeof b);
+		return 0;
+	}
+	if (m->key_indirect) {
+		void *p = gomap__alloc(m->alloc, m->ukey);
+		if (!p)
+			return GOMAP_ENOMEM;
+		memcpy(p, qk, m->ukey);
+		memcpy(buf, &p, sizeof p);
+		m->bytes += m->ukey;
+		return 0;
+	}
+	memcpy(buf, qk, m->ksz);
+	return 0;
+}
+
+static void unmake_key(gomap_map_t *m, unsigned char *buf)
+{
+	drop_key(m, buf, false); /* only our copy: the caller owns its key */
+}
+
+/* Write a value into slot s (new slot: indirect storage is in vbuf). */
+static void store_val(gomap_map_t *m, unsigned char *s, const void *val)
+{
+	if (!m->uval)
+		return;
+	void *dst = slot_val(m, s);
+	if (val)
+		memcpy(dst, val, m->uval);
+	else
+		memset(dst, 0, m->uval);
+}
+
+enum { PUT_STORE, PUT_SWAP };
+
+static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const void *qk, uint64_t h,
+                                                          const void *val, void *prev, int mode, int ik)
+{
+	write_begin(m);
+	if (GOMAP_UNLIKELY(m->old != NULL))
+		migrate(m, MIGRATE_GROUPS);
+	if (GOMAP_UNLIKELY(m->retired != NULL) && atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
+		free_retired(m);
+	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
+	if (s) {
+		if (m->kt.kind == GOMAP_KIND_F64)
+			memcpy(s, qk, 8); /* Go's key update: -0 replaces +0 */
+		if (mode == PUT_SWAP && prev) {
+			if (m->uval)
+				memcpy(prev, slot_val(m, s), m->uval);
+		} else if (m->vt.destroy) {
+			m->vt.destroy(slot_val(m, s), m->vt.ctx);
+		}
+		store_val(m, s, val);
+		write_end(m);
+		return 0;
+	}
+	/* A new key: allocate everything first, so failure changes nothing. */
+	unsigned char kbuf[MAX_INLINE + 16];
+	int r = make_key(m, qk, kbuf);
+	if (r) {
+		write_end(m);
+		return r;
+	}
+	void *vind = NULL;
+	if (m->val_indirect) {
+		vind = gomap__alloc(m->alloc, m->uval);
+		if (!vind) {
+			unmake_key(m, kbuf);
+			write_end(m);
+			return GOMAP_ENOMEM;
+		}
+		m->bytes += m->uval;
+	}
+	table *t = m->cur;
+	size_t pos = SIZE_MAX;
+	if (t) {
+		pos = find_insert_pos(t, h);
+		if (t->ctrl[pos] != CTRL_DELETED && growth_left(t) == 0)
+			pos = SIZE_MAX;
+	}
+	if (pos == SIZE_MAX) {
+		if (grow(m) == 0) {
+			t = m->cur;
+			if (m->old)
+				migrate(m, MIGRATE_GROUPS);
+			pos = find_insert_pos(t, h);
+		} else if (t && t->cap - t->full - t->tombs >= 2) {
+			/* Growth failed: keep working at the old size while an
+			 * EMPTY byte remains besides the one probes need. */
+			pos = find_insert_pos(t, h);
+		} else {
+			if (vind) {
+				gomap__free(m->alloc, vind, m->uval);
+				m->bytes -= m->uval;
+			}
+			unmake_key(m, kbuf);
+			write_end(m);
+			return GOMAP_ENOMEM;
+		}
+	}
+	if (t->ctrl[pos] == CTRL_DELETED)
+		t->tombs--;
+	t->ctrl[pos] = h2_of(h);
+	t->full++;
+	s = slot_at(m, t, pos);
+	memcpy(s, kbuf, m->ksz);
+	if (vind)
+		memcpy(s + m->voff, &vind, sizeof vind);
+	store_val(m, s, val);
+	m->count++;
+	write_end(m);
+	return 1;
+}
+
+static int put_dispatch(gomap_map_t *m, const void *qk, uint64_t h, const void *val, void *prev, int mode)
+{
+	switch (m->ikind) {
+	case IK_U64: return put_impl(m, qk, h, val, prev, mode, IK_U64);
+	case IK_U32: return put_impl(m, qk, h, val, prev, mode, IK_U32);
+	case IK_BYTES: return put_impl(m, qk, h, val, prev, mode, IK_BYTES);
+	default: return put_impl(m, qk, h, val, prev, mode, IK_GENERIC);
+	}
+}
+
+GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val)
+{
+	if (GOMAP_UNLIKELY(!m || !key || (!val && m->uval)))
+		return GOMAP_EINVAL;
+	switch (m->ikind) {
+	case IK_U64:
+		return put_impl(m, key, hash_probe(m, key, m->seed, IK_U64), val, NULL, PUT_STORE, IK_U64);
+	case IK_BYTES: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val, NULL, PUT_STORE, IK_BYTES);
+	}
+	default:
+		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), val, NULL, PUT_STORE);
+	}
+}
+
+/* The map became empty: renew the seed (Go, issue 25237). Nothing live is
+ * left, so the old table can go and the current one can be rehashed for
+ * free. */
+static void reseed(gomap_map_t *m)
+{
+	if (m->fixed_seed)
+		return;
+	if (m->old) {
+		table *o = m->old;
+		m->old = NULL;
+		retire(m, o);
+	}
+	m->seed = gomap__random_seed();
+	if (m->cur)
+		m->cur->seed = m->seed;
+}
+
+static void remove_slot(gomap_map_t *m, table *t, size_t i)
+{
+	uint64_t c = load_group(t->ctrl, i / GROUP);
+	if (match_empty(c)) {
+		/* The group was never full since the last rebuild, so no probe
+		 * went past it: the slot can become EMPTY again. */
+		t->ctrl[i] = CTRL_EMPTY;
+	} else {
+		t->ctrl[i] = CTRL_DELETED;
+		if (t == m->cur)
+			t->tombs++;
+	}
+	if (t == m->cur)
+		t->full--;
+}
+
+static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, const void *qk, uint64_t h,
+                                                             void *val_out, bool take, int ik)
+{
+	write_begin(m);
+	if (GOMAP_UNLIKELY(m->old != NULL))
+		migrate(m, MIGRATE_GROUPS);
+	table *t = NULL;
+	size_t i = 0;
+	unsigned char *s = lookup(m, qk, h, ik, &t, &i);
+	if (!s) {
+		write_end(m);
+		return 0;
+	}
+	if (take && val_out && m->uval)
+		memcpy(val_out, slot_val(m, s), m->uval);
+	if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+		purge_stale(m, s, t);
+	drop_key(m, s, true);
+	drop_val(m, s, !(take && val_out));
+	remove_slot(m, t, i);
+	if (--m->count == 0)
+		reseed(m);
+	write_end(m);
+	return 1;
+}
+
+static int delete_dispatch(gomap_map_t *m, const void *qk, uint64_t h, void *val_out, bool take)
+{
+	switch (m->ikind) {
+	case IK_U64: return delete_impl(m, qk, h, val_out, take, IK_U64);
+	case IK_U32: return delete_impl(m, qk, h, val_out, take, IK_U32);
+	case IK_BYTES: return delete_impl(m, qk, h, val_out, take, IK_BYTES);
+	default: return delete_impl(m, qk, h, val_out, take, IK_GENERIC);
+	}
+}
+
+GOMAP_API int gomap_map_delete(gomap_map_t *m, const void *key)
+{
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	if (m->ikind == IK_U64)
+		return delete_impl(m, key, hash_probe(m, key, m->seed, IK_U64), NULL, false, IK_U64);
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return GOMAP_EINVAL;
+	return delete_dispatch(m, qk, hash_probe_any(m, qk, m->seed), NULL, false);
+}
+
+GOMAP_API int gomap_map_clear(gomap_map_t *m)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	write_begin(m);
+	drop_all(m);
+	if (m->old) {
+		table *o = m->old;
+		m->old = NULL;
+		retire(m, o);
+	}
+	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
+		free_retired(m);
+	table *t = m->cur;
+	if (t) {
+		/* Go reuses the array; live iterators end through clear_seq. */
+		memset(t->ctrl, 0, t->cap);
+		t->full = t->tombs = 0;
+	}
+	m->count = 0;
+	m->clear_seq++;
+	if (!m->fixed_seed) {
+		m->seed = gomap__random_seed();
+		if (t)
+			t->seed = m->seed;
+	}
+	write_end(m);
+	return 0;
+}
+
+/* Rebuild all live entries into a table of capacity cap (0: none). */
+static int rebuild(gomap_map_t *m, size_t cap)
+{
+	table *nt = NULL;
+	if (cap) {
+		nt = table_new(m, cap, m->seed);
+		if (!nt)
+			return GOMAP_ENOMEM;
+	}
+	table *ts[2] = {m->cur, m->old};
+	for (int k = 0; k < 2; k++) {
+		table *t = ts[k];
+		if (!t)
+			continue;
+		for (size_t g = t->migrate_pos; g <= t->mask; g++) {
+			for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+				const unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
+				uint64_t h = hash_slot(m, s, nt->seed);
+				size_t j = find_insert_pos(nt, h);
+				nt->ctrl[j] = h2_of(h);
+				memcpy(slot_at(m, nt, j), s, m->slot_size);
+				nt->full++;
+			}
+		}
+	}
+	table *oc = m->cur, *oo = m->old;
+	m->cur = nt;
+	m->old = NULL;
+	if (oo)
+		retire(m, oo);
+	if (oc)
+		retire(m, oc);
+	return 0;
+}
+
+GOMAP_API int gomap_map_shrink(gomap_map_t *m)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	write_begin(m);
+	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
+		free_retired(m);
+	size_t cap = m->count ? cap_for(m->count) : 0;
+	int r = 0;
+	if (!m->old && m->cur && m->cur->cap == cap && m->cur->tombs == 0)
+		r = 0;
+	else if (!m->old && !m->cur)
+		r = 0;
+	else
+		r = rebuild(m, cap);
+	write_end(m);
+	return r;
+}
+
+/* ---- clone ------------------------------------------------------------------------------ */
+
+static int copy_entry(gomap_map_t *dst, const gomap_map_t *src, const unsigned char *s)
+{
+	const void *qk = slot_key(src, s);
+	uint64_t h = hash_probe_any(dst, qk, dst->seed);
+	unsigned char kbuf[MAX_INLINE + 16];
+	int r = make_key(dst, qk, kbuf);
+	if (r)
+		return r;
+	void *vind = NULL;
+	if (dst->val_indirect) {
+		vind = gomap__alloc(dst->alloc, dst->uval);
+		if (!vind) {
+			unmake_key(dst, kbuf);
+			return GOMAP_ENOMEM;
+		}
+		dst->bytes += dst->uval;
+	}
+	table *t = dst->cur;
+	size_t pos = find_insert_pos(t, h);
+	t->ctrl[pos] = h2_of(h);
+	t->full++;
+	unsigned char *d = slot_at(dst, t, pos);
+	memcpy(d, kbuf, dst->ksz);
+	if (vind)
+		memcpy(d + dst->voff, &vind, sizeof vind);
+	store_val(dst, d, slot_val(src, (unsigned char *)s));
+	dst->count++;
+	return 0;
+}
+
+GOMAP_API int gomap_map_clone(const gomap_map_t *m, gomap_map_t **out)
+{
+	if (!m || !out)
+		return GOMAP_EINVAL;
+	*out = NULL;
+	/* Values and keys are copied bytewise; with a destructor both maps
+	 * would drop the same object. */
+	if (m->kt.destroy || m->vt.destroy)
+		return GOMAP_ENOTSUP;
+	read_check(m, "concurrent map clone and map write");
+	gomap_map_options o = {0, m->alloc ? &m->alloc_copy : NULL};
+	gomap_map_t *c;
+	int r = gomap_map_new_opts(&c, &m->kt, &m->vt, &o);
+	if (r)
+		return r;
+	c->checks = m->checks;
+	if (m->count) {
+		c->cur = table_new(c, cap_for(m->count), c->seed);
+		if (!c->cur) {
+			gomap_map_free(c);
+			return GOMAP_ENOMEM;
+		}
+		const table *ts[2] = {m->cur, m->old};
+		for (int k = 0; k < 2; k++) {
+			const table *t = ts[k];
+			if (!t)
+				continue;
+			for (size_t g = t->migrate_pos; g <= t->mask; g++) {
+				for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+					read_check(m, "concurrent map clone and map write");
+					r = copy_entry(c, m, slot_at(m, t, g * GROUP + lowest(f)));
+					if (r) {
+						gomap_map_free(c);
+						return r;
+					}
+				}
+			}
+		}
+	}
+	read_check(m, "concurrent map clone and map write");
+	*out = c;
+	return 0;
+}
+
+/* ---- iteration ----------------------------------------------------------------------- */
+
+/* Iterator fields inside gomap_iter. */
+#define IT_MAP(it) ((it)->priv_p[0])
+#define IT_TA(it) ((it)->priv_p[1])
+#define IT_TB(it) ((it)->priv_p[2])
+#define IT_WALK(it) ((it)->priv_p[3])
+#define IT_POS(it) ((it)->priv_u[0])
+#define IT_RAND(it) ((it)->priv_u[1])
+#define IT_CLEARSEQ(it) ((it)->priv_u[2])
+#define IT_STATE(it) ((it)->priv_u[3]) /* 0 idle/done, 1 running */
+
+GOMAP_API void gomap_map_iter_init(const gomap_map_t *m, gomap_iter *it)
+{
+	if (!it)
+		return;
+	memset(it, 0, sizeof *it);
+	if (!m)
+		return;
+	read_check(m, "concurrent map iteration and map write");
+	if (!m->cur || m->count == 0)
+		return;
+	gomap_map_t *mm = (gomap_map_t *)m;
+	atomic_fetch_add_explicit(&mm->iterators, 1, memory_order_relaxed);
+	IT_MAP(it) = mm;
+	IT_TA(it) = m->old ? m->old : m->cur;
+	IT_TB(it) = m->old ? m->cur : NULL;
+	IT_WALK(it) = IT_TA(it);
+	IT_RAND(it) = gomap__random_u64();
+	IT_CLEARSEQ(it) = m->clear_seq;
+	IT_STATE(it) = 1;
+}
+
+GOMAP_API void gomap_map_iter_stop(gomap_iter *it)
+{
+	if (!it || IT_STATE(it) != 1)
+		return;
+	gomap_map_t *m = IT_MAP(it);
+	IT_STATE(it) = 0;
+	atomic_fetch_sub_explicit(&m->iterators, 1, memory_order_relaxed);
+}
+
+/* Does table a hold qk in a FULL slot, live or stale? */
+static bool table_holds(const gomap_map_t *m, const table *a, const unsigned char *s)
+{
+	if (!key_self_equal(m, s))
+		return false;
+	const void *qk = slot_key(m, s);
+	uint64_t h = hash_probe_any(m, qk, a->seed);
+	size_t mask = a->mask, g = (size_t)h & mask, step = 0;
+	for (;;) {
+		uint64_t c = load_group(a->ctrl, g);
+		for (uint64_t mt = match_h2(c, h2_of(h)); mt; mt &= mt - 1) {
+			size_t i = g * GROUP + lowest(mt);
+			if (key_eq_any(m, slot_at(m, a, i), qk))
+				return true;
+		}
+		if (match_empty(c) || step > mask)
+			return false;
+		g = (g + ++step) & mask;
+	}
+}
+
+GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
+{
+	if (!it || IT_STATE(it) != 1)
+		return false;
+	gomap_map_t *m = IT_MAP(it);
+	read_check(m, "concurrent map iteration and map write");
+	if (m->clear_seq != IT_CLEARSEQ(it)) {
+		gomap_map_iter_stop(it);
+		return false;
+	}
+	for (;;) {
+		table *t = IT_WALK(it);
+		size_t groups = t->mask + 1;
+		uint64_t r = IT_RAND(it);
+		size_t g0 = (size_t)r & t->mask, off = (size_t)(r >> 61);
+		while (IT_POS(it) < t->cap) {
+			size_t p = IT_POS(it)++;
+			size_t g = (g0 + p / GROUP) & (groups - 1);
+			size_t i = g * GROUP + ((p + off) & (GROUP - 1));
+			if (!(t->ctrl[i] & 0x80))
+				continue;
+			unsigned char *s = slot_at(m, t, i);
+			if (t == IT_TB(it) && table_holds(m, IT_TA(it), s))
+				continue;
+			bool live = t->state == T_CURRENT || (t->state == T_OLD && g >= t->migrate_pos);
+			if (!live && key_self_equal(m, s)) {
+				s = lookup_any(m, slot_key(m, s), hash_slot(m, s, m->seed), NULL, NULL);
+				if (!s)
+					continue;
+			}
+			if (key)
+				*key = slot_key(m, s);
+			if (val)
+				*val = slot_val(m, s);
+			return true;
+		}
+		if (t == IT_TA(it) && IT_TB(it)) {
+			IT_WALK(it) = IT_TB(it);
+			IT_POS(it) = 0;
+			continue;
+		}
+		gomap_map_iter_stop(it);
+		return false;
+	}
+}
+
+GOMAP_API int gomap_map_range(const gomap_map_t *m, gomap_range_fn fn, void *ctx)
+{
+	if (!m || !fn)
+		return GOMAP_EINVAL;
+	gomap_iter it;
+	const void *k;
+	void *v;
+	gomap_map_iter_init(m, &it);
+	while (gomap_map_iter_next(&it, &k, &v)) {
+		if (!fn(k, v, ctx)) {
+			gomap_map_iter_stop(&it);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- internal entry points ----------------------------------------------------------- */
+
+uint64_t gomap__map_hash(const gomap_map_t *m, const void *key)
+{
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return 0;
+	return hash_probe_any(m, qk, m->seed);
+}
+
+int gomap__map_get_h(const gomap_map_t *m, const void *key, uint64_t h, void *val_out)
+{
+	if (!m || !key)
+		return GOMAP_EINVAL;
+	read_check(m, "concurrent map read and map write");
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return GOMAP_EINVAL;
+	unsigned char *s = lookup_any(m, qk, h, NULL, NULL);
+	if (!s)
+		return 0;
+	if (val_out && m->uval)
+		memcpy(val_out, slot_val(m, s), m->uval);
+	return 1;
+}
+
+void *gomap__map_get_ptr_h(const gomap_map_t *m, const void *key, uint64_t h)
+{
+	if (!m || !key)
+		return NULL;
+	read_check(m, "concurrent map read and map write");
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return NULL;
+	unsigned char *s = lookup_any(m, qk, h, NULL, NULL);
+	return s ? slot_val(m, s) : NULL;
+}
+
+int gomap__map_put_h(gomap_map_t *m, const void *key, uint64_t h, const void *val)
+{
+	if (!m || !key || (!val && m->uval))
+		return GOMAP_EINVAL;
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return GOMAP_EINVAL;
+	return put_dispatch(m, qk, h, val, NULL, PUT_STORE);
+}
+
+int gomap__map_swap_h(gomap_map_t *m, const void *key, uint64_t h, const void *val, void *prev_out)
+{
+	if (!m || !key || (!val && m->uval))
+		return GOMAP_EINVAL;
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return GOMAP_EINVAL;
+	int r = put_dispatch(m, qk, h, val, prev_out, PUT_SWAP);
+	return r < 0 ? r : r == 0; /* 1 replaced, 0 inserted */
+}
+
+int gomap__map_delete_h(gomap_map_t *m, const void *key, uint64_t h)
+{
+	return gomap__map_take_h(m, key, h, NULL);
+}
+
+int gomap__map_take_h(gomap_map_t *m, const void *key, uint64_t h, void *val_out)
+{
+	if (!m || !key)
+		return GOMAP_EINVAL;
+	gomap_bytes q;
+	const void *qk;
+	if (probe_key(m, key, &q, &qk))
+		return GOMAP_EINVAL;
+	return delete_dispatch(m, qk, h, val_out, true);
+}
+
+const gomap_type *gomap__map_key_type(const gomap_map_t *m) { return &m->kt; }
+const gomap_type *gomap__map_val_type(const gomap_map_t *m) { return &m->vt; }
+
+/* ---- statistics and checks ------------------------------------------------------------- */
+
+static size_t max_probe(const gomap_map_t *m, const table *t)
+{
+	size_t worst = 0;
+	for (size_t g = t->migrate_pos; g <= t->mask; g++) {
+		for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+			const unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
+			if (!key_self_equal(m, s))
+				continue;
+			uint64_t h = hash_slot(m, s, t->seed);
+			size_t p = (size_t)h & t->mask, step = 0;
+			while (p != g && step <= t->mask)
+				p = (p + ++step) & t->mask;
+			if (step + 1 > worst)
+				worst = step + 1;
+		}
+	}
+	return worst;
+}
+
+GOMAP_API int gomap_map_stats_get(const gomap_map_t *m, gomap_map_stats *out)
+{
+	if (!m || !out)
+		return GOMAP_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->count = m->count;
+	if (m->cur) {
+		out->capacity = m->cur->cap;
+		out->groups = m->cur->mask + 1;
+		out->tombstones = m->cur->tombs;
+		out->load_factor = (double)m->count / (double)m->cur->cap;
+		out->max_probe = max_probe(m, m->cur);
+	}
+	if (m->old) {
+		out->growing = true;
+		out->old_capacity = m->old->cap;
+		out->old_groups = m->old->mask + 1;
+		out->evacuated = m->old->migrate_pos;
+	}
+	out->bytes = m->bytes;
+	out->grows = m->grows;
+	out->same_size_grows = m->same_size_grows;
+	return 0;
+}
+
+GOMAP_API int gomap_map_stats_dump(const gomap_map_t *m, char *buf, size_t size)
+{
+	gomap_map_stats s;
+	if (gomap_map_stats_get(m, &s))
+		return snprintf(buf, size, "gomap: no map\n");
+	return snprintf(buf, size,
+	                "gomap map %p: entries=%zu capacity=%zu groups=%zu load=%.3f "
+	                "tombstones=%zu max_probe=%zu growing=%s old_capacity=%zu "
+	                "evacuated=%zu/%zu bytes=%zu grows=%zu same_size_grows=%zu\n",
+	                (const void *)m, s.count, s.capacity, s.groups, s.load_factor, s.tombstones,
+	                s.max_probe, s.growing ? "yes" : "no", s.old_capacity, s.evacuated, s.old_groups,
+	                s.bytes, s.grows, s.same_size_grows);
+}
+
+GOMAP_API int gomap_map_check(const gomap_map_t *m)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	size_t live = 0;
+	const table *ts[2] = {m->cur, m->old};
+	if (m->old && !m->cur)
+		return GOMAP_EINVAL;
+	for (int k = 0; k < 2; k++) {
+		const table *t = ts[k];
+		if (!t)
+			continue;
+		if (t->seed != m->seed || t->state != (k == 0 ? T_CURRENT : T_OLD))
+			return GOMAP_EINVAL;
+		if (k == 0 && t->migrate_pos != 0)
+			return GOMAP_EINVAL;
+		size_t full = 0, tombs = 0, empty = 0;
+		for (size_t i = 0; i < t->cap; i++) {
+			uint8_t c = t->ctrl[i];
+			if (c == CTRL_EMPTY)
+				empty++;
+			else if (c == CTRL_DELETED)
+				tombs++;
+			else if (c & 0x80)
+				full++;
+			else
+				return GOMAP_EINVAL; /* not a valid control byte */
+		}
+		if (empty == 0)
+			return GOMAP_EINVAL; /* I1: probes must terminate */
+		if (k == 0 && (full != t->full || tombs != t->tombs))
+			return GOMAP_EINVAL;
+		for (size_t g = t->migrate_pos; g <= t->mask; g++) {
+			for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+				size_t i = g * GROUP + lowest(f);
+				const unsigned char *s = slot_at(m, t, i);
+				live++;
+				if (!key_self_equal(m, s))
+					continue;
+				uint64_t h = hash_slot(m, s, t->seed);
+				if (h2_of(h) != t->ctrl[i])
+					return GOMAP_EINVAL;
+				table *where = NULL;
+				size_t idx = 0;
+				/* I3: found by a probe, and at this very slot. */
+				if (!lookup_any(m, slot_key(m, s), h, &where, &idx) || where != t || idx != i)
+					return GOMAP_EINVAL;
+			}
+		}
+	}
+	if (live != m->count)
+		return GOMAP_EINVAL; /* I2 */
+	return 0;
+}
