@@ -129,6 +129,7 @@ struct gomap_chan {
 	_Atomic size_t len;
 	_Atomic uint32_t stopped;
 	gomap_map_t *map;
+	const gomap_type *kt; /* the map's own copy */
 	pthread_t thread;
 	size_t vsize;
 	unsigned spin;
@@ -346,7 +347,8 @@ static int check_req(const gomap_chan_t *m, const gomap_chan_req *r)
 		return r->fn ? 0 : GOMAP_EINVAL;
 	if (op < GOMAP__OP_LOAD || op > GOMAP__OP_LAST_)
 		return GOMAP_EINVAL;
-	return gomap__cm_check_args(op, m->vsize, r->key, r->val, r->val2);
+	return gomap__cm_check_args(op, m->kt, m->vsize, r->key, r->val,
+	                            r->val2);
 }
 
 static void refuse(gomap_chan_req *r, int err)
@@ -450,7 +452,7 @@ static int call(gomap_chan_t *m, int op, const void *key, const void *val,
 {
 	if (!m)
 		return GOMAP_EINVAL;
-	int rc = gomap__cm_check_args(op, m->vsize, key, val, val2);
+	int rc = gomap__cm_check_args(op, m->kt, m->vsize, key, val, val2);
 	if (rc < 0)
 		return rc;
 	if (on_owner(m)) {
@@ -601,6 +603,7 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 	rc = gomap_map_new_opts(&m->map, kt, vt, &mo);
 	if (rc < 0)
 		goto fail;
+	m->kt = gomap__map_key_type(m->map);
 
 	/* The owner thread takes no signals: they belong to the user's
 	 * threads. */

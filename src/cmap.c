@@ -20,12 +20,26 @@
 
 #include "internal/cmap_impl.h"
 
-int gomap__cm_check_args(int op, size_t vsize, const void *key,
-                         const void *val, const void *val2)
+int gomap__cm_check_key(const gomap_type *kt, const void *key)
+{
+	if (!key)
+		return GOMAP_EINVAL;
+	if (kt->kind == GOMAP_KIND_STR && !*(const char *const *)key)
+		return GOMAP_EINVAL;
+	if (kt->kind == GOMAP_KIND_BYTES) {
+		const gomap_bytes *b = key;
+		if (!b->ptr && b->len)
+			return GOMAP_EINVAL;
+	}
+	return 0;
+}
+
+int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
+                         const void *key, const void *val, const void *val2)
 {
 	if (op == GOMAP__OP_CLEAR)
 		return 0;
-	if (!key)
+	if (gomap__cm_check_key(kt, key) < 0)
 		return GOMAP_EINVAL;
 	if (vsize == 0)
 		return 0;

@@ -37,6 +37,7 @@ struct gomap_mutex {
 	_Atomic uint32_t owner; /* holder running user code, else 0 */
 	_Atomic size_t len;     /* mirror of gomap_map_len(map) */
 	gomap_map_t *map;
+	const gomap_type *kt; /* the map's own copy */
 	size_t vsize;
 	bool has_alloc;
 	gomap_allocator alloc; /* copy of the user's hook; map points here */
@@ -105,6 +106,7 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
 		gomap__free(a, m, sizeof(*m));
 		return rc;
 	}
+	m->kt = gomap__map_key_type(m->map);
 	atomic_init(&m->owner, 0);
 	atomic_init(&m->len, 0);
 	*out = m;
@@ -126,7 +128,7 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 {
 	if (!m)
 		return GOMAP_EINVAL;
-	int rc = gomap__cm_check_args(op, m->vsize, key, val, val2);
+	int rc = gomap__cm_check_args(op, m->kt, m->vsize, key, val, val2);
 	if (rc < 0)
 		return rc;
 	if (held_by_me(m)) { /* re-entry from user code under our lock */

@@ -238,7 +238,7 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 {
 	if (!m)
 		return GOMAP_EINVAL;
-	int rc = gomap__cm_check_args(op, m->vsize, key, val, val2);
+	int rc = gomap__cm_check_args(op, m->kt, m->vsize, key, val, val2);
 	if (rc < 0)
 		return rc;
 	struct shard *s = &m->shards[shard_of(m, key)];
@@ -325,7 +325,8 @@ GOMAP_API size_t gomap_shard_count(const gomap_shard_t *m)
 
 GOMAP_API size_t gomap_shard_index(const gomap_shard_t *m, const void *key)
 {
-	return m && key ? shard_of(m, key) : 0;
+	return m && gomap__cm_check_key(m->kt, key) == 0 ? shard_of(m, key)
+	                                                 : 0;
 }
 
 static void lock_all(gomap_shard_t *m)
@@ -434,7 +435,7 @@ GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
 GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
                                  gomap_atomic_fn fn, void *ctx)
 {
-	if (!m || !key || !fn)
+	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
 		return GOMAP_EINVAL;
 	struct shard *s = &m->shards[shard_of(m, key)];
 	if (sh_n && held_count(m)) {

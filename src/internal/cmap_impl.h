@@ -36,13 +36,17 @@ static inline bool gomap__cm_op_reads_only(int op)
 	return op == GOMAP__OP_LOAD;
 }
 
+/* gomap__cm_check_key - a usable key of type @kt: not NULL, and no NULL
+ * string (STR) or NULL bytes with a length (BYTES). 0 or GOMAP_EINVAL. */
+int gomap__cm_check_key(const gomap_type *kt, const void *key);
+
 /*
- * gomap__cm_check_args - reject bad input before any lock is taken:
- * NULL key for keyed ops, NULL value arguments when values have a size.
+ * gomap__cm_check_args - reject bad input before any lock is taken: a bad
+ * key (above) for keyed ops, NULL value arguments when values have a size.
  * Returns 0 or GOMAP_EINVAL.
  */
-int gomap__cm_check_args(int op, size_t vsize, const void *key,
-                         const void *val, const void *val2);
+int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
+                         const void *key, const void *val, const void *val2);
 
 /*
  * gomap__cm_exec - run one operation on @pm, which the caller holds
