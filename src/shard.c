@@ -146,15 +146,14 @@ GOMAP_API void gomap_shard_free(gomap_shard_t *m)
 	if (!m)
 		return;
 	const gomap_allocator *a = m->has_alloc ? &m->alloc : NULL;
-	if (m->shards) {
-		for (size_t i = 0; i < m->nshards; i++) {
-			if (!m->shards[i].map)
-				break; /* creation failed here */
-			gomap_map_free(m->shards[i].map);
-			pthread_mutex_destroy(&m->shards[i].mu);
-		}
-		gomap__free(a, m->shards_raw, m->shards_bytes);
+	for (size_t i = 0; m->shards && i < m->nshards; i++) {
+		if (!m->shards[i].map)
+			break; /* creation failed here */
+		gomap_map_free(m->shards[i].map);
+		pthread_mutex_destroy(&m->shards[i].mu);
 	}
+	if (m->shards_raw)
+		gomap__free(a, m->shards_raw, m->shards_bytes);
 	if (m->maps)
 		gomap__free(a, m->maps, m->nshards * sizeof(*m->maps));
 	gomap_allocator copy = m->alloc;
