@@ -59,6 +59,8 @@
  * loads and stores, yet keep the detector itself free of data races.
  */
 #include <endian.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "internal/probes.h"
 #include "internal/util.h"
 
 #define GROUP 8u
@@ -93,6 +96,7 @@ typedef struct table {
 	uint64_t seed;
 	int state;
 	struct table *next; /* retired list */
+	size_t dying_slots, dying_ctrl; /* bytes left while being reclaimed */
 } table;
 
 struct gomap_map {
@@ -101,12 +105,14 @@ struct gomap_map {
 	uint8_t checks;
 	uint8_t frozen;
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
+	uint8_t has_drops; /* destructors, owned or indirect storage */
 	uint32_t slot_size, voff, ksz, vsz;
 	table *cur, *old;
 	uint64_t seed;
 	size_t count;
 	size_t ukey, uval; /* the caller's key and value sizes */
 	table *retired;
+	table *dying; /* being given back piecewise (reclaim_step) */
 	_Atomic size_t iterators;
 	_Atomic uint32_t writer_tid;
 	uint64_t clear_seq;
@@ -163,6 +169,15 @@ static inline size_t growth_left(const table *t)
 	size_t limit = t->cap - t->cap / 8;
 	size_t used = t->full + t->tombs;
 	return used >= limit ? 0 : limit - used;
+}
+
+/* Copy a value out; 8-byte values (the common case) without a call. */
+static inline void copy_val(const gomap_map_t *m, void *dst, const void *src)
+{
+	if (GOMAP_LIKELY(m->uval == 8))
+		memcpy(dst, src, 8);
+	else if (m->uval)
+		memcpy(dst, src, m->uval);
 }
 
 /* ---- misuse detection --------------------------------------------------- */
@@ -311,26 +326,26 @@ static bool key_self_equal(const gomap_map_t *m, const unsigned char *s)
 
 /* ---- probing ----------------------------------------------------------- */
 
-/* Find the slot index holding qk in t, or SIZE_MAX. Matches in groups below
- * t->migrate_pos are stale copies and are ignored (0 for current tables). */
+/* Find the slot index holding qk in t, or SIZE_MAX. In an old table
+ * (is_old), matches in groups below migrate_pos are stale copies and are
+ * ignored. Kept short: fewer instructions per lookup let the CPU overlap
+ * the cache misses of successive lookups. */
 static inline __attribute__((always_inline)) size_t tfind(const gomap_map_t *m, const table *t,
-                                                          const void *qk, uint64_t h, int ik)
+                                                          const void *qk, uint64_t h, int ik,
+                                                          bool is_old)
 {
 	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
 	uint64_t h2 = h2_of(h);
-	size_t minpos = t->migrate_pos;
 	for (;;) {
 		uint64_t c = load_group(t->ctrl, g);
 		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
 			size_t i = g * GROUP + lowest(mt);
-			if (GOMAP_LIKELY(g >= minpos) && key_eq(m, slot_at(m, t, i), qk, ik))
+			if (key_eq(m, slot_at(m, t, i), qk, ik) && (!is_old || g >= t->migrate_pos))
 				return i;
 		}
 		if (GOMAP_LIKELY(match_empty(c)))
 			return SIZE_MAX;
-		g = (g + ++step) & mask;
-		if (GOMAP_UNLIKELY(step > mask))
-			return SIZE_MAX;
+		g = (g + ++step) & mask; /* terminates: every table has an EMPTY (I1) */
 	}
 }
 
@@ -354,7 +369,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	table *t = m->cur;
 	if (GOMAP_UNLIKELY(!t))
 		return NULL;
-	size_t i = tfind(m, t, qk, h, ik);
+	size_t i = tfind(m, t, qk, h, ik, false);
 	if (GOMAP_LIKELY(i != SIZE_MAX)) {
 		if (where) {
 			*where = t;
@@ -365,7 +380,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	t = m->old;
 	if (GOMAP_LIKELY(!t))
 		return NULL;
-	i = tfind(m, t, qk, h, ik);
+	i = tfind(m, t, qk, h, ik, true);
 	if (i == SIZE_MAX)
 		return NULL;
 	if (where) {
@@ -421,6 +436,58 @@ static void table_free(gomap_map_t *m, table *t)
 	gomap__free(m->alloc, t, sizeof *t);
 }
 
+/*
+ * Freeing a big table at once costs milliseconds (unmapping ~300 ns a page
+ * here: 10 ms for 128 MiB), which would undo incremental growth. A table
+ * from the default allocator that is big enough is instead given back in
+ * RECLAIM_STEP pieces, one per later write, by shrinking it with realloc
+ * (an in-place mremap for glibc's mmapped blocks).
+ */
+#define RECLAIM_STEP ((size_t)2 << 20)
+
+static void reclaim_step(gomap_map_t *m)
+{
+	table *t = m->dying;
+	size_t *sizes[2] = {&t->dying_slots, &t->dying_ctrl};
+	void **ptrs[2] = {(void **)&t->slots, (void **)&t->ctrl};
+	for (int k = 0; k < 2; k++) {
+		size_t n = *sizes[k];
+		if (n <= RECLAIM_STEP)
+			continue;
+		void *p = realloc(*ptrs[k], n - RECLAIM_STEP);
+		if (p) {
+			*ptrs[k] = p;
+			*sizes[k] = n - RECLAIM_STEP;
+			m->bytes -= RECLAIM_STEP;
+		}
+		return;
+	}
+	m->dying = NULL;
+	m->bytes -= sizeof *t + t->dying_slots + t->dying_ctrl;
+	free(t->slots);
+	free(t->ctrl);
+	free(t);
+}
+
+static void reclaim_all(gomap_map_t *m)
+{
+	while (m->dying)
+		reclaim_step(m);
+}
+
+static void table_free_gradual(gomap_map_t *m, table *t)
+{
+	size_t slot_bytes = t->cap * m->slot_size;
+	if (m->alloc || slot_bytes < 4 * RECLAIM_STEP) {
+		table_free(m, t);
+		return;
+	}
+	reclaim_all(m);
+	t->dying_slots = slot_bytes;
+	t->dying_ctrl = t->cap;
+	m->dying = t;
+}
+
 static void free_retired(gomap_map_t *m)
 {
 	while (m->retired) {
@@ -437,7 +504,7 @@ static void retire(gomap_map_t *m, table *t)
 		return;
 	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0) {
 		free_retired(m);
-		table_free(m, t);
+		table_free_gradual(m, t);
 		return;
 	}
 	t->state = T_RETIRED;
@@ -538,9 +605,11 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 		}
 	}
 	o->migrate_pos = end;
+	GOMAP_PROBE_EVACUATE(m, end, groups);
 	if (end == groups) {
 		m->old = NULL;
 		retire(m, o);
+		GOMAP_PROBE_GROW_END(m, t->cap);
 	}
 }
 
@@ -571,6 +640,7 @@ static int grow(gomap_map_t *m)
 	if (!nt)
 		return GOMAP_ENOMEM;
 	m->cur = nt;
+	GOMAP_PROBE_GROW_START(m, t ? t->cap : 0, cap, same);
 	if (t) {
 		t->state = T_OLD;
 		t->migrate_pos = 0;
@@ -657,6 +727,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	m->voff = (m->ksz + va - 1) / va * va;
 	uint32_t sa = ka > va ? ka : va;
 	m->slot_size = (m->voff + m->vsz + sa - 1) / sa * sa;
+	m->has_drops = kt->destroy || vt->destroy || m->key_owned || m->key_indirect || m->val_indirect;
 #if GOMAP_MAPCHECKS
 	m->checks = gomap__mapchecks != 0;
 #endif
@@ -682,7 +753,7 @@ GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap
 /* Drop every live key and value (cur, and old groups not yet migrated). */
 static void drop_all(gomap_map_t *m)
 {
-	if (!m->kt.destroy && !m->vt.destroy && !m->key_owned && !m->key_indirect && !m->val_indirect)
+	if (!m->has_drops)
 		return;
 	table *ts[2] = {m->cur, m->old};
 	for (int k = 0; k < 2; k++) {
@@ -708,6 +779,7 @@ GOMAP_API void gomap_map_free(gomap_map_t *m)
 	table_free(m, m->cur);
 	table_free(m, m->old);
 	free_retired(m);
+	reclaim_all(m);
 	write_end(m);
 	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
 	gomap_allocator copy;
@@ -726,16 +798,13 @@ static inline __attribute__((always_inline)) int get_impl(const gomap_map_t *m, 
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
 	if (!s)
 		return 0;
-	if (out && m->uval)
-		memcpy(out, slot_val(m, s), m->uval);
+	if (out)
+		copy_val(m, out, slot_val(m, s));
 	return 1;
 }
 
-GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *key, void *val_out)
 {
-	if (GOMAP_UNLIKELY(!m || !key))
-		return GOMAP_EINVAL;
-	read_check(m, "concurrent map read and map write");
 	switch (m->ikind) {
 	case IK_U64:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_U64), val_out, IK_U64);
@@ -751,6 +820,30 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	default:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
 	}
+}
+
+GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+{
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	read_check(m, "concurrent map read and map write");
+	const table *t = m->cur;
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
+		/* The u64 fast path: one table, hash and compare inlined. The
+		 * home group's slots are prefetched so that their cache miss
+		 * overlaps the control-byte load instead of following it. */
+		uint64_t h = hash_probe(m, key, t->seed, IK_U64);
+		const unsigned char *home = t->slots + ((size_t)h & t->mask) * GROUP * m->slot_size;
+		__builtin_prefetch(home);
+		__builtin_prefetch(home + 64);
+		size_t i = tfind(m, t, key, h, IK_U64, false);
+		if (i == SIZE_MAX)
+			return 0;
+		if (val_out)
+			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
+		return 1;
+	}
+	return get_slow(m, key, val_out);
 }
 
 GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key)
@@ -829,6 +922,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	write_begin(m);
 	if (GOMAP_UNLIKELY(m->old != NULL))
 		migrate(m, MIGRATE_GROUPS);
+	else if (GOMAP_UNLIKELY(m->dying != NULL))
+		reclaim_step(m);
 	if (GOMAP_UNLIKELY(m->retired != NULL) && atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
 		free_retired(m);
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
@@ -949,20 +1044,16 @@ static void reseed(gomap_map_t *m)
 		m->cur->seed = m->seed;
 }
 
-static void remove_slot(gomap_map_t *m, table *t, size_t i)
+static inline void remove_slot(gomap_map_t *m, table *t, size_t i)
 {
-	uint64_t c = load_group(t->ctrl, i / GROUP);
-	if (match_empty(c)) {
-		/* The group was never full since the last rebuild, so no probe
-		 * went past it: the slot can become EMPTY again. */
-		t->ctrl[i] = CTRL_EMPTY;
-	} else {
-		t->ctrl[i] = CTRL_DELETED;
-		if (t == m->cur)
-			t->tombs++;
-	}
-	if (t == m->cur)
-		t->full--;
+	/* A group that still has an EMPTY byte was never full since the last
+	 * rebuild, so no probe went past it: the slot can become EMPTY again.
+	 * Branch-free: the outcome is a coin flip the predictor cannot learn. */
+	bool empty = match_empty(load_group(t->ctrl, i / GROUP)) != 0;
+	bool cur = t == m->cur;
+	t->ctrl[i] = empty ? CTRL_EMPTY : CTRL_DELETED;
+	t->tombs += (size_t)(cur & !empty);
+	t->full -= (size_t)cur;
 }
 
 static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, const void *qk, uint64_t h,
@@ -971,6 +1062,8 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	write_begin(m);
 	if (GOMAP_UNLIKELY(m->old != NULL))
 		migrate(m, MIGRATE_GROUPS);
+	else if (GOMAP_UNLIKELY(m->dying != NULL))
+		reclaim_step(m);
 	table *t = NULL;
 	size_t i = 0;
 	unsigned char *s = lookup(m, qk, h, ik, &t, &i);
@@ -980,10 +1073,12 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	}
 	if (take && val_out && m->uval)
 		memcpy(val_out, slot_val(m, s), m->uval);
-	if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
-		purge_stale(m, s, t);
-	drop_key(m, s, true);
-	drop_val(m, s, !(take && val_out));
+	if (GOMAP_UNLIKELY(m->has_drops)) {
+		if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+			purge_stale(m, s, t);
+		drop_key(m, s, true);
+		drop_val(m, s, !(take && val_out));
+	}
 	remove_slot(m, t, i);
 	if (--m->count == 0)
 		reseed(m);
@@ -1094,6 +1189,7 @@ GOMAP_API int gomap_map_shrink(gomap_map_t *m)
 		r = 0;
 	else
 		r = rebuild(m, cap);
+	reclaim_all(m); /* shrink promises the memory back now */
 	write_end(m);
 	return r;
 }
