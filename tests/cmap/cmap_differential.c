@@ -168,7 +168,7 @@ static void run_sequence(int kind, uint64_t seed, long nops)
 static void test_differential_u64(void **st)
 {
 	(void)st;
-	long seqs = ct_scale(100), nops = ct_scale(4000);
+	long seqs = ct_scale(30), nops = ct_scale(2000);
 	for (long s = 1; s <= seqs; s++)
 		run_sequence(CT_U64, (uint64_t)s * 7919, nops);
 }
@@ -176,7 +176,7 @@ static void test_differential_u64(void **st)
 static void test_differential_str(void **st)
 {
 	(void)st;
-	long seqs = ct_scale(100), nops = ct_scale(4000);
+	long seqs = ct_scale(30), nops = ct_scale(2000);
 	for (long s = 1; s <= seqs; s++)
 		run_sequence(CT_STR, (uint64_t)s * 104729, nops);
 }

@@ -256,6 +256,11 @@ static void *rec_worker(void *arg)
 		const void *k = ct_key(j->K, o->key);
 		o->out = 0;
 		o->inv = atomic_fetch_add(&clock_, 1);
+		/* Sometimes let another thread run inside this interval: on a
+		 * loaded machine threads rarely run in parallel, and the
+		 * history would be sequential. */
+		if (ct_below(&g, 4) == 0)
+			sched_yield();
 		switch (o->op) {
 		case L_LOAD: o->rc = V->load(j->m, k, &o->out); break;
 		case L_STORE: o->rc = V->store(j->m, k, &o->val); break;
@@ -357,10 +362,11 @@ static void runs(int kind)
 	V->destroy(m);
 	free(c);
 	free(K);
-	/* The histories must have been concurrent, or nothing was tested. */
+	/* The histories must have been concurrent, or nothing was tested
+	 * (how much overlap there is depends on the machine's load). */
 	print_message("%s: %ld runs, %ld overlapping operation pairs\n",
 	              V->name, nruns, overlaps);
-	assert_true(overlaps > nruns / 10);
+	assert_true(overlaps >= nruns / 4);
 }
 
 static void test_linearizable_u64(void **st)
