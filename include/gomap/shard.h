@@ -86,7 +86,8 @@ GOMAP_API int gomap_shard_compare_and_delete(gomap_shard_t *m,
                                              const void *key,
                                              const void *old);
 /* gomap_shard_range - see the top of this file. @key and @val point into a
- * private copy, valid during the call. Returns 0, GOMAP_EINVAL,
+ * private copy, valid during the call (inside gomap_shard_atomic_all: into
+ * the maps themselves, which are all held). Returns 0, GOMAP_EINVAL,
  * GOMAP_ENOMEM or GOMAP_EBUSY. */
 GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
                                 void *ctx);

@@ -40,11 +40,11 @@
 #define CT_TSAN 0
 #endif
 
-/* Scale a workload: full size in plain builds, /4 under ASan, /16 under
- * TSan (about 10x slower, and 2 shared cores). */
+/* Scale a workload: full size in plain builds, /2 under ASan, /4 under
+ * TSan (several times slower, and few shared cores). */
 static inline long ct_scale(long n)
 {
-	long d = CT_TSAN ? 16 : (GOMAP_TEST_SANITIZED ? 4 : 1);
+	long d = CT_TSAN ? 4 : (GOMAP_TEST_SANITIZED ? 2 : 1);
 	long r = n / d;
 	return r < 1 ? 1 : r;
 }

@@ -39,7 +39,7 @@
 
 static inline long st_scale(long n)
 {
-	long d = ST_TSAN ? 16 : (GOMAP_TEST_SANITIZED ? 4 : 1);
+	long d = ST_TSAN ? 4 : (GOMAP_TEST_SANITIZED ? 2 : 1);
 	long r = n / d;
 	return r < 1 ? 1 : r;
 }
