@@ -75,11 +75,17 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
                    const void *val2, void *out)
 {
+	uint64_t h = op == GOMAP__OP_CLEAR ? 0 : gomap__map_hash(pm, key);
+	return gomap__cm_exec_h(pm, op, key, h, val, val2, out);
+}
+
+int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
+                     const void *val, const void *val2, void *out)
+{
 	if (op == GOMAP__OP_CLEAR)
 		return gomap_map_clear(pm);
 
 	const gomap_type *vt = gomap__map_val_type(pm);
-	uint64_t h = gomap__map_hash(pm, key);
 	int rc;
 	void *p;
 

@@ -14,7 +14,9 @@
  *
  * Transactions: gomap_chan_txn runs a function on the owner thread with the
  * plain map, so any multi-key read-modify-write is atomic. gomap_chan_*
- * calls made on the owner thread (from a transaction) run inline.
+ * calls made on the owner thread (from a transaction) run inline. A
+ * transaction that calls another chan map synchronously waits for that
+ * map's owner: transactions calling each other's maps in a cycle deadlock.
  *
  * Shutdown (gomap_chan_shutdown, or implicitly gomap_chan_free): every
  * request accepted before it completes; every request after it is refused

@@ -57,6 +57,9 @@ int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
  */
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
                    const void *val2, void *out);
+/* The same with h == gomap__map_hash(pm, key) computed by the caller. */
+int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
+                     const void *val, const void *val2, void *out);
 
 /*
  * gomap__cm_check_types - descriptor checks shared by the safe maps, on top
