@@ -299,7 +299,8 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 	}
 	case IK_BYTES: {
 		const gomap_bytes *a = (const gomap_bytes *)(const void *)s, *b = qk;
-		return a->len == b->len && (a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
+		return a->len == b->len &&
+		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
