@@ -745,6 +745,20 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	return 0;
 }
 
+int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                          const gomap_map_options *opt, uint64_t seed)
+{
+	int r = gomap_map_new_opts(out, kt, vt, opt);
+	if (r)
+		return r;
+	gomap_map_t *m = *out;
+	m->seed = seed;
+	m->fixed_seed = 1;
+	if (m->cur)
+		m->cur->seed = seed;
+	return 0;
+}
+
 GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt, size_t hint)
 {
 	gomap_map_options o = {hint, NULL};

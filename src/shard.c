@@ -4,10 +4,9 @@
  * Design: a key's shard is bits 40..55 of a seeded hash of the key. The
  * plain map uses the low bits of its hash for the group index and the top
  * 7 bits for the control byte, so these middle bits stay independent of
- * where the key lands inside its shard once both use one hash. Today the
- * plain maps keep their own random seeds (renewed on clear), so a keyed
- * operation hashes twice: once with the shard map's seed to pick the shard,
- * once with the shard's seed inside gomap__cm_exec.
+ * where the key lands inside its shard: the plain maps are created with
+ * the shard map's seed, fixed (gomap__map_new_seeded), so a keyed
+ * operation hashes once and passes the hash down (gomap__cm_exec_h).
  *
  * Each shard is padded to whole cache lines (one lock per line), holds a
  * mirror of its entry count for len(), and an owner id for re-entry from
@@ -212,7 +211,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 			rc = GOMAP_ENOMEM;
 			goto fail;
 		}
-		rc = gomap_map_new_opts(&s->map, kt, vt, &mo);
+		rc = gomap__map_new_seeded(&s->map, kt, vt, &mo, m->seed);
 		if (rc < 0) {
 			s->map = NULL;
 			pthread_mutex_destroy(&s->mu);
@@ -240,16 +239,17 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 	int rc = gomap__cm_check_args(op, m->kt, m->vsize, key, val, val2);
 	if (rc < 0)
 		return rc;
-	struct shard *s = &m->shards[shard_of(m, key)];
+	uint64_t h = gomap__type_hash(m->kt, key, m->seed);
+	struct shard *s = &m->shards[(size_t)((h >> SHARD_SHIFT) & m->mask)];
 	if (sh_n && held_count(m)) { /* inside an atomic section of m */
 		if (!owned_by_me(s))
 			return GOMAP_EBUSY;
-		rc = gomap__cm_exec(s->map, op, key, val, val2, out);
+		rc = gomap__cm_exec_h(s->map, op, key, h, val, val2, out);
 		sync_count(s);
 		return rc;
 	}
 	pthread_mutex_lock(&s->mu);
-	rc = gomap__cm_exec(s->map, op, key, val, val2, out);
+	rc = gomap__cm_exec_h(s->map, op, key, h, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_count(s);
 	pthread_mutex_unlock(&s->mu);
