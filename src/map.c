@@ -96,6 +96,7 @@ typedef struct table {
 	uint64_t seed;
 	int state;
 	struct table *next; /* retired list */
+	size_t dying_slots, dying_ctrl; /* bytes left while being reclaimed */
 } table;
 
 struct gomap_map {
@@ -104,12 +105,14 @@ struct gomap_map {
 	uint8_t checks;
 	uint8_t frozen;
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
+	uint8_t has_drops; /* destructors, owned or indirect storage */
 	uint32_t slot_size, voff, ksz, vsz;
 	table *cur, *old;
 	uint64_t seed;
 	size_t count;
 	size_t ukey, uval; /* the caller's key and value sizes */
 	table *retired;
+	table *dying; /* being given back piecewise (reclaim_step) */
 	_Atomic size_t iterators;
 	_Atomic uint32_t writer_tid;
 	uint64_t clear_seq;
@@ -296,7 +299,8 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 	}
 	case IK_BYTES: {
 		const gomap_bytes *a = (const gomap_bytes *)(const void *)s, *b = qk;
-		return a->len == b->len && (a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
+		return a->len == b->len &&
+		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
@@ -399,28 +403,6 @@ static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t 
 
 /* ---- tables ---------------------------------------------------------------- */
 
-/* Ask for transparent huge pages on big arrays from the default allocator:
- * random probes into a table of many megabytes otherwise miss the TLB on
- * almost every access, and freeing (unmapping) a big table of 4 KiB pages
- * costs milliseconds where huge pages cost microseconds. Only the 2 MiB
- * aligned interior of the block is affected; malloc's accounting is not. */
-static void advise_huge(const gomap_map_t *m, void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-	const size_t huge = (size_t)2 << 20;
-	if (m->alloc || size < 2 * huge)
-		return;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-	uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
-	if (e > a)
-		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-	(void)m;
-	(void)p;
-	(void)size;
-#endif
-}
-
 static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 {
 	if (cap > SIZE_MAX / 2 / m->slot_size)
@@ -435,8 +417,6 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 		gomap__free(m->alloc, t, sizeof *t);
 		return NULL;
 	}
-	advise_huge(m, t->ctrl, cap);
-	advise_huge(m, t->slots, cap * m->slot_size);
 	t->cap = cap;
 	t->mask = cap / GROUP - 1;
 	t->full = t->tombs = t->migrate_pos = 0;
@@ -457,6 +437,58 @@ static void table_free(gomap_map_t *m, table *t)
 	gomap__free(m->alloc, t, sizeof *t);
 }
 
+/*
+ * Freeing a big table at once costs milliseconds (unmapping ~300 ns a page
+ * here: 10 ms for 128 MiB), which would undo incremental growth. A table
+ * from the default allocator that is big enough is instead given back in
+ * RECLAIM_STEP pieces, one per later write, by shrinking it with realloc
+ * (an in-place mremap for glibc's mmapped blocks).
+ */
+#define RECLAIM_STEP ((size_t)2 << 20)
+
+static void reclaim_step(gomap_map_t *m)
+{
+	table *t = m->dying;
+	size_t *sizes[2] = {&t->dying_slots, &t->dying_ctrl};
+	void **ptrs[2] = {(void **)&t->slots, (void **)&t->ctrl};
+	for (int k = 0; k < 2; k++) {
+		size_t n = *sizes[k];
+		if (n <= RECLAIM_STEP)
+			continue;
+		void *p = realloc(*ptrs[k], n - RECLAIM_STEP);
+		if (p) {
+			*ptrs[k] = p;
+			*sizes[k] = n - RECLAIM_STEP;
+			m->bytes -= RECLAIM_STEP;
+		}
+		return;
+	}
+	m->dying = NULL;
+	m->bytes -= sizeof *t + t->dying_slots + t->dying_ctrl;
+	free(t->slots);
+	free(t->ctrl);
+	free(t);
+}
+
+static void reclaim_all(gomap_map_t *m)
+{
+	while (m->dying)
+		reclaim_step(m);
+}
+
+static void table_free_gradual(gomap_map_t *m, table *t)
+{
+	size_t slot_bytes = t->cap * m->slot_size;
+	if (m->alloc || slot_bytes < 4 * RECLAIM_STEP) {
+		table_free(m, t);
+		return;
+	}
+	reclaim_all(m);
+	t->dying_slots = slot_bytes;
+	t->dying_ctrl = t->cap;
+	m->dying = t;
+}
+
 static void free_retired(gomap_map_t *m)
 {
 	while (m->retired) {
@@ -473,7 +505,7 @@ static void retire(gomap_map_t *m, table *t)
 		return;
 	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0) {
 		free_retired(m);
-		table_free(m, t);
+		table_free_gradual(m, t);
 		return;
 	}
 	t->state = T_RETIRED;
@@ -696,6 +728,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	m->voff = (m->ksz + va - 1) / va * va;
 	uint32_t sa = ka > va ? ka : va;
 	m->slot_size = (m->voff + m->vsz + sa - 1) / sa * sa;
+	m->has_drops = kt->destroy || vt->destroy || m->key_owned || m->key_indirect || m->val_indirect;
 #if GOMAP_MAPCHECKS
 	m->checks = gomap__mapchecks != 0;
 #endif
@@ -712,6 +745,20 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	return 0;
 }
 
+int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                          const gomap_map_options *opt, uint64_t seed)
+{
+	int r = gomap_map_new_opts(out, kt, vt, opt);
+	if (r)
+		return r;
+	gomap_map_t *m = *out;
+	m->seed = seed;
+	m->fixed_seed = 1;
+	if (m->cur)
+		m->cur->seed = seed;
+	return 0;
+}
+
 GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt, size_t hint)
 {
 	gomap_map_options o = {hint, NULL};
@@ -721,7 +768,7 @@ GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap
 /* Drop every live key and value (cur, and old groups not yet migrated). */
 static void drop_all(gomap_map_t *m)
 {
-	if (!m->kt.destroy && !m->vt.destroy && !m->key_owned && !m->key_indirect && !m->val_indirect)
+	if (!m->has_drops)
 		return;
 	table *ts[2] = {m->cur, m->old};
 	for (int k = 0; k < 2; k++) {
@@ -747,6 +794,7 @@ GOMAP_API void gomap_map_free(gomap_map_t *m)
 	table_free(m, m->cur);
 	table_free(m, m->old);
 	free_retired(m);
+	reclaim_all(m);
 	write_end(m);
 	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
 	gomap_allocator copy;
@@ -796,8 +844,14 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	read_check(m, "concurrent map read and map write");
 	const table *t = m->cur;
 	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
-		/* The u64 fast path: one table, hash and compare inlined. */
-		size_t i = tfind(m, t, key, hash_probe(m, key, t->seed, IK_U64), IK_U64, false);
+		/* The u64 fast path: one table, hash and compare inlined. The
+		 * home group's slots are prefetched so that their cache miss
+		 * overlaps the control-byte load instead of following it. */
+		uint64_t h = hash_probe(m, key, t->seed, IK_U64);
+		const unsigned char *home = t->slots + ((size_t)h & t->mask) * GROUP * m->slot_size;
+		__builtin_prefetch(home);
+		__builtin_prefetch(home + 64);
+		size_t i = tfind(m, t, key, h, IK_U64, false);
 		if (i == SIZE_MAX)
 			return 0;
 		if (val_out)
@@ -883,6 +937,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	write_begin(m);
 	if (GOMAP_UNLIKELY(m->old != NULL))
 		migrate(m, MIGRATE_GROUPS);
+	else if (GOMAP_UNLIKELY(m->dying != NULL))
+		reclaim_step(m);
 	if (GOMAP_UNLIKELY(m->retired != NULL) && atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
 		free_retired(m);
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
@@ -1003,20 +1059,16 @@ static void reseed(gomap_map_t *m)
 		m->cur->seed = m->seed;
 }
 
-static void remove_slot(gomap_map_t *m, table *t, size_t i)
+static inline void remove_slot(gomap_map_t *m, table *t, size_t i)
 {
-	uint64_t c = load_group(t->ctrl, i / GROUP);
-	if (match_empty(c)) {
-		/* The group was never full since the last rebuild, so no probe
-		 * went past it: the slot can become EMPTY again. */
-		t->ctrl[i] = CTRL_EMPTY;
-	} else {
-		t->ctrl[i] = CTRL_DELETED;
-		if (t == m->cur)
-			t->tombs++;
-	}
-	if (t == m->cur)
-		t->full--;
+	/* A group that still has an EMPTY byte was never full since the last
+	 * rebuild, so no probe went past it: the slot can become EMPTY again.
+	 * Branch-free: the outcome is a coin flip the predictor cannot learn. */
+	bool empty = match_empty(load_group(t->ctrl, i / GROUP)) != 0;
+	bool cur = t == m->cur;
+	t->ctrl[i] = empty ? CTRL_EMPTY : CTRL_DELETED;
+	t->tombs += (size_t)(cur & !empty);
+	t->full -= (size_t)cur;
 }
 
 static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, const void *qk, uint64_t h,
@@ -1025,6 +1077,8 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	write_begin(m);
 	if (GOMAP_UNLIKELY(m->old != NULL))
 		migrate(m, MIGRATE_GROUPS);
+	else if (GOMAP_UNLIKELY(m->dying != NULL))
+		reclaim_step(m);
 	table *t = NULL;
 	size_t i = 0;
 	unsigned char *s = lookup(m, qk, h, ik, &t, &i);
@@ -1034,10 +1088,12 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	}
 	if (take && val_out && m->uval)
 		memcpy(val_out, slot_val(m, s), m->uval);
-	if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
-		purge_stale(m, s, t);
-	drop_key(m, s, true);
-	drop_val(m, s, !(take && val_out));
+	if (GOMAP_UNLIKELY(m->has_drops)) {
+		if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+			purge_stale(m, s, t);
+		drop_key(m, s, true);
+		drop_val(m, s, !(take && val_out));
+	}
 	remove_slot(m, t, i);
 	if (--m->count == 0)
 		reseed(m);
@@ -1148,6 +1204,7 @@ GOMAP_API int gomap_map_shrink(gomap_map_t *m)
 		r = 0;
 	else
 		r = rebuild(m, cap);
+	reclaim_all(m); /* shrink promises the memory back now */
 	write_end(m);
 	return r;
 }
