@@ -300,7 +300,8 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 	}
 	case IK_BYTES: {
 		const gomap_bytes *a = (const gomap_bytes *)(const void *)s, *b = qk;
-		return a->len == b->len && (a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
+		return a->len == b->len &&
+		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
@@ -750,6 +751,20 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 			m->cur = table_new(m, cap, m->seed);
 	}
 	*out = m;
+	return 0;
+}
+
+int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                          const gomap_map_options *opt, uint64_t seed)
+{
+	int r = gomap_map_new_opts(out, kt, vt, opt);
+	if (r)
+		return r;
+	gomap_map_t *m = *out;
+	m->seed = seed;
+	m->fixed_seed = 1;
+	if (m->cur)
+		m->cur->seed = seed;
 	return 0;
 }
 
