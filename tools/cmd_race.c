@@ -381,7 +381,7 @@ int gomap_cmd_race(int argc, char **argv)
 		printf("| case              | GOMAP_DEBUG          | detected | silent, correct | silent, "
 		       "lost/corrupt | crashed/hung | detection rate |\n");
 		printf("|-------------------|----------------------|----------|-----------------|--------"
-		       "-------------|--------------|----------------|\n");
+		       "--------------|--------------|----------------|\n");
 		char window[64];
 		snprintf(window, sizeof window, "racewindow=%d", o.window);
 		char first[NCASES][8192];
