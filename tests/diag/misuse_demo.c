@@ -21,7 +21,9 @@
 
 static gomap_map_t *m;
 
-static void *writer(void *arg)
+/* Exported, so that backtraces name it (the demo links with -rdynamic). */
+__attribute__((visibility("default"))) void *writer(void *arg);
+void *writer(void *arg)
 {
 	uint64_t base = (uint64_t)(uintptr_t)arg * 1000;
 	for (uint64_t i = 0; i < 1000; i++) {
