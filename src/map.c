@@ -1821,9 +1821,10 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 		return 0;
 	write_begin(m);
 	finish_migration(m);
-	reclaim_all(m); /* no write will come to finish it */
-	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
-		free_retired(m);
+	/* No write will come to give these back while frozen (freeze has no
+	 * argument that could point into a retired table). */
+	release_retired(m);
+	reclaim_all(m);
 	table *t = m->cur;
 	int r = 0;
 	if (t && !t->mapped)
