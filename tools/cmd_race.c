@@ -29,10 +29,6 @@
 #include <gomap/cmap.h>
 #include <gomap/map.h>
 
-#ifndef GOMAP_HAVE_CMAP
-#define GOMAP_HAVE_CMAP 1
-#endif
-
 int gomap_cmd_race(int argc, char **argv);
 
 enum { CASE_WRITES, CASE_READWRITE, CASE_ITERATE, NCASES };
@@ -151,7 +147,6 @@ static int racy_child(int kind, const race_opts *o)
 	return CHILD_OK;
 }
 
-#if GOMAP_HAVE_CMAP
 /* The same workload on a safe variant: stores of distinct keys, loads of
  * them, deletes of every other one, from all threads at once. */
 static void *safe_worker(void *arg)
@@ -188,7 +183,6 @@ static int safe_child(const gomap_cmap_ops *ops, const race_opts *o)
 	ops->destroy(sh.cm);
 	return got == want ? CHILD_OK : CHILD_LOST;
 }
-#endif
 
 /* ---- the parent ------------------------------------------------------------------------ */
 
@@ -248,9 +242,7 @@ static int spawn(const char *debug, int (*fn)(const void *, const race_opts *), 
 
 static int racy_entry(const void *a, const race_opts *o) { return racy_child(*(const int *)a, o); }
 
-#if GOMAP_HAVE_CMAP
 static int safe_entry(const void *a, const race_opts *o) { return safe_child(a, o); }
-#endif
 
 typedef struct row {
 	int detected, silent_ok, lost, crashed;
@@ -415,7 +407,6 @@ int gomap_cmd_race(int argc, char **argv)
 	}
 
 	if (o.variants) {
-#if GOMAP_HAVE_CMAP
 		const gomap_cmap_ops *const *list = gomap_cmap_list();
 		printf("\nsafe variants: %d threads, each storing, loading and deleting its own keys at once\n",
 		       o.threads);
@@ -437,9 +428,6 @@ int gomap_cmd_race(int argc, char **argv)
 		}
 		if (nvar == 0)
 			printf("  (no safe variant registered)\n");
-#else
-		printf("\nsafe variants: not built into this library yet\n");
-#endif
 	}
 	free(out);
 	free(r);

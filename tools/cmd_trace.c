@@ -22,10 +22,6 @@
 #include <gomap/diag.h>
 #include <gomap/map.h>
 
-#ifndef GOMAP_HAVE_CMAP
-#define GOMAP_HAVE_CMAP 1
-#endif
-
 #ifdef GOMAP_TOOL_BENCH
 #include "bench.h"
 #endif
@@ -221,7 +217,6 @@ int gomap_cmd_trace(int argc, char **argv)
 		ops = 200000;
 	trace_job job;
 	memset(&job, 0, sizeof job);
-#if GOMAP_HAVE_CMAP
 	if (!variant && gomap_cmap_find("mutex"))
 		variant = "mutex";
 	if (variant && strcmp(variant, "plain") != 0) {
@@ -231,12 +226,6 @@ int gomap_cmd_trace(int argc, char **argv)
 			return 2;
 		}
 	}
-#else
-	if (variant && strcmp(variant, "plain") != 0) {
-		fprintf(stderr, "gomap trace: only 'plain' is built into this library\n");
-		return 2;
-	}
-#endif
 	if (!variant)
 		variant = "plain";
 	job.ops_per_thread = ops;
