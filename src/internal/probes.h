@@ -65,33 +65,36 @@ enum {
 #include <stddef.h>
 
 /* Every probe of this library has a semaphore (sdt.h needs one per probe
- * once semaphores are on); they are defined in src/trace.c. */
+ * once semaphores are on); they are defined in src/trace.c. Declared
+ * hidden, as everything here: the library reaches them PC-relative, with
+ * no GOT load on the hot path. */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 
-extern unsigned short gomap_grow_start_semaphore, gomap_grow_end_semaphore,
+#define GOMAP__PROBE_HIDDEN __attribute__((visibility("hidden")))
+
+extern GOMAP__PROBE_HIDDEN unsigned short gomap_grow_start_semaphore, gomap_grow_end_semaphore,
     gomap_evacuate_semaphore, gomap_op_semaphore, gomap_lock_wait_semaphore,
-    gomap_chan_batch_semaphore, gomap_grace_period_semaphore,
-    gomap_misuse_semaphore;
+    gomap_chan_batch_semaphore, gomap_grace_period_semaphore, gomap_misuse_semaphore;
 
 /* True while the tracer records (src/trace.c). */
-extern _Atomic int gomap__trace_on;
+extern GOMAP__PROBE_HIDDEN _Atomic int gomap__trace_on;
 
 #define GOMAP__TRACING_NOW() \
 	__builtin_expect(atomic_load_explicit(&gomap__trace_on, memory_order_relaxed), 0)
 
 /* Tracer hooks: called only while tracing is on. */
-void gomap__trace_grow_start(const void *m, size_t old_cap, size_t new_cap, int same);
-void gomap__trace_grow_end(const void *m, size_t cap);
-void gomap__trace_evacuate(const void *m, size_t done, size_t total);
-void gomap__trace_op(const void *m, int op);
-void gomap__trace_lock_wait(const void *m, const char *site, uint64_t ns);
-void gomap__trace_chan_batch(const void *m, size_t n);
-void gomap__trace_grace_period(const void *m, uint64_t ns);
-void gomap__trace_misuse(const void *m, const char *msg);
+GOMAP__PROBE_HIDDEN void gomap__trace_grow_start(const void *m, size_t old_cap, size_t new_cap, int same);
+GOMAP__PROBE_HIDDEN void gomap__trace_grow_end(const void *m, size_t cap);
+GOMAP__PROBE_HIDDEN void gomap__trace_evacuate(const void *m, size_t done, size_t total);
+GOMAP__PROBE_HIDDEN void gomap__trace_op(const void *m, int op);
+GOMAP__PROBE_HIDDEN void gomap__trace_lock_wait(const void *m, const char *site, uint64_t ns);
+GOMAP__PROBE_HIDDEN void gomap__trace_chan_batch(const void *m, size_t n);
+GOMAP__PROBE_HIDDEN void gomap__trace_grace_period(const void *m, uint64_t ns);
+GOMAP__PROBE_HIDDEN void gomap__trace_misuse(const void *m, const char *msg);
 
 /* CLOCK_MONOTONIC in nanoseconds: the tracer's time base. */
-uint64_t gomap__probe_now(void);
+GOMAP__PROBE_HIDDEN uint64_t gomap__probe_now(void);
 
 /* Start of a timed wait: the time now if someone listens, else 0. */
 static inline uint64_t gomap__probe_clock(void)
