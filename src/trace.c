@@ -824,12 +824,25 @@ GOMAP_API int gomap_trace_summary(char *buf, size_t size)
 
 GOMAP_API bool gomap_tracing_compiled(void) { return true; }
 
-/* GOMAP_TRACE=file [GOMAP_TRACE_RATE=n]: trace the whole run. */
+/* GOMAP_TRACE=file [GOMAP_TRACE_RATE=n]: trace the whole run. A "%p" in
+ * the name becomes the process id, so that programs which start other
+ * gomap programs (the environment is inherited) write one file each. */
 __attribute__((constructor)) static void trace_env_init(void)
 {
-	const char *path = getenv("GOMAP_TRACE");
-	if (!path || !*path)
+	const char *env = getenv("GOMAP_TRACE");
+	if (!env || !*env)
 		return;
+	char path[4096];
+	size_t n = 0;
+	for (const char *p = env; *p && n + 24 < sizeof path; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			n += (size_t)snprintf(path + n, sizeof path - n, "%ld", (long)getpid());
+			p++;
+		} else {
+			path[n++] = *p;
+		}
+	}
+	path[n] = '\0';
 	unsigned rate = 1024;
 	const char *r = getenv("GOMAP_TRACE_RATE");
 	if (r && *r) {

@@ -18,7 +18,8 @@ extern "C" {
 /* ---- tracing --------------------------------------------------------------
  * Off by default. Turned on by the environment at library load:
  *     GOMAP_TRACE=out.json [GOMAP_TRACE_RATE=N] ./program
- * (written when the program exits normally or dies of a misuse report), or
+ * (written when the program exits normally or dies of a misuse report; a
+ * "%p" in the file name becomes the process id; N defaults to 1024), or
  * by gomap_trace_start/gomap_trace_stop around any part of a program.
  *
  * The output is Chrome Trace Event JSON: open it at https://ui.perfetto.dev

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -368,8 +369,8 @@ static void test_trace_env(void **state)
 	(void)state;
 	if (!gomap_tracing_compiled())
 		skip();
-	char path[128], env[160];
-	path_in_dir(path, sizeof path, "env.json");
+	char path[512], env[600];
+	path_in_dir(path, sizeof path, "env-%p.json"); /* %p: the child's pid */
 	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
 	const char *args[] = {"--env-child", env, "GOMAP_TRACE_RATE=4", NULL};
 	child_result *r = malloc(sizeof *r);
@@ -377,6 +378,20 @@ static void test_trace_env(void **state)
 	assert_int_equal(run_child(exec_child, args, r), 0);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
 		fail_msg("env child failed (status %d): %s", r->status, r->err);
+	/* Exactly one env-<digits>.json. */
+	DIR *d = opendir(trace_dir);
+	assert_non_null(d);
+	int found = 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		unsigned long pid;
+		char tail[16];
+		if (sscanf(de->d_name, "env-%lu%15s", &pid, tail) == 2 && !strcmp(tail, ".json") && pid > 0) {
+			found++;
+			path_in_dir(path, sizeof path, de->d_name);
+		}
+	}
+	closedir(d);
+	assert_int_equal(found, 1);
 	trace_facts f;
 	check_trace(path, &f);
 	expect_all_kinds(&f);
@@ -392,7 +407,7 @@ static void test_trace_misuse_flush(void **state)
 #if GOMAP_TEST_TSAN
 	skip(); /* the child races on purpose */
 #endif
-	char path[128], env[160];
+	char path[512], env[600];
 	path_in_dir(path, sizeof path, "misuse.json");
 	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
 	const char *args[] = {"--misuse-child", env, "GOMAP_DEBUG=racewindow=2000", NULL};
@@ -445,11 +460,16 @@ static int setup_dir(void **state)
 static int remove_dir(void **state)
 {
 	(void)state;
-	const char *names[] = {"api.json", "workload.json", "empty.json", "sampling.json", "env.json", "misuse.json"};
-	char path[128];
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		path_in_dir(path, sizeof path, names[i]);
-		unlink(path);
+	DIR *d = opendir(trace_dir);
+	if (d) {
+		char path[512];
+		for (struct dirent *de; (de = readdir(d));) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", trace_dir, de->d_name);
+			unlink(path);
+		}
+		closedir(d);
 	}
 	rmdir(trace_dir);
 	return 0;
