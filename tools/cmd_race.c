@@ -14,6 +14,7 @@
  * Exit status: 0 when every racewindow row reaches --min-rate and every
  * safe variant passes, 1 otherwise, 2 on bad usage.
  */
+#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>

@@ -8,6 +8,7 @@
  * the sync map's own statistics. Variants whose header is not in this
  * build are left out.
  */
+#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>

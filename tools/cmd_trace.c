@@ -10,6 +10,7 @@
  * [0, KEYS): 50% store, 40% load, 10% delete. On a safe variant all threads
  * share one map; on "plain" (not safe to share) each thread has its own.
  */
+#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>

@@ -4,6 +4,7 @@
  * pointer into the table faults and the handler reports it with the
  * address, unfreeze restores writes, and freeing a frozen map is allowed.
  */
+#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -7,6 +7,7 @@
  * GOMAP_TRACE environment variable, the flush on a misuse report, the
  * summary, and the start/stop contract.
  */
+#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
