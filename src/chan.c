@@ -64,6 +64,7 @@
 
 #include <gomap/chan.h>
 
+#include "internal/probes.h"
 #include "internal/cmap_impl.h"
 #include "internal/lock.h"
 
@@ -319,7 +320,9 @@ static void *owner_main(void *arg)
 			idle(m);
 			continue;
 		}
+		size_t batch = 0;
 		for (;;) {
+			batch++;
 			/* Read the link first: completing r may free it. */
 			next = r == last ? NULL : q_next(r);
 			if ((int)r->op == OP_SHUTDOWN)
@@ -330,6 +333,7 @@ static void *owner_main(void *arg)
 				break;
 			r = next;
 		}
+		GOMAP_PROBE_CHAN_BATCH(m->map, batch);
 	}
 	atomic_store_explicit(&m->owner_tid, 0, memory_order_relaxed);
 	/* Pairs with the acquire loads in gomap_chan_shutdown. */

@@ -18,6 +18,7 @@
 #include <stdalign.h>
 #include <string.h>
 
+#include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
 int gomap__cm_check_key(const gomap_type *kt, const void *key)
@@ -82,6 +83,7 @@ int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
 int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
                      const void *val, const void *val2, void *out)
 {
+	GOMAP_PROBE_OP(pm, GOMAP_PROBE_OP_CMAP + op);
 	if (op == GOMAP__OP_CLEAR)
 		return gomap_map_clear(pm);
 

@@ -30,6 +30,7 @@
 
 #include <gomap/mutex.h>
 
+#include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
 struct gomap_mutex {
@@ -63,7 +64,8 @@ static void sync_len(gomap_mutex_t *m)
 /* Lock and mark this thread as the holder, for re-entry from user code. */
 static void lock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
-	pthread_mutex_lock(&m->mu);
+	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.lock", pthread_mutex_trylock(&m->mu) == 0,
+	                       pthread_mutex_lock(&m->mu));
 	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
 }
 
@@ -136,7 +138,8 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 		sync_len(m);
 		return rc;
 	}
-	pthread_mutex_lock(&m->mu);
+	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
+	                       pthread_mutex_lock(&m->mu));
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_len(m);

@@ -31,6 +31,7 @@
 
 #include <gomap/rwmutex.h>
 
+#include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
 struct gomap_rwmutex {
@@ -218,12 +219,15 @@ static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
 		return gomap__cm_exec(m->map, op, key, val, val2, out);
 	}
 	if (ro) {
-		pthread_rwlock_rdlock(&m->rw);
+		GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
+		                       pthread_rwlock_tryrdlock(&m->rw) == 0,
+		                       pthread_rwlock_rdlock(&m->rw));
 		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 		pthread_rwlock_unlock(&m->rw);
 		return rc;
 	}
-	pthread_rwlock_wrlock(&m->rw);
+	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
+	                       pthread_rwlock_wrlock(&m->rw));
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	sync_len(m);
 	pthread_rwlock_unlock(&m->rw);

@@ -36,6 +36,7 @@
 
 #include <gomap/shard.h>
 
+#include "internal/probes.h"
 #include "internal/cmap_impl.h"
 #include "internal/lock.h"
 
@@ -248,7 +249,8 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 		sync_count(s);
 		return rc;
 	}
-	pthread_mutex_lock(&s->mu);
+	GOMAP_PROBE_TIMED_LOCK(s->map, "shard.run", pthread_mutex_trylock(&s->mu) == 0,
+	                       pthread_mutex_lock(&s->mu));
 	rc = gomap__cm_exec_h(s->map, op, key, h, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_count(s);
