@@ -71,6 +71,7 @@ typedef struct gb_cell {
 	uint64_t seed;
 	bool pin;
 	bool quick;
+	double timeout;        /* seconds a child may take for the cell; 0: none */
 } gb_cell;
 
 typedef struct gb_result {
@@ -85,7 +86,9 @@ typedef struct gb_result {
 } gb_result;
 
 /* run.c */
+/* Times cell @c in this process (or its child implementation's program). */
 int gb_run_cell(const gb_cell *c, gb_result *r);
+void gb_result_init(gb_result *r, const gb_cell *c); /* identity, no figures */
 int gb_online_cpus(void);
 /* Appends "; "-free "key=value" to notes, separated by ';'. */
 void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
@@ -96,14 +99,20 @@ double gb_notes_get(const char *notes, const char *key);
 /* child.c: implementations that run in another process */
 struct gb_child {
 	const char *exe;      /* program path */
+	const char *subcommand; /* argv[1] before the cell options, or NULL */
 	const char *as;       /* --impl name inside the child */
 	const char *only;     /* comma list of workloads when chosen implicitly,
 	                         or NULL for all */
 };
-int gb_child_run(const gb_cell *c, gb_result *r);
+/* Runs cell @c through the child protocol with program @ch. */
+int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r);
+int gb_child_run(const gb_cell *c, gb_result *r); /* @c->impl->child */
 /* Runs argv (stderr passes through) and returns its whole stdout (malloc),
- * or NULL if it could not be started; *status: exit status, or -1. */
-char *gb_child_capture(char *const argv[], int *status);
+ * or NULL if it could not be started; *status: exit status, -1 if killed
+ * by a signal, GB_CHILD_TIMEOUT if it ran past @timeout seconds (> 0) and
+ * was killed. */
+#define GB_CHILD_TIMEOUT (-2)
+char *gb_child_capture(char *const argv[], double timeout, int *status);
 bool gb_child_only_allows(const gb_child *ch, const char *workload);
 
 /* registry.c */

@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +34,7 @@
 
 extern char **environ;
 
-char *gb_child_capture(char *const argv[], int *status)
+char *gb_child_capture(char *const argv[], double timeout, int *status)
 {
 	*status = -1;
 	int fd[2];
@@ -51,9 +53,24 @@ char *gb_child_capture(char *const argv[], int *status)
 		close(fd[0]);
 		return NULL;
 	}
+	double deadline = timeout > 0 ? gb_now_s() + timeout : 0;
+	bool timed_out = false;
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
 	for (;;) {
+		if (deadline) {
+			double left = deadline - gb_now_s();
+			struct pollfd p = { .fd = fd[0], .events = POLLIN };
+			int n = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0) {
+				/* The child overran its cell's time: stop it. */
+				kill(pid, SIGKILL);
+				timed_out = true;
+				break;
+			}
+		}
 		if (buf && len + 1 == cap) {
 			char *nb = realloc(buf, cap * 2);
 			if (!nb) {
@@ -78,7 +95,7 @@ char *gb_child_capture(char *const argv[], int *status)
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+	*status = timed_out ? GB_CHILD_TIMEOUT : WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 	if (buf)
 		buf[len] = '\0';
 	return buf;
@@ -103,7 +120,12 @@ bool gb_child_only_allows(const gb_child *ch, const char *workload)
 
 int gb_child_run(const gb_cell *c, gb_result *r)
 {
-	const gb_child *ch = c->impl->child;
+	return gb_child_run_with(c->impl->child, c, r);
+}
+
+int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r)
+{
+	gb_result_init(r, c);
 	char K[24], T[16], ops[24], pre[8], mix[24], reps[16], mt[32], seed[24];
 	snprintf(K, sizeof K, "%llu", (unsigned long long)c->K);
 	snprintf(T, sizeof T, "%d", c->threads);
@@ -116,6 +138,8 @@ int gb_child_run(const gb_cell *c, gb_result *r)
 	const char *argv[40];
 	int a = 0;
 	argv[a++] = ch->exe;
+	if (ch->subcommand)
+		argv[a++] = ch->subcommand;
 	argv[a++] = "--cell";
 	argv[a++] = "--impl";
 	argv[a++] = ch->as ? ch->as : c->impl->name;
@@ -150,10 +174,16 @@ int gb_child_run(const gb_cell *c, gb_result *r)
 	argv[a] = NULL;
 
 	int status;
-	char *out = gb_child_capture((char *const *)argv, &status);
+	char *out = gb_child_capture((char *const *)argv, c->timeout, &status);
 	int rc = -1;
 	if (!out) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=cannot run %s", ch->exe);
+		return -1;
+	}
+	if (status == GB_CHILD_TIMEOUT) {
+		free(out);
+		gb_notes_add(r->notes, sizeof r->notes, "error=timeout: stopped after %g s",
+		             c->timeout);
 		return -1;
 	}
 	for (char *line = out; line && *line;) {
@@ -176,7 +206,8 @@ int gb_child_run(const gb_cell *c, gb_result *r)
 		return -1;
 	}
 	snprintf(r->impl, sizeof r->impl, "%s", c->impl->name);
-	if (c->impl->notes)
+	/* An in-process implementation run in a child adds its own notes. */
+	if (c->impl->notes && (c->impl->flags & GB_F_CHILD))
 		gb_notes_add(r->notes, sizeof r->notes, "%s", c->impl->notes);
 	return isnan(r->median) && c->kind != GB_K_MEMORY ? -1 : 0;
 }

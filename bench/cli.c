@@ -71,6 +71,10 @@ static void usage(FILE *f)
 "  --min-time S      and at least S seconds of timed runs (default 0.2)\n"
 "  --seed N          key and stream seed (default 1)\n"
 "  --pin             pin thread t to the t-th usable CPU\n"
+"  --timeout S       stop a cell that runs longer than S seconds (default 600,\n"
+"                    quick 20; 0: never)\n"
+"  --in-process      run the cells in this process instead of one child\n"
+"                    process per cell (for profilers and debuggers)\n"
 "  --quick           short run at reduced sizes (every workload unless\n"
 "                    --workload says otherwise)\n"
 "  --csv FILE        write the results as CSV\n"
@@ -134,7 +138,8 @@ typedef struct opts {
 	uint64_t ops, seed;
 	int reps;
 	double min_time;
-	bool min_time_set, pin, quick, list;
+	double timeout;
+	bool min_time_set, timeout_set, pin, quick, list, in_process;
 } opts;
 
 static const char *const all_groups[] = { "all", "gomap", "peer", "go", "variant", NULL };
@@ -271,7 +276,7 @@ static uint64_t quick_K(const gb_workload *w, uint64_t K)
 	switch (w->kind) {
 	case GB_K_MIX: return K >> 6 ? K >> 6 : 1;
 	case GB_K_GROW: return 1u << 16;
-	case GB_K_MEMORY: return K / 10 ? K / 10 : 1;
+	case GB_K_MEMORY: return K / 20 ? K / 20 : 1;
 	default: return K > (1u << 14) ? 0 : K; /* ST: 2^10 and 2^14 */
 	}
 }
@@ -401,6 +406,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 							.prefill_pct = wl->prefill_pct, .zipf = wl->zipf,
 							.reps = o->reps, .min_time = o->min_time, .seed = o->seed,
 							.pin = o->pin, .quick = o->quick,
+							.timeout = o->timeout,
 						};
 						memcpy(c.mix, wl->mix, sizeof c.mix);
 						if (cells_push(out, &c) != 0)
@@ -487,7 +493,8 @@ static void progress_show(progress *p, const gb_cell *next)
 	fflush(stderr);
 }
 
-static void progress_done(progress *p, const gb_cell *c, const gb_result *r, int rc)
+static void progress_done(progress *p, const gb_cell *c, const gb_result *r, int rc,
+                          double secs)
 {
 	p->done++;
 	p->est_done += estimate(c);
@@ -506,7 +513,7 @@ static void progress_done(progress *p, const gb_cell *c, const gb_result *r, int
 		if (rc != 0)
 			fprintf(stderr, "\r\033[K%s: %s\n", lab, fig);
 	} else {
-		fprintf(stderr, "[%zu/%zu] %s: %s\n", p->done, p->total, lab, fig);
+		fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s)\n", p->done, p->total, lab, fig, secs);
 	}
 }
 
@@ -610,9 +617,11 @@ static char *describe_run(int argc, char **argv, const opts *o, const gb_impl **
 	const char *missing = gb_impls_missing();
 	if (*missing)
 		sb_printf(&b, "not built: %s\n", missing);
-	sb_printf(&b, "settings: seed=%llu; reps>=%d; min-time=%g s; pin=%s; quick=%s\n",
+	sb_printf(&b, "settings: seed=%llu; reps>=%d; min-time=%g s; pin=%s; quick=%s; "
+	          "timeout=%g s; cells run %s\n",
 	          (unsigned long long)o->seed, o->reps, o->min_time, o->pin ? "yes" : "no",
-	          o->quick ? "yes" : "no");
+	          o->quick ? "yes" : "no", o->timeout,
+	          o->in_process ? "in one process" : "one child process each");
 	sb_printf(&b, "ns/op = wall time of the timed phase x 1e9 / operations of all threads: "
 	              "median; min and max over the runs; mops = 1000 / median ns/op\n");
 	sb_printf(&b, "grow-latency rows: median/min/max = p50 per run (ns per insert); notes: "
@@ -693,7 +702,7 @@ int gomap_bench_main(int argc, char **argv)
 		if (strcmp(argv[i], "--cell") == 0)
 			return gomap_bench_child_main(argc, argv, "gomap bench (in-process)");
 	enum { O_IMPL = 256, O_WORKLOAD, O_THREADS, O_KEYS, O_K, O_OPS, O_REPS, O_MINTIME,
-	       O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST };
+	       O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST, O_TIMEOUT, O_INPROC };
 	static const struct option longopts[] = {
 		{ "impl", required_argument, NULL, O_IMPL },
 		{ "workload", required_argument, NULL, O_WORKLOAD },
@@ -710,6 +719,8 @@ int gomap_bench_main(int argc, char **argv)
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "list", no_argument, NULL, O_LIST },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "in-process", no_argument, NULL, O_INPROC },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -747,6 +758,11 @@ int gomap_bench_main(int argc, char **argv)
 		case O_PLOT: o.plot = optarg; break;
 		case O_FROM: o.from = optarg; break;
 		case O_LIST: o.list = true; break;
+		case O_TIMEOUT:
+			o.timeout = strtod(optarg, NULL);
+			o.timeout_set = true;
+			break;
+		case O_INPROC: o.in_process = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -777,6 +793,24 @@ int gomap_bench_main(int argc, char **argv)
 	}
 	if (o.quick && !o.min_time_set)
 		o.min_time = 0;
+	if (!o.timeout_set)
+		o.timeout = o.quick ? 20 : 600;
+
+	/* Each cell runs in a fresh child process of this program (`gomap
+	 * bench --cell ...`): a fresh heap for the memory figures, fresh
+	 * library state for every peer, and a peer that hangs or crashes costs
+	 * one cell, not the run. */
+	gb_child self = { .subcommand = argv[0] && strcmp(argv[0], "bench") == 0 ? "bench" : NULL };
+	char selfexe[4096];
+	ssize_t sl = readlink("/proc/self/exe", selfexe, sizeof selfexe - 1);
+	if (sl > 0) {
+		selfexe[sl] = '\0';
+		self.exe = selfexe;
+	} else if (!o.in_process) {
+		fprintf(stderr, "gomap bench: cannot find this program (/proc/self/exe): "
+		        "running the cells in-process\n");
+		o.in_process = true;
+	}
 
 	const gb_impl *impls[64];
 	bool expl[64];
@@ -788,6 +822,17 @@ int gomap_bench_main(int argc, char **argv)
 	cells cs = { 0 };
 	if (plan_cells(&o, &cs, impls, expl, nimpl, wls, nwl) != 0)
 		return 2;
+	for (int i = 0; i < nimpl; i++) {
+		if (!expl[i])
+			continue;
+		size_t k;
+		for (k = 0; k < cs.n && cs.v[k].impl != impls[i]; k++)
+			;
+		if (k == cs.n)
+			fprintf(stderr, "gomap bench: note: %s has no cell here (%s)\n", impls[i]->name,
+			        impls[i]->flags & GB_F_CONCURRENT ? "no workload fits"
+			                                          : "it runs at 1 thread only");
+	}
 	if (cs.n == 0) {
 		fprintf(stderr, "gomap bench: nothing to run (no implementation fits the "
 		        "workloads, keys and threads chosen)\n");
@@ -826,10 +871,13 @@ int gomap_bench_main(int argc, char **argv)
 	int failed = 0;
 	for (size_t i = 0; i < cs.n; i++) {
 		progress_show(&p, &cs.v[i]);
-		int rc = gb_run_cell(&cs.v[i], &rows[i]);
+		double t0 = gb_now_s();
+		const gb_cell *c = &cs.v[i];
+		int rc = o.in_process || (c->impl->flags & GB_F_CHILD)
+		       ? gb_run_cell(c, &rows[i]) : gb_child_run_with(&self, c, &rows[i]);
 		if (rc != 0)
 			failed++;
-		progress_done(&p, &cs.v[i], &rows[i], rc);
+		progress_done(&p, &cs.v[i], &rows[i], rc, gb_now_s() - t0);
 		if (csv)
 			gb_csv_row(csv, &rows[i]);
 	}

@@ -82,7 +82,7 @@ static char *child_version(const char *exe)
 {
 	char *argv[] = { (char *)exe, "--version", NULL };
 	int status;
-	char *out = gb_child_capture(argv, &status);
+	char *out = gb_child_capture(argv, 30, &status);
 	if (!out || status != 0) {
 		free(out);
 		return NULL;

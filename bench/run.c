@@ -713,7 +713,7 @@ static int run_memory(const gb_cell *c, gb_result *r)
 
 /* ---- one cell -------------------------------------------------------------- */
 
-int gb_run_cell(const gb_cell *c, gb_result *r)
+void gb_result_init(gb_result *r, const gb_cell *c)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->impl, sizeof r->impl, "%s", c->impl->name);
@@ -723,6 +723,11 @@ int gb_run_cell(const gb_cell *c, gb_result *r)
 	r->threads = c->threads;
 	r->ops = c->ops;
 	r->median = r->min = r->max = r->mops = NAN;
+}
+
+int gb_run_cell(const gb_cell *c, gb_result *r)
+{
+	gb_result_init(r, c);
 	if (c->impl->flags & GB_F_CHILD)
 		return gb_child_run(c, r);
 	if (!gb_impl_supports(c->impl, c->keys)) {
