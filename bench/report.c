@@ -417,6 +417,14 @@ void gb_print_article(FILE *f, const gb_result *rows, size_t n)
 				         article[a].write);
 		fprintf(f, "%-*s  %-*s  %-*s  %s\n", w0, impls[i], w1, r0, w2, r1, claim);
 	}
+	bool quick = false;
+	for (size_t i = 0; i < n; i++)
+		quick |= (strcmp(rows[i].workload, "seed-read") == 0 ||
+		          strcmp(rows[i].workload, "seed-write") == 0) &&
+		         strstr(rows[i].notes, "quick") != NULL;
+	if (quick)
+		fprintf(f, "(a --quick run: its sizes are not the article's, so its figures do not "
+		        "check the claims)\n");
 	bool have_go = false;
 	for (size_t a = 0; a < sizeof article / sizeof *article; a++)
 		have_go |= find_row(rows, n, article[a].impl, "seed-read") != NULL;

@@ -603,6 +603,15 @@ static int run_grow(const gb_cell *c, gb_result *r)
 	}
 	radix_sort32(lat, tmp, 1000);
 	double overhead = lat[500] * tm.ns_per_tick;
+	/* Its resolution: the smallest step it ever takes. */
+	uint64_t step = UINT64_MAX;
+	for (int i = 0; i < 200; i++) {
+		uint64_t a = timer_begin(&tm), b;
+		while ((b = timer_begin(&tm)) == a)
+			;
+		if (b - a < step)
+			step = b - a;
+	}
 
 	double total = 0;
 	double worst = 0;
@@ -651,6 +660,7 @@ static int run_grow(const gb_cell *c, gb_result *r)
 		gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
 		gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm.tsc ? "tsc" : "clock_gettime");
 		gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", overhead);
+		gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", (double)step * tm.ns_per_tick);
 		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
 	}
 out:

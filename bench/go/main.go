@@ -583,6 +583,17 @@ func runGrow(c *cell) (result, error) {
 		over[i] = nanotime() - a
 	}
 	sort.Slice(over, func(i, j int) bool { return over[i] < over[j] })
+	step := int64(math.MaxInt64)
+	for i := 0; i < 200; i++ {
+		a := nanotime()
+		b := nanotime()
+		for b == a {
+			b = nanotime()
+		}
+		if b-a < step {
+			step = b - a
+		}
+	}
 	qs := []float64{0.50, 0.90, 0.99, 0.999, 0.9999, 0.99999, 1.0}
 	names := []string{"p50", "p90", "p99", "p99.9", "p99.99", "p99.999", "max"}
 	per := make([][]float64, len(qs))
@@ -629,6 +640,7 @@ func runGrow(c *cell) (result, error) {
 	}
 	res.notes = append(res.notes, fmt.Sprintf("worst_max=%.1f", float64(worst)),
 		"timer=nanotime", fmt.Sprintf("timer_ns=%.1f", float64(over[500])),
+		fmt.Sprintf("timer_res_ns=%.1f", float64(step)),
 		fmt.Sprintf("reps=%d", len(per[0])))
 	return res, nil
 }
