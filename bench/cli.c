@@ -594,8 +594,9 @@ static char *describe_run(int argc, char **argv, const opts *o, const gb_impl **
 	          un.machine);
 	sb_printf(&b, "compiler: C %s [%s]; C++ %s [%s]; build type %s\n", GB_C_COMPILER,
 	          GB_C_FLAGS, GB_CXX_COMPILER, GB_CXX_FLAGS, GB_BUILD_TYPE);
-	sb_printf(&b, "gomap: %s%s%s; library built with %s\n", GB_GOMAP_VERSION,
-	          *GB_GIT_COMMIT ? "; git " : "", GB_GIT_COMMIT, GB_BUILD_DEFS);
+	sb_printf(&b, "gomap: %s%s%s%s; library built with %s\n", GB_GOMAP_VERSION,
+	          *GB_GIT_COMMIT ? "; git " : "", GB_GIT_COMMIT,
+	          *GB_GIT_COMMIT ? " (at configure time)" : "", GB_BUILD_DEFS);
 	sb_printf(&b, "libraries:");
 	const char *seen[64];
 	int ns = 0;
