@@ -498,7 +498,7 @@ static void progress_done(progress *p, const gb_cell *c, const gb_result *r, int
 {
 	p->done++;
 	p->est_done += estimate(c);
-	char lab[96], fig[160];
+	char lab[96], fig[400];
 	cell_label(lab, sizeof lab, c);
 	if (rc != 0)
 		snprintf(fig, sizeof fig, "FAILED (%s)", r->notes);
