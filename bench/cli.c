@@ -387,7 +387,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 		if (o->ops)
 			ops = o->ops;
 		else if (o->quick)
-			ops = wl->ops / 100;
+			ops = wl->ops / 250;
 		for (int ki = 0; ki < nkeys; ki++)
 			for (int kk = 0; kk < nk; kk++)
 				for (int ti = 0; ti < nt; ti++)
