@@ -51,7 +51,6 @@ typedef struct gb_workload {
 } gb_workload;
 
 extern const gb_workload gb_workloads[];   /* terminated by name NULL */
-const gb_workload *gb_workload_find(const char *name);
 const char *gb_kind_name(gb_kind k);
 gb_kind gb_kind_parse(const char *s); /* -1 (as gb_kind) if unknown */
 
@@ -90,7 +89,8 @@ typedef struct gb_result {
 int gb_run_cell(const gb_cell *c, gb_result *r);
 void gb_result_init(gb_result *r, const gb_cell *c); /* identity, no figures */
 int gb_online_cpus(void);
-/* Appends "; "-free "key=value" to notes, separated by ';'. */
+/* Appends one printf-formatted item to a notes field, after a ';' if the
+ * field is not empty; commas and line breaks become spaces (CSV). */
 void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A value from a notes field ("p99=12.5;..."), or NAN. */

@@ -92,14 +92,6 @@ gb_kind gb_kind_parse(const char *s)
 	return (gb_kind)-1;
 }
 
-const gb_workload *gb_workload_find(const char *name)
-{
-	for (const gb_workload *w = gb_workloads; w->name; w++)
-		if (strcmp(w->name, name) == 0)
-			return w;
-	return NULL;
-}
-
 const char *gb_keys_name(gb_keys k)
 {
 	return k == GB_STR ? "str" : "u64";
