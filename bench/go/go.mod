@@ -1,0 +1,3 @@
+module gomap/bench/go
+
+go 1.19

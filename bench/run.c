@@ -1,0 +1,766 @@
+/*
+ * bench/run.c - BENCH.md's workloads as data, and the runner that times one
+ * cell in this process.
+ *
+ * A run: fresh map (no size hint), prefill by the calling thread (untimed),
+ * then the timed phase. With one thread the phase runs on the calling
+ * thread; with T threads, T workers are created, each enters the
+ * implementation, waits on a barrier and runs its own pre-generated stream;
+ * the phase lasts from the earliest worker start to the latest worker end,
+ * so thread creation and registration are not timed. The operation streams
+ * and key tables are generated once per cell, before the first run.
+ *
+ * grow-latency times every insert on its own, with the TSC where the CPU
+ * says it is invariant (calibrated against CLOCK_MONOTONIC), else with
+ * clock_gettime; percentiles are nearest-rank over all inserts of a run.
+ * memory reads mallinfo2() (uordblks + hblkhd: heap in use plus mmapped
+ * chunks, summed over all arenas) before the map is made and after the
+ * inserts.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+#include "gen.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define GB_HAVE_TSC 1
+#endif
+
+#define P2(n) (1ull << (n))
+#define ST_K { P2(10), P2(16), P2(20), P2(23) }
+
+/* threads < 0: only where the machine has at least -threads CPUs. */
+const gb_workload gb_workloads[] = {
+	{ "seed-read", GB_K_MIX, GB_U64, 100, { 100, 0, 0 }, false, 1000000,
+	  { P2(20) }, { 8 }, "the article's read experiment: 8 threads, all loads of present keys" },
+	{ "seed-write", GB_K_MIX, GB_U64, 0, { 0, 100, 0 }, false, 1000000,
+	  { P2(20) }, { 8 }, "the article's write experiment: 8 threads, stores into an empty map" },
+	{ "read-mostly", GB_K_MIX, GB_U64, 100, { 98, 1, 1 }, false, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8, -16 }, "98% loads, 1% stores, 1% deletes, uniform" },
+	{ "read-mostly-str", GB_K_MIX, GB_STR, 100, { 98, 1, 1 }, false, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "read-mostly with 16-byte string keys" },
+	{ "hot-keys", GB_K_MIX, GB_U64, 100, { 90, 9, 1 }, true, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "90/9/1 with Zipf 0.99 keys: contention on a few keys" },
+	{ "exchange", GB_K_MIX, GB_U64, 75, { 10, 50, 40 }, false, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "10/50/40 on a 75% full key space: churn" },
+	{ "rapid-grow", GB_K_MIX, GB_U64, 0, { 5, 90, 5 }, false, 8000000,
+	  { P2(23) }, { 1, 2, 4, 8 }, "5/90/5 from empty over 2^23 keys: growth under load" },
+	{ "st-insert", GB_K_ST_INSERT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
+	  "insert K distinct keys into an empty map" },
+	{ "st-hit", GB_K_ST_HIT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
+	  "look up all K present keys, shuffled" },
+	{ "st-miss", GB_K_ST_MISS, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
+	  "look up K absent keys (indices K..2K-1)" },
+	{ "st-delete", GB_K_ST_DELETE, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
+	  "delete all K keys, shuffled" },
+	{ "st-iter", GB_K_ST_ITER, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
+	  "iterate over all K entries, reading each key and value" },
+	{ "grow-latency", GB_K_GROW, GB_U64, 0, { 0 }, false, 0, { P2(23) }, { 1 },
+	  "insert 2^23 keys one at a time, each timed: p50/p99/p99.99/max" },
+	{ "memory", GB_K_MEMORY, GB_U64, 0, { 0 }, false, 0, { 1000000, 1500000 }, { 1 },
+	  "heap bytes per entry after inserting K keys (mallinfo2)" },
+	{ NULL, 0, 0, 0, { 0 }, false, 0, { 0 }, { 0 }, NULL }
+};
+
+static const char *const kind_names[] = {
+	"mix", "st-insert", "st-hit", "st-miss", "st-delete", "st-iter",
+	"grow-latency", "memory"
+};
+
+const char *gb_kind_name(gb_kind k)
+{
+	return (unsigned)k < sizeof kind_names / sizeof *kind_names ? kind_names[k] : "?";
+}
+
+gb_kind gb_kind_parse(const char *s)
+{
+	for (unsigned i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return (gb_kind)i;
+	return (gb_kind)-1;
+}
+
+const char *gb_keys_name(gb_keys k)
+{
+	return k == GB_STR ? "str" : "u64";
+}
+
+double gb_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int gb_online_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(notes);
+	if (len + 2 >= size)
+		return;
+	if (len)
+		notes[len++] = ';';
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(notes + len, size - len, fmt, ap);
+	va_end(ap);
+	/* The notes are one CSV field: no commas, no line breaks. */
+	for (char *p = notes + len; *p; p++)
+		if (*p == ',' || *p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+double gb_notes_get(const char *notes, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = notes; p && *p;) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
+			return strtod(p + kl + 1, NULL);
+		p = strchr(p, ';');
+		if (p)
+			p++;
+	}
+	return NAN;
+}
+
+/* ---- statistics ----------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* Appendable vector of doubles. */
+typedef struct dvec {
+	double *v;
+	size_t n, cap;
+} dvec;
+
+static int dvec_push(dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		double *v = realloc(d->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+static void summarize(dvec *d, double *med, double *mn, double *mx)
+{
+	*mn = INFINITY;
+	*mx = -INFINITY;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i] < *mn)
+			*mn = d->v[i];
+		if (d->v[i] > *mx)
+			*mx = d->v[i];
+	}
+	*med = median_of(d->v, d->n);
+}
+
+/* Runs go on until both limits are met, or this many runs were made. */
+#define GB_MAX_RUNS 100000
+
+/* ---- pinning ---------------------------------------------------------------- */
+
+/* The n-th CPU this process may run on (wrapping around). */
+static int nth_cpu(int n)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return n;
+	int count = CPU_COUNT(&set);
+	if (count <= 0)
+		return n;
+	n %= count;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && n-- == 0)
+			return c;
+	return 0;
+}
+
+/* ---- timed phases ---------------------------------------------------------- */
+
+static volatile uint64_t gb_sink; /* keeps loaded values observable */
+
+static uint64_t run_stream(const gb_ops *o, void *m, const gb_stream *s)
+{
+	uint64_t sum = 0, v;
+	for (size_t i = 0; i < s->n; i++) {
+		switch (s->op[i]) {
+		case GB_OP_LOAD:
+			if (o->load(m, &s->key[i], &v) == 1)
+				sum += v;
+			break;
+		case GB_OP_STORE:
+			v = i;
+			o->store(m, &s->key[i], &v);
+			break;
+		default:
+			o->del(m, &s->key[i]);
+			break;
+		}
+	}
+	return sum;
+}
+
+typedef struct worker {
+	pthread_t th;
+	const gb_impl *impl;
+	const gb_ops *o;
+	void *m;
+	const gb_stream *s;
+	pthread_barrier_t *bar;
+	uint64_t t0, t1, sum;
+} worker;
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	if (w->impl->thread_enter)
+		w->impl->thread_enter();
+	pthread_barrier_wait(w->bar);
+	w->t0 = now_ns();
+	w->sum = run_stream(w->o, w->m, w->s);
+	w->t1 = now_ns();
+	if (w->impl->thread_leave)
+		w->impl->thread_leave();
+	return NULL;
+}
+
+typedef struct plan {
+	const gb_cell *c;
+	const gb_ops *o;
+	gb_keytab tab;
+	uint64_t prefill;     /* indices 0..prefill-1 stored before the clock */
+	bool iterate;         /* st-iter: the phase is one iteration */
+	int nstreams;
+	gb_stream *streams;
+	worker *workers;
+	char err[160];
+} plan;
+
+static void prefill(const plan *p, void *m)
+{
+	for (uint64_t i = 0; i < p->prefill; i++) {
+		gb_key k = gb_keytab_get(&p->tab, i);
+		uint64_t v = i;
+		p->o->store(m, &k, &v);
+	}
+}
+
+/* One run: returns the wall time of the timed phase in ns, or 0 on error. */
+static uint64_t one_run(plan *p)
+{
+	const gb_cell *c = p->c;
+	const gb_impl *impl = c->impl;
+	void *m = impl->create(c->keys, impl->ctx);
+	if (!m) {
+		snprintf(p->err, sizeof p->err, "%s: create failed", impl->name);
+		return 0;
+	}
+	prefill(p, m);
+	uint64_t wall = 0;
+	if (p->iterate) {
+		uint64_t t0 = now_ns();
+		gb_sink += p->o->iterate(m, impl->ctx);
+		wall = now_ns() - t0;
+	} else if (p->nstreams == 1) {
+		uint64_t t0 = now_ns();
+		gb_sink += run_stream(p->o, m, &p->streams[0]);
+		wall = now_ns() - t0;
+	} else {
+		pthread_barrier_t bar;
+		pthread_barrier_init(&bar, NULL, (unsigned)p->nstreams);
+		int started = 0;
+		for (int t = 0; t < p->nstreams; t++) {
+			worker *w = &p->workers[t];
+			*w = (worker){ .impl = impl, .o = p->o, .m = m,
+			               .s = &p->streams[t], .bar = &bar };
+			pthread_attr_t attr;
+			pthread_attr_init(&attr);
+			if (c->pin) {
+				cpu_set_t set;
+				CPU_ZERO(&set);
+				CPU_SET(nth_cpu(t), &set);
+				pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+			}
+			int rc = pthread_create(&w->th, &attr, worker_main, w);
+			pthread_attr_destroy(&attr);
+			if (rc != 0) {
+				snprintf(p->err, sizeof p->err, "pthread_create: %s", strerror(rc));
+				/* The barrier can never open: nothing to do but stop. */
+				fprintf(stderr, "gomap bench: %s\n", p->err);
+				exit(1);
+			}
+			started++;
+		}
+		uint64_t t0 = UINT64_MAX, t1 = 0;
+		for (int t = 0; t < started; t++) {
+			worker *w = &p->workers[t];
+			pthread_join(w->th, NULL);
+			gb_sink += w->sum;
+			if (w->t0 < t0)
+				t0 = w->t0;
+			if (w->t1 > t1)
+				t1 = w->t1;
+		}
+		pthread_barrier_destroy(&bar);
+		wall = t1 > t0 ? t1 - t0 : 1;
+	}
+	impl->destroy(m, impl->ctx);
+	return wall ? wall : 1;
+}
+
+static void plan_free(plan *p)
+{
+	for (int t = 0; t < p->nstreams; t++)
+		gb_stream_free(&p->streams[t]);
+	free(p->streams);
+	free(p->workers);
+	gb_keytab_free(&p->tab);
+}
+
+static int plan_init(plan *p, const gb_cell *c)
+{
+	memset(p, 0, sizeof *p);
+	p->c = c;
+	p->o = &c->impl->ops[c->keys];
+	uint64_t K = c->K;
+	uint64_t tab_n = c->kind == GB_K_ST_MISS ? 2 * K : K;
+	if (gb_keytab_init(&p->tab, c->keys, tab_n, c->seed) != 0)
+		return -1;
+	int T = c->kind == GB_K_MIX ? c->threads : 1;
+	p->nstreams = T;
+	p->streams = calloc((size_t)T, sizeof *p->streams);
+	p->workers = calloc((size_t)T, sizeof *p->workers);
+	if (!p->streams || !p->workers)
+		return -1;
+	int rc = 0;
+	switch (c->kind) {
+	case GB_K_MIX: {
+		p->prefill = K * (uint64_t)c->prefill_pct / 100;
+		gb_zipf z;
+		if (c->zipf)
+			gb_zipf_init(&z, K, 0.99);
+		for (int t = 0; t < T && rc == 0; t++) {
+			/* The remainder goes to the first threads. */
+			size_t n = (size_t)(c->ops / (uint64_t)T + ((uint64_t)t < c->ops % (uint64_t)T));
+			rc = gb_stream_mix(&p->streams[t], &p->tab, K, n, c->mix,
+			                   c->zipf ? &z : NULL, c->seed, (unsigned)t);
+		}
+		break;
+	}
+	case GB_K_ST_INSERT:
+		rc = gb_stream_seq(&p->streams[0], &p->tab, 0, K, GB_OP_STORE, 0, c->seed);
+		break;
+	case GB_K_ST_HIT:
+		p->prefill = K;
+		rc = gb_stream_seq(&p->streams[0], &p->tab, 0, K, GB_OP_LOAD, 1, c->seed);
+		break;
+	case GB_K_ST_MISS:
+		p->prefill = K;
+		rc = gb_stream_seq(&p->streams[0], &p->tab, K, K, GB_OP_LOAD, 0, c->seed);
+		break;
+	case GB_K_ST_DELETE:
+		p->prefill = K;
+		rc = gb_stream_seq(&p->streams[0], &p->tab, 0, K, GB_OP_DELETE, 1, c->seed);
+		break;
+	case GB_K_ST_ITER:
+		p->prefill = K;
+		p->iterate = true;
+		break;
+	default:
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Pins the calling thread for a single-thread cell; returns the old mask. */
+static void pin_self(bool pin, cpu_set_t *old)
+{
+	CPU_ZERO(old);
+	if (!pin)
+		return;
+	sched_getaffinity(0, sizeof *old, old);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(nth_cpu(0), &set);
+	sched_setaffinity(0, sizeof set, &set);
+}
+
+static void unpin_self(bool pin, const cpu_set_t *old)
+{
+	if (pin)
+		sched_setaffinity(0, sizeof *old, old);
+}
+
+static int run_timed(const gb_cell *c, gb_result *r)
+{
+	plan p;
+	if (plan_init(&p, c) != 0) {
+		plan_free(&p);
+		snprintf(r->notes, sizeof r->notes, "error=out of memory generating streams");
+		return -1;
+	}
+	uint64_t ops = c->kind == GB_K_MIX ? c->ops : c->K;
+	r->ops = ops;
+	dvec d = { 0 };
+	double total = 0;
+	int rc = 0;
+	if (one_run(&p) == 0) /* warm-up */
+		rc = -1;
+	while (rc == 0 && ((int)d.n < c->reps || total < c->min_time) && d.n < GB_MAX_RUNS) {
+		uint64_t wall = one_run(&p);
+		if (wall == 0 || dvec_push(&d, (double)wall / (double)ops) != 0) {
+			rc = -1;
+			break;
+		}
+		total += (double)wall * 1e-9;
+	}
+	if (rc == 0) {
+		summarize(&d, &r->median, &r->min, &r->max);
+		r->mops = 1000.0 / r->median;
+		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", d.n);
+	} else {
+		gb_notes_add(r->notes, sizeof r->notes, "error=%s", p.err[0] ? p.err : "run failed");
+	}
+	free(d.v);
+	plan_free(&p);
+	return rc;
+}
+
+/* ---- grow-latency ------------------------------------------------------------ */
+
+typedef struct timer {
+	bool tsc;
+	double ns_per_tick;
+} timer;
+
+#ifdef GB_HAVE_TSC
+static bool cpu_has_invariant_tsc(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return false;
+	char line[4096];
+	bool constant = false, nonstop = false;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		constant = strstr(line, " constant_tsc") != NULL;
+		nonstop = strstr(line, " nonstop_tsc") != NULL;
+		break;
+	}
+	fclose(f);
+	return constant && nonstop;
+}
+#endif
+
+static void timer_init(timer *t)
+{
+	t->tsc = false;
+	t->ns_per_tick = 1.0;
+#ifdef GB_HAVE_TSC
+	if (!cpu_has_invariant_tsc())
+		return;
+	uint64_t n0 = now_ns(), c0 = __rdtsc();
+	while (now_ns() - n0 < 20000000u) /* 20 ms */
+		;
+	uint64_t n1 = now_ns(), c1 = __rdtsc();
+	if (c1 <= c0)
+		return;
+	t->tsc = true;
+	t->ns_per_tick = (double)(n1 - n0) / (double)(c1 - c0);
+#endif
+}
+
+static inline uint64_t timer_begin(const timer *t)
+{
+#ifdef GB_HAVE_TSC
+	if (t->tsc) {
+		_mm_lfence();
+		return __rdtsc();
+	}
+#endif
+	(void)t;
+	return now_ns();
+}
+
+static inline uint64_t timer_end(const timer *t)
+{
+#ifdef GB_HAVE_TSC
+	if (t->tsc) {
+		unsigned aux;
+		uint64_t v = __rdtscp(&aux);
+		_mm_lfence();
+		return v;
+	}
+#endif
+	(void)t;
+	return now_ns();
+}
+
+/* LSD radix sort of 32-bit values (four byte passes). */
+static void radix_sort32(uint32_t *a, uint32_t *tmp, size_t n)
+{
+	for (int shift = 0; shift < 32; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((a[i] >> shift) & 255) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i] >> shift) & 255]++] = a[i];
+		memcpy(a, tmp, n * sizeof *a);
+	}
+}
+
+/* Nearest rank: the smallest value with at least q of all values <= it. */
+static uint32_t pct_of(const uint32_t *sorted, size_t n, double q)
+{
+	double rank = ceil(q * (double)n);
+	size_t i = rank < 1 ? 0 : (size_t)rank - 1;
+	return sorted[i < n ? i : n - 1];
+}
+
+static const double grow_q[] = { 0.50, 0.90, 0.99, 0.999, 0.9999, 0.99999, 1.0 };
+static const char *const grow_qname[] = { "p50", "p90", "p99", "p99.9", "p99.99",
+                                          "p99.999", "max" };
+#define GROW_NQ (sizeof grow_q / sizeof *grow_q)
+
+static int run_grow(const gb_cell *c, gb_result *r)
+{
+	const gb_impl *impl = c->impl;
+	const gb_ops *o = &impl->ops[GB_U64];
+	size_t n = (size_t)c->K;
+	uint64_t *keys = malloc(n * sizeof *keys);
+	uint32_t *lat = malloc(n * sizeof *lat);
+	uint32_t *tmp = malloc(n * sizeof *tmp);
+	dvec q[GROW_NQ];
+	memset(q, 0, sizeof q);
+	int rc = 0;
+	if (!keys || !lat || !tmp) {
+		gb_notes_add(r->notes, sizeof r->notes, "error=out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		keys[i] = gb_key64(i, c->seed);
+	timer tm;
+	timer_init(&tm);
+	/* The cost of the timer itself, for the reader of the figures. */
+	for (int i = 0; i < 1000; i++) {
+		uint64_t a = timer_begin(&tm);
+		lat[i] = (uint32_t)(timer_end(&tm) - a);
+	}
+	radix_sort32(lat, tmp, 1000);
+	double overhead = lat[500] * tm.ns_per_tick;
+	/* Its resolution: the smallest step it ever takes. */
+	uint64_t step = UINT64_MAX;
+	for (int i = 0; i < 200; i++) {
+		uint64_t a = timer_begin(&tm), b;
+		while ((b = timer_begin(&tm)) == a)
+			;
+		if (b - a < step)
+			step = b - a;
+	}
+
+	double total = 0;
+	double worst = 0;
+	for (int run = 0; rc == 0; run++) {
+		bool warm = run == 0;
+		if (!warm && (int)q[0].n >= c->reps && total >= c->min_time)
+			break;
+		if (q[0].n >= GB_MAX_RUNS)
+			break;
+		void *m = impl->create(GB_U64, impl->ctx);
+		if (!m) {
+			gb_notes_add(r->notes, sizeof r->notes, "error=create failed");
+			rc = -1;
+			break;
+		}
+		uint64_t sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = i;
+			uint64_t a = timer_begin(&tm);
+			o->store(m, &keys[i], &v);
+			uint64_t d = timer_end(&tm) - a;
+			lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+			sum += d;
+		}
+		impl->destroy(m, impl->ctx);
+		if (warm)
+			continue;
+		total += (double)sum * tm.ns_per_tick * 1e-9;
+		radix_sort32(lat, tmp, n);
+		for (size_t j = 0; j < GROW_NQ; j++)
+			if (dvec_push(&q[j], pct_of(lat, n, grow_q[j]) * tm.ns_per_tick) != 0)
+				rc = -1;
+		double mx = lat[n - 1] * tm.ns_per_tick;
+		if (mx > worst)
+			worst = mx;
+	}
+	if (rc == 0) {
+		r->ops = n;
+		double med, mn, mx;
+		summarize(&q[0], &r->median, &r->min, &r->max);
+		r->mops = NAN;
+		for (size_t j = 1; j < GROW_NQ; j++) {
+			summarize(&q[j], &med, &mn, &mx);
+			gb_notes_add(r->notes, sizeof r->notes, "%s=%.1f", grow_qname[j], med);
+		}
+		gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
+		gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm.tsc ? "tsc" : "clock_gettime");
+		gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", overhead);
+		gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", (double)step * tm.ns_per_tick);
+		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
+	}
+out:
+	for (size_t j = 0; j < GROW_NQ; j++)
+		free(q[j].v);
+	free(keys);
+	free(lat);
+	free(tmp);
+	return rc;
+}
+
+/* ---- memory ---------------------------------------------------------------- */
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+static int run_memory(const gb_cell *c, gb_result *r)
+{
+	const gb_impl *impl = c->impl;
+	const gb_ops *o = &impl->ops[GB_U64];
+	uint64_t n = c->K;
+	dvec d = { 0 };
+	int rc = 0;
+	for (int run = 0; rc == 0; run++) {
+		bool warm = run == 0;
+		if (!warm && (int)d.n >= c->reps)
+			break;
+		size_t before = heap_in_use();
+		void *m = impl->create(GB_U64, impl->ctx);
+		if (!m) {
+			gb_notes_add(r->notes, sizeof r->notes, "error=create failed");
+			rc = -1;
+			break;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t k = gb_key64(i, c->seed), v = i;
+			o->store(m, &k, &v);
+		}
+		size_t after = heap_in_use();
+		impl->destroy(m, impl->ctx);
+		if (!warm && dvec_push(&d, ((double)after - (double)before) / (double)n) != 0)
+			rc = -1;
+	}
+	if (rc == 0) {
+		double med, mn, mx;
+		summarize(&d, &med, &mn, &mx);
+		r->ops = n;
+		r->median = r->min = r->max = r->mops = NAN;
+		gb_notes_add(r->notes, sizeof r->notes, "bytes_per_entry=%.2f", med);
+		if (mx - mn > 0.005)
+			gb_notes_add(r->notes, sizeof r->notes, "bpe_min=%.2f;bpe_max=%.2f", mn, mx);
+		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", d.n);
+	}
+	free(d.v);
+	return rc;
+}
+
+/* ---- one cell -------------------------------------------------------------- */
+
+void gb_result_init(gb_result *r, const gb_cell *c)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->impl, sizeof r->impl, "%s", c->impl->name);
+	snprintf(r->workload, sizeof r->workload, "%s", c->workload);
+	snprintf(r->keys, sizeof r->keys, "%s", gb_keys_name(c->keys));
+	r->K = c->K;
+	r->threads = c->threads;
+	r->ops = c->ops;
+	r->median = r->min = r->max = r->mops = NAN;
+}
+
+int gb_run_cell(const gb_cell *c, gb_result *r)
+{
+	gb_result_init(r, c);
+	if (c->impl->flags & GB_F_CHILD)
+		return gb_child_run(c, r);
+	if (!gb_impl_supports(c->impl, c->keys)) {
+		gb_notes_add(r->notes, sizeof r->notes, "error=%s keys not supported",
+		             gb_keys_name(c->keys));
+		return -1;
+	}
+	cpu_set_t old;
+	pin_self(c->pin, &old);
+	if (c->impl->thread_enter)
+		c->impl->thread_enter();
+	int rc;
+	switch (c->kind) {
+	case GB_K_GROW:
+		rc = run_grow(c, r);
+		break;
+	case GB_K_MEMORY:
+		rc = run_memory(c, r);
+		break;
+	default:
+		rc = run_timed(c, r);
+		break;
+	}
+	if (c->impl->thread_leave)
+		c->impl->thread_leave();
+	unpin_self(c->pin, &old);
+	if (c->impl->notes)
+		gb_notes_add(r->notes, sizeof r->notes, "%s", c->impl->notes);
+	if (c->pin)
+		gb_notes_add(r->notes, sizeof r->notes, "pinned");
+	if (c->quick)
+		gb_notes_add(r->notes, sizeof r->notes, "quick");
+	return rc;
+}
