@@ -86,12 +86,22 @@ static void print_summary(void)
 	}
 }
 
+#ifdef GOMAP_TOOL_BENCH
+static const gb_workload *workload_find(const char *name)
+{
+	for (const gb_workload *w = gb_workloads; w->name; w++)
+		if (strcmp(w->name, name) == 0)
+			return w;
+	return NULL;
+}
+#endif
+
 /* A benchmark cell (bench library) run under the tracer. */
 static int trace_bench(const char *workload, const char *variant, long threads, long ops, long keys, long rate,
                        const char *path)
 {
 #ifdef GOMAP_TOOL_BENCH
-	const gb_workload *wl = gb_workload_find(workload);
+	const gb_workload *wl = workload_find(workload);
 	if (!wl) {
 		fprintf(stderr, "gomap trace: unknown workload '%s' (see gomap bench --list)\n", workload);
 		return 2;

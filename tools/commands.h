@@ -10,5 +10,8 @@
 #define GOMAP_TOOLS_COMMANDS_H
 
 int gomap_cmd_bench(int argc, char **argv);
+int gomap_cmd_race(int argc, char **argv);
+int gomap_cmd_trace(int argc, char **argv);
+int gomap_cmd_stats(int argc, char **argv);
 
 #endif /* GOMAP_TOOLS_COMMANDS_H */

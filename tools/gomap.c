@@ -19,6 +19,9 @@ static const command commands[] = {
 #ifdef GOMAP_TOOL_BENCH
 	{ "bench", gomap_cmd_bench, "time BENCH.md's workloads on gomap's maps and real peers" },
 #endif
+	{ "race", gomap_cmd_race, "the article's race experiment: detection rates with and without GOMAP_DEBUG=racewindow" },
+	{ "trace", gomap_cmd_trace, "run a workload traced: Perfetto JSON and a contention summary" },
+	{ "stats", gomap_cmd_stats, "map statistics through a synthetic workload (plain map and safe maps)" },
 	{ NULL, NULL, NULL }
 };
 
