@@ -166,12 +166,47 @@
 #ifdef SYNC_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
 #define TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
 #define TSAN_RELEASE(p) __tsan_release((void *)(p))
+#define TSAN_IGNORE_BEGIN() __tsan_ignore_thread_begin()
+#define TSAN_IGNORE_END() __tsan_ignore_thread_end()
 #else
 #define TSAN_ACQUIRE(p) ((void)0)
 #define TSAN_RELEASE(p) ((void)0)
+#define TSAN_IGNORE_BEGIN() ((void)0)
+#define TSAN_IGNORE_END() ((void)0)
 #endif
+
+/*
+ * liburcu entry points. liburcu is not instrumented: what it allocates in
+ * one thread and frees in another (rcu_barrier's completion, call_rcu's
+ * worker data) is synchronised by its own futexes and atomics, which TSan
+ * cannot see. Its calls run with TSan's access tracking off (TSan builds
+ * only); our own accesses stay checked and are ordered by O8.
+ */
+static inline void sync_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
+{
+	TSAN_RELEASE(head); /* the handoff of the object itself */
+	TSAN_IGNORE_BEGIN();
+	call_rcu(head, fn);
+	TSAN_IGNORE_END();
+}
+
+static inline void sync_rcu_barrier(void)
+{
+	TSAN_IGNORE_BEGIN();
+	rcu_barrier();
+	TSAN_IGNORE_END();
+}
+
+static inline void sync_synchronize_rcu(void)
+{
+	TSAN_IGNORE_BEGIN();
+	synchronize_rcu();
+	TSAN_IGNORE_END();
+}
 
 #ifdef GOMAP_SYNC_COUNT_WRITES
 _Thread_local unsigned long gomap__sync_writes;
@@ -578,6 +613,7 @@ static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); 
 
 static void retire_cb(struct rcu_head *head)
 {
+	TSAN_ACQUIRE(head);
 	struct carrier *c = caa_container_of(head, struct carrier, rcu);
 	gomap_sync_t *m = c->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
@@ -618,7 +654,7 @@ static void dispatch(gomap_sync_t *m, struct rstripe *s, struct entry *list, siz
 	c->m = m;
 	c->list = list;
 	TSAN_RELEASE(&m->tsan_gp);
-	call_rcu(&c->rcu, retire_cb);
+	sync_call_rcu(&c->rcu, retire_cb);
 }
 
 /* Queue an entry that was just unlinked from its authoritative slot. */
@@ -737,6 +773,7 @@ static void table_destroy(gomap_sync_t *m, struct table *t, bool entries)
 
 static void table_retired_cb(struct rcu_head *head)
 {
+	TSAN_ACQUIRE(head);
 	struct table *t = caa_container_of(head, struct table, rcu);
 	gomap_sync_t *m = t->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
@@ -758,6 +795,7 @@ static void chain_destroy(gomap_sync_t *m, struct table *t)
 
 static void chain_cleared_cb(struct rcu_head *head)
 {
+	TSAN_ACQUIRE(head);
 	struct table *t = caa_container_of(head, struct table, rcu);
 	gomap_sync_t *m = t->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
@@ -799,7 +837,7 @@ static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
 		return; /* cleared meanwhile: clear frees both */
 	FADD(nt->nb > t->nb ? &m->grows : &m->shrinks, 1, relaxed);
 	TSAN_RELEASE(&m->tsan_gp);
-	call_rcu(&t->rcu, table_retired_cb);
+	sync_call_rcu(&t->rcu, table_retired_cb);
 }
 
 /*
@@ -1454,7 +1492,7 @@ GOMAP_API int gomap_sync_clear(gomap_sync_t *m)
 	/* Writers still in old tables finish before the grace period ends; the
 	 * callback then frees the chain old -> next with all its entries. */
 	TSAN_RELEASE(&m->tsan_gp);
-	call_rcu(&old->rcu, chain_cleared_cb);
+	sync_call_rcu(&old->rcu, chain_cleared_cb);
 	return 0;
 }
 
@@ -1478,16 +1516,16 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 			c->m = m;
 			c->list = list;
 			TSAN_RELEASE(&m->tsan_gp);
-			call_rcu(&c->rcu, retire_cb);
+			sync_call_rcu(&c->rcu, retire_cb);
 		} else {
 			/* No memory for a carrier: wait here instead. */
 			TSAN_RELEASE(&m->tsan_gp);
-			synchronize_rcu();
+			sync_synchronize_rcu();
 			TSAN_ACQUIRE(&m->tsan_gp);
 			drop_list(m, list);
 		}
 	}
-	rcu_barrier();
+	sync_rcu_barrier();
 	TSAN_ACQUIRE(&m->tsan_cb);
 	return 0;
 }
@@ -1592,7 +1630,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 		drop_list(m, m->rs[i].head);
 		m->rs[i].head = NULL;
 	}
-	rcu_barrier();
+	sync_rcu_barrier();
 	TSAN_ACQUIRE(&m->tsan_cb);
 	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
 	gomap_allocator acopy;
