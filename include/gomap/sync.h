@@ -147,6 +147,8 @@ typedef struct gomap_sync_stats {
 	size_t table_bytes;      /* bytes of the current table(s), overflow
 	                            buckets included (entries excluded) */
 	size_t pending_free;     /* dropped entries waiting in batches */
+	size_t slab_bytes;       /* entry slab chunks mapped (default allocator,
+	                            fixed-size keys; 0 in sanitizer builds) */
 	size_t grows, shrinks;   /* resizes completed since creation */
 	size_t clears;
 } gomap_sync_stats;

@@ -700,6 +700,41 @@ static void test_memory_returns(void **state)
 	assert_int_equal(atomic_load(&ca.bad_free), 0);
 }
 
+/* With the default allocator, entries live in the map's slab (not in
+ * sanitizer builds): its chunks are unmapped again after mass deletes. */
+static void test_slab_returns(void **state)
+{
+	(void)state;
+	gomap_sync_t *m = new_u64();
+	const uint64_t n = 300000 / SCALE_DIV;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t k = mix64(i);
+		assert_int_equal(gomap_sync_store(m, &k, &i), 0);
+	}
+	gomap_sync_stats st;
+	assert_int_equal(gomap_sync_stats_get(m, &st), 0);
+#ifdef GOMAP_TEST_SANITIZED
+	assert_int_equal(st.slab_bytes, 0); /* entries are plain heap blocks here */
+#else
+	assert_true(st.slab_bytes >= n * 24);
+#endif
+	for (uint64_t i = 0; i < n; i += 2) { /* half, scattered: pages stay */
+		uint64_t k = mix64(i);
+		assert_int_equal(gomap_sync_delete(m, &k), 1);
+	}
+	for (uint64_t i = 1; i < n; i += 2) { /* the rest: everything returns */
+		uint64_t k = mix64(i), v;
+		assert_int_equal(gomap_sync_load_and_delete(m, &k, &v), 1);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(gomap_sync_barrier(m), 0);
+	assert_int_equal(gomap_sync_stats_get(m, &st), 0);
+	assert_int_equal(st.slab_bytes, 0);
+	assert_int_equal(st.count, 0);
+	assert_int_equal(gomap_sync_check(m), 0);
+	gomap_sync_free(m);
+}
+
 /* ---- allocation failure: the map is unchanged ----------------------------------------------- */
 
 static void test_alloc_failure(void **state)
@@ -863,6 +898,7 @@ int main(void)
 	    cmocka_unit_test(test_value_sizes),
 	    cmocka_unit_test(test_grow_and_shrink),
 	    cmocka_unit_test(test_memory_returns),
+	    cmocka_unit_test(test_slab_returns),
 	    cmocka_unit_test(test_alloc_failure),
 	    cmocka_unit_test(test_cmap_ops),
 	};
