@@ -145,7 +145,7 @@
 #define MIN_NB 8u            /* smallest table: 8 buckets */
 #define GROW_AVG 4u          /* grow above 4 entries per bucket on average */
 #define SHRINK_DIV 2u        /* shrink below 1/2 entry per bucket */
-#define TARGET_AVG 2u        /* a resize aims at 2 entries per bucket */
+#define TARGET_AVG 2u        /* a shrink aims at 2 entries per bucket */
 #define MAX_RATIO 8u         /* one resize changes the size 8x at most */
 #define INLINE_UNITS 64u     /* resizes this small migrate at once */
 #define HELP_UNITS 1u        /* units a write migrates besides its own */
@@ -1211,7 +1211,10 @@ static void maybe_resize(gomap_sync_t *m)
 	size_t n = c < 0 ? 0 : (size_t)c;
 	size_t nb = t->nb;
 	if (n > nb * GROW_AVG) {
-		size_t want = pow2_ceil(n / TARGET_AVG);
+		/* Double, or more if inserts outran a resize (to 2.5 per
+		 * bucket): a denser table keeps more of itself in cache, and
+		 * at 4 per bucket only ~5% of keys sit in overflow buckets. */
+		size_t want = pow2_ceil(n / 5 * 2);
 		if (want > nb * MAX_RATIO)
 			want = nb * MAX_RATIO;
 		if (want <= nb)
@@ -1273,8 +1276,12 @@ static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const 
 	uint64_t h = hash_ik(m, qk, ik);
 	rd_lock();
 	struct entry *e = find_ik(m, h, qk, ik);
-	if (e && val_out && m->vsz)
-		memcpy(val_out, eval(m, e), m->vsz);
+	if (e && val_out) {
+		if (m->vsz == 8) /* the common case, without a call */
+			memcpy(val_out, eval(m, e), 8);
+		else if (m->vsz)
+			memcpy(val_out, eval(m, e), m->vsz);
+	}
 	rd_unlock(m);
 	return e != NULL;
 }
@@ -1857,15 +1864,28 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	 * chain or the queued entries: free them now. Callbacks queued earlier
 	 * still use m: wait for them. */
 	TSAN_ACQUIRE(&m->tsan_gp);
-	chain_destroy(m, LD(&m->cur, relaxed));
 	for (unsigned i = 0; i < m->nstripes; i++) {
 		drop_list(m, m->rs[i].head);
 		m->rs[i].head = NULL;
 	}
 	sync_rcu_barrier();
 	TSAN_ACQUIRE(&m->tsan_cb);
-	/* Every entry is freed, so every slab page went back; unmap what a
-	 * stripe may still list (nothing, unless the counts are wrong). */
+	/* Entries with nothing to destroy in slab memory go with their chunks
+	 * below, without visiting each. */
+	struct table *t = LD(&m->cur, relaxed);
+	if (m->slab && !m->kt.destroy && !m->vt.destroy) {
+		struct gen *g = t->gen;
+		while (t) {
+			struct table *nt = LD(&t->next, relaxed);
+			table_destroy(m, t, false);
+			t = nt;
+		}
+		gen_free(m, g);
+	} else {
+		chain_destroy(m, t);
+	}
+	/* The remaining slab chunks (live entries of a map without
+	 * destructors, see above). */
 	while (m->chunks) {
 		struct chunk *c = m->chunks;
 		m->chunks = c->next;
