@@ -130,7 +130,7 @@ static void *run(void *arg)
 			uint64_t seen = 0;
 			if (gomap_sync_range(map, range_fn, &seen) != 0)
 				fail("range", 0);
-		} else if (r % 4000 == 0) {
+		} else if ((r >> 32) % 500 == 0) {
 			/* rare: clear (announced first, so that every operation
 			 * it may overlap sees the counter move) */
 			atomic_fetch_add(&clears_done, 1);
