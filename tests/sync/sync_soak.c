@@ -83,6 +83,7 @@ static void *run(void *arg)
 		uint64_t k = w->lo + r % (w->hi - w->lo), *cur = &w->model[k - w->lo];
 		uint64_t nv = (k << 16) | ((r >> 48) | 1), was = *cur;
 		bool known = was != UNKNOWN, present = known && was != 0;
+#define SETTLED() (known && atomic_load(&clears_done) == e) /* no clear overlapped */
 		int op = (int)((r >> 8) % 100), rc;
 		if (op < 40) { /* someone else's key: only well-formedness */
 			uint64_t ok = r % nkeys;
@@ -96,34 +97,34 @@ static void *run(void *arg)
 			*cur = nv;
 		} else if (op < 63) {
 			rc = gomap_sync_delete(map, &k);
-			if (known && rc != present)
+			if (SETTLED() && rc != present)
 				fail("delete", k);
 			*cur = 0;
 		} else if (op < 70) {
 			rc = gomap_sync_swap(map, &k, &nv, &out);
-			if (known && (rc != present || (rc && out != was)))
+			if (SETTLED() && (rc != present || (rc && out != was)))
 				fail("swap", k);
 			*cur = nv;
 		} else if (op < 77) {
 			rc = gomap_sync_load_or_store(map, &k, &nv, &out);
-			if (known && (rc != present || out != (rc ? was : nv)))
+			if (SETTLED() && (rc != present || out != (rc ? was : nv)))
 				fail("load_or_store", k);
 			*cur = out;
 		} else if (op < 84) {
 			uint64_t old = known ? was : 0;
 			rc = gomap_sync_compare_and_swap(map, &k, &old, &nv);
-			if (known && rc != present)
+			if (SETTLED() && rc != present)
 				fail("compare_and_swap", k);
 			if (rc)
 				*cur = nv;
 		} else if (op < 90) {
 			rc = gomap_sync_load_and_delete(map, &k, &out);
-			if (known && (rc != present || (rc && out != was)))
+			if (SETTLED() && (rc != present || (rc && out != was)))
 				fail("load_and_delete", k);
 			*cur = 0;
 		} else if (op < 96) {
 			rc = gomap_sync_load(map, &k, &out);
-			if (known && (rc != present || (rc && out != was)))
+			if (SETTLED() && (rc != present || (rc && out != was)))
 				fail("load", k);
 			*cur = rc ? out : 0;
 		} else if (op < 99) {
@@ -139,6 +140,7 @@ static void *run(void *arg)
 		}
 		if (atomic_load(&clears_done) != e)
 			*cur = UNKNOWN; /* a clear overlapped: its effect is unknown */
+#undef SETTLED
 		w->ops++;
 	}
 	return NULL;
