@@ -8,7 +8,7 @@
  * under the plain, asan and tsan builds (see docs/sync.md); ctest runs it
  * for one second. Not a benchmark: it prints operation counts only.
  *
- * usage: sync_soak [--seconds S] [--threads T] [--keys K] [--seed N]
+ * usage: sync_soak [--seconds S] [--threads T] [--keys K] [--seed N] [--clears 0|1]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +26,7 @@ static atomic_int stop, failed;
 static atomic_long clears_done;
 static uint64_t nkeys, seed = 1;
 static int nthreads = 4;
+static int do_clears = 1;
 
 #define VKEY(v) ((v) >> 16)
 
@@ -47,10 +48,14 @@ static uint64_t rng(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+static _Thread_local int last_rc;
+static _Thread_local uint64_t last_out, last_was;
+
 static void fail(const char *what, uint64_t k)
 {
 	if (!atomic_exchange(&failed, 1))
-		fprintf(stderr, "sync_soak: FAILED: %s (key %llu)\n", what, (unsigned long long)k);
+		fprintf(stderr, "sync_soak: FAILED: %s (key %llu: rc %d, out %#llx, model %#llx)\n", what,
+		        (unsigned long long)k, last_rc, (unsigned long long)last_out, (unsigned long long)last_was);
 	atomic_store(&stop, 1);
 }
 
@@ -83,8 +88,9 @@ static void *run(void *arg)
 		uint64_t k = w->lo + r % (w->hi - w->lo), *cur = &w->model[k - w->lo];
 		uint64_t nv = (k << 16) | ((r >> 48) | 1), was = *cur;
 		bool known = was != UNKNOWN, present = known && was != 0;
-#define SETTLED() (known && atomic_load(&clears_done) == e) /* no clear overlapped */
-		int op = (int)((r >> 8) % 100), rc;
+/* settled: no clear in progress at the start (e even) nor begun since */
+#define SETTLED() (last_rc = rc, last_out = out, last_was = was, known && !(e & 1) && atomic_load(&clears_done) == e)
+		int op = (int)((r >> 8) % 100), rc = 0;
 		if (op < 40) { /* someone else's key: only well-formedness */
 			uint64_t ok = r % nkeys;
 			if (gomap_sync_load(map, &ok, &v) == 1 && VKEY(v) != ok)
@@ -131,14 +137,16 @@ static void *run(void *arg)
 			uint64_t seen = 0;
 			if (gomap_sync_range(map, range_fn, &seen) != 0)
 				fail("range", 0);
-		} else if ((r >> 32) % 500 == 0) {
-			/* rare: clear (announced first, so that every operation
-			 * it may overlap sees the counter move) */
+		} else if (do_clears && (r >> 32) % 500 == 0) {
+			/* rare: clear. The counter is odd while a clear may be in
+			 * progress: announced before (so every operation it may
+			 * overlap sees the counter move) and after it. */
 			atomic_fetch_add(&clears_done, 1);
 			if (gomap_sync_clear(map) != 0)
 				fail("clear", 0);
+			atomic_fetch_add(&clears_done, 1);
 		}
-		if (atomic_load(&clears_done) != e)
+		if ((e & 1) || atomic_load(&clears_done) != e)
 			*cur = UNKNOWN; /* a clear overlapped: its effect is unknown */
 #undef SETTLED
 		w->ops++;
@@ -157,10 +165,12 @@ int main(int argc, char **argv)
 			nthreads = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--keys"))
 			nkeys = strtoull(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--clears"))
+			do_clears = atoi(argv[i + 1]) != 0;
 		else if (!strcmp(argv[i], "--seed"))
 			seed = strtoull(argv[i + 1], NULL, 10);
 		else {
-			fprintf(stderr, "usage: %s [--seconds S] [--threads T] [--keys K] [--seed N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S] [--threads T] [--keys K] [--seed N] [--clears 0|1]\n", argv[0]);
 			return 2;
 		}
 	}
