@@ -48,8 +48,11 @@
  * live is produced as is; a stale one is looked up again in the live map
  * and produced from there if still present. In table B a key is skipped if
  * table A still holds it (live or stale): it was produced in the first walk.
- * Tables an iterator uses are not freed while iterators exist: they move to
- * a retired list freed by the first write that sees no iterator. Since a
+ * An iterator pins the (at most two) tables it walks: a write that
+ * retires a pinned table keeps it on a retired list, and a later write
+ * frees it once unpinned; clear voids every pin (it ends iterations). NaN
+ * keys cannot be looked up again, so their control byte records whether a
+ * migration placed them (CTRL_NAN_MOVED): the second walk skips those. Since a
  * stale copy of a map-owned key (string copy, indirect key) shares the
  * key's memory, deleting such a key also purges its stale copies first.
  *
@@ -59,6 +62,8 @@
  * loads and stores, yet keep the detector itself free of data races.
  */
 #include <endian.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +72,16 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "internal/probes.h"
 #include "internal/util.h"
 
 #define GROUP 8u
 #define CTRL_EMPTY 0x00u
 #define CTRL_DELETED 0x01u
+/* NaN keys cannot be looked up, so their control byte is free to say where
+ * they came from: put directly, or placed by a migration (see iteration). */
+#define CTRL_NAN_DIRECT 0xFFu
+#define CTRL_NAN_MOVED 0xFEu
 #define MAX_INLINE 128u
 #define MIGRATE_GROUPS 4u
 #define LSB 0x0101010101010101ull
@@ -93,6 +103,8 @@ typedef struct table {
 	uint64_t seed;
 	int state;
 	struct table *next; /* retired list */
+	_Atomic size_t pins; /* iterators walking this table */
+	size_t dying_slots, dying_ctrl; /* bytes left while being reclaimed */
 } table;
 
 struct gomap_map {
@@ -101,13 +113,14 @@ struct gomap_map {
 	uint8_t checks;
 	uint8_t frozen;
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
+	uint8_t has_drops; /* destructors, owned or indirect storage */
 	uint32_t slot_size, voff, ksz, vsz;
 	table *cur, *old;
 	uint64_t seed;
 	size_t count;
 	size_t ukey, uval; /* the caller's key and value sizes */
 	table *retired;
-	_Atomic size_t iterators;
+	table *dying; /* being given back piecewise (reclaim_step) */
 	_Atomic uint32_t writer_tid;
 	uint64_t clear_seq;
 	gomap_type kt, vt;
@@ -142,6 +155,16 @@ static inline size_t lowest(uint64_t bits) { return (size_t)__builtin_ctzll(bits
 
 static inline uint8_t h2_of(uint64_t h) { return (uint8_t)(0x80u | (h >> 57)); }
 
+static bool key_self_equal(const gomap_map_t *m, const unsigned char *s);
+
+/* The control byte for the key in slot s with hash h. */
+static inline uint8_t ctrl_for(const gomap_map_t *m, const unsigned char *s, uint64_t h, bool moved)
+{
+	if (GOMAP_UNLIKELY(m->kt.kind == GOMAP_KIND_F64) && !key_self_equal(m, s))
+		return moved ? CTRL_NAN_MOVED : CTRL_NAN_DIRECT;
+	return h2_of(h);
+}
+
 static inline unsigned char *slot_at(const gomap_map_t *m, const table *t, size_t i)
 {
 	return t->slots + i * m->slot_size;
@@ -163,6 +186,15 @@ static inline size_t growth_left(const table *t)
 	size_t limit = t->cap - t->cap / 8;
 	size_t used = t->full + t->tombs;
 	return used >= limit ? 0 : limit - used;
+}
+
+/* Copy a value out; 8-byte values (the common case) without a call. */
+static inline void copy_val(const gomap_map_t *m, void *dst, const void *src)
+{
+	if (GOMAP_LIKELY(m->uval == 8))
+		memcpy(dst, src, 8);
+	else if (m->uval)
+		memcpy(dst, src, m->uval);
 }
 
 /* ---- misuse detection --------------------------------------------------- */
@@ -284,7 +316,8 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 	}
 	case IK_BYTES: {
 		const gomap_bytes *a = (const gomap_bytes *)(const void *)s, *b = qk;
-		return a->len == b->len && (a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
+		return a->len == b->len &&
+		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
@@ -311,26 +344,26 @@ static bool key_self_equal(const gomap_map_t *m, const unsigned char *s)
 
 /* ---- probing ----------------------------------------------------------- */
 
-/* Find the slot index holding qk in t, or SIZE_MAX. Matches in groups below
- * t->migrate_pos are stale copies and are ignored (0 for current tables). */
+/* Find the slot index holding qk in t, or SIZE_MAX. In an old table
+ * (is_old), matches in groups below migrate_pos are stale copies and are
+ * ignored. Kept short: fewer instructions per lookup let the CPU overlap
+ * the cache misses of successive lookups. */
 static inline __attribute__((always_inline)) size_t tfind(const gomap_map_t *m, const table *t,
-                                                          const void *qk, uint64_t h, int ik)
+                                                          const void *qk, uint64_t h, int ik,
+                                                          bool is_old)
 {
 	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
 	uint64_t h2 = h2_of(h);
-	size_t minpos = t->migrate_pos;
 	for (;;) {
 		uint64_t c = load_group(t->ctrl, g);
 		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
 			size_t i = g * GROUP + lowest(mt);
-			if (GOMAP_LIKELY(g >= minpos) && key_eq(m, slot_at(m, t, i), qk, ik))
+			if (key_eq(m, slot_at(m, t, i), qk, ik) && (!is_old || g >= t->migrate_pos))
 				return i;
 		}
 		if (GOMAP_LIKELY(match_empty(c)))
 			return SIZE_MAX;
-		g = (g + ++step) & mask;
-		if (GOMAP_UNLIKELY(step > mask))
-			return SIZE_MAX;
+		g = (g + ++step) & mask; /* terminates: every table has an EMPTY (I1) */
 	}
 }
 
@@ -354,7 +387,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	table *t = m->cur;
 	if (GOMAP_UNLIKELY(!t))
 		return NULL;
-	size_t i = tfind(m, t, qk, h, ik);
+	size_t i = tfind(m, t, qk, h, ik, false);
 	if (GOMAP_LIKELY(i != SIZE_MAX)) {
 		if (where) {
 			*where = t;
@@ -365,7 +398,7 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	t = m->old;
 	if (GOMAP_LIKELY(!t))
 		return NULL;
-	i = tfind(m, t, qk, h, ik);
+	i = tfind(m, t, qk, h, ik, true);
 	if (i == SIZE_MAX)
 		return NULL;
 	if (where) {
@@ -407,6 +440,8 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 	t->seed = seed;
 	t->state = T_CURRENT;
 	t->next = NULL;
+	atomic_init(&t->pins, 0);
+	t->dying_slots = t->dying_ctrl = 0;
 	m->bytes += sizeof *t + cap + cap * m->slot_size;
 	return t;
 }
@@ -421,6 +456,58 @@ static void table_free(gomap_map_t *m, table *t)
 	gomap__free(m->alloc, t, sizeof *t);
 }
 
+/*
+ * Freeing a big table at once costs milliseconds (unmapping ~300 ns a page
+ * here: 10 ms for 128 MiB), which would undo incremental growth. A table
+ * from the default allocator that is big enough is instead given back in
+ * RECLAIM_STEP pieces, one per later write, by shrinking it with realloc
+ * (an in-place mremap for glibc's mmapped blocks).
+ */
+#define RECLAIM_STEP ((size_t)2 << 20)
+
+static void reclaim_step(gomap_map_t *m)
+{
+	table *t = m->dying;
+	size_t *sizes[2] = {&t->dying_slots, &t->dying_ctrl};
+	void **ptrs[2] = {(void **)&t->slots, (void **)&t->ctrl};
+	for (int k = 0; k < 2; k++) {
+		size_t n = *sizes[k];
+		if (n <= RECLAIM_STEP)
+			continue;
+		void *p = realloc(*ptrs[k], n - RECLAIM_STEP);
+		if (p) {
+			*ptrs[k] = p;
+			*sizes[k] = n - RECLAIM_STEP;
+			m->bytes -= RECLAIM_STEP;
+		}
+		return;
+	}
+	m->dying = NULL;
+	m->bytes -= sizeof *t + t->dying_slots + t->dying_ctrl;
+	free(t->slots);
+	free(t->ctrl);
+	free(t);
+}
+
+static void reclaim_all(gomap_map_t *m)
+{
+	while (m->dying)
+		reclaim_step(m);
+}
+
+static void table_free_gradual(gomap_map_t *m, table *t)
+{
+	size_t slot_bytes = t->cap * m->slot_size;
+	if (m->alloc || slot_bytes < 4 * RECLAIM_STEP) {
+		table_free(m, t);
+		return;
+	}
+	reclaim_all(m);
+	t->dying_slots = slot_bytes;
+	t->dying_ctrl = t->cap;
+	m->dying = t;
+}
+
 static void free_retired(gomap_map_t *m)
 {
 	while (m->retired) {
@@ -430,16 +517,29 @@ static void free_retired(gomap_map_t *m)
 	}
 }
 
-/* A table leaves service: free it, or keep it for live iterators. */
+/* Give back the retired tables that no iterator pins. Called at the start
+ * of a write, never in its middle: the write's own key or value argument
+ * may point into a table that the write retires (put(m, k2, get_ptr(k1))). */
+static void release_retired(gomap_map_t *m)
+{
+	table **pp = &m->retired;
+	while (*pp) {
+		table *t = *pp;
+		if (atomic_load_explicit(&t->pins, memory_order_relaxed) == 0) {
+			*pp = t->next;
+			table_free_gradual(m, t);
+		} else {
+			pp = &t->next;
+		}
+	}
+}
+
+/* A table leaves service; release_retired frees it once no iterator pins
+ * it (an abandoned iterator pins at most its two tables). */
 static void retire(gomap_map_t *m, table *t)
 {
 	if (!t)
 		return;
-	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0) {
-		free_retired(m);
-		table_free(m, t);
-		return;
-	}
 	t->state = T_RETIRED;
 	t->next = m->retired;
 	m->retired = t;
@@ -532,15 +632,17 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 			size_t j = find_insert_pos(t, h);
 			if (t->ctrl[j] == CTRL_DELETED)
 				t->tombs--;
-			t->ctrl[j] = h2_of(h);
+			t->ctrl[j] = ctrl_for(m, s, h, true);
 			memcpy(slot_at(m, t, j), s, m->slot_size);
 			t->full++;
 		}
 	}
 	o->migrate_pos = end;
+	GOMAP_PROBE_EVACUATE(m, end, groups);
 	if (end == groups) {
 		m->old = NULL;
 		retire(m, o);
+		GOMAP_PROBE_GROW_END(m, t->cap);
 	}
 }
 
@@ -571,6 +673,7 @@ static int grow(gomap_map_t *m)
 	if (!nt)
 		return GOMAP_ENOMEM;
 	m->cur = nt;
+	GOMAP_PROBE_GROW_START(m, t ? t->cap : 0, cap, same);
 	if (t) {
 		t->state = T_OLD;
 		t->migrate_pos = 0;
@@ -657,6 +760,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	m->voff = (m->ksz + va - 1) / va * va;
 	uint32_t sa = ka > va ? ka : va;
 	m->slot_size = (m->voff + m->vsz + sa - 1) / sa * sa;
+	m->has_drops = kt->destroy || vt->destroy || m->key_owned || m->key_indirect || m->val_indirect;
 #if GOMAP_MAPCHECKS
 	m->checks = gomap__mapchecks != 0;
 #endif
@@ -665,11 +769,31 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	size_t hint = opt ? opt->hint : 0;
 	if (hint > 0) {
 		size_t cap = cap_for(hint);
-		/* A bogus hint (too large to allocate) is ignored, as in Go. */
-		if (cap && cap <= SIZE_MAX / 4 / m->slot_size)
+		/* A bogus hint (a table over Go's 2^48-byte allocation limit) is
+		 * ignored, as in Go; a sane one that cannot be had is an error. */
+		if (cap && cap <= ((uint64_t)1 << 48) / (m->slot_size + 1)) {
 			m->cur = table_new(m, cap, m->seed);
+			if (!m->cur) {
+				gomap__free(a, m, sizeof *m);
+				return GOMAP_ENOMEM;
+			}
+		}
 	}
 	*out = m;
+	return 0;
+}
+
+int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                          const gomap_map_options *opt, uint64_t seed)
+{
+	int r = gomap_map_new_opts(out, kt, vt, opt);
+	if (r)
+		return r;
+	gomap_map_t *m = *out;
+	m->seed = seed;
+	m->fixed_seed = 1;
+	if (m->cur)
+		m->cur->seed = seed;
 	return 0;
 }
 
@@ -682,7 +806,7 @@ GOMAP_API int gomap_map_new(gomap_map_t **out, const gomap_type *kt, const gomap
 /* Drop every live key and value (cur, and old groups not yet migrated). */
 static void drop_all(gomap_map_t *m)
 {
-	if (!m->kt.destroy && !m->vt.destroy && !m->key_owned && !m->key_indirect && !m->val_indirect)
+	if (!m->has_drops)
 		return;
 	table *ts[2] = {m->cur, m->old};
 	for (int k = 0; k < 2; k++) {
@@ -708,6 +832,7 @@ GOMAP_API void gomap_map_free(gomap_map_t *m)
 	table_free(m, m->cur);
 	table_free(m, m->old);
 	free_retired(m);
+	reclaim_all(m);
 	write_end(m);
 	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
 	gomap_allocator copy;
@@ -726,16 +851,13 @@ static inline __attribute__((always_inline)) int get_impl(const gomap_map_t *m, 
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
 	if (!s)
 		return 0;
-	if (out && m->uval)
-		memcpy(out, slot_val(m, s), m->uval);
+	if (out)
+		copy_val(m, out, slot_val(m, s));
 	return 1;
 }
 
-GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *key, void *val_out)
 {
-	if (GOMAP_UNLIKELY(!m || !key))
-		return GOMAP_EINVAL;
-	read_check(m, "concurrent map read and map write");
 	switch (m->ikind) {
 	case IK_U64:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_U64), val_out, IK_U64);
@@ -751,6 +873,30 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	default:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
 	}
+}
+
+GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
+{
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	read_check(m, "concurrent map read and map write");
+	const table *t = m->cur;
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
+		/* The u64 fast path: one table, hash and compare inlined. The
+		 * home group's slots are prefetched so that their cache miss
+		 * overlaps the control-byte load instead of following it. */
+		uint64_t h = hash_probe(m, key, t->seed, IK_U64);
+		const unsigned char *home = t->slots + ((size_t)h & t->mask) * GROUP * m->slot_size;
+		__builtin_prefetch(home);
+		__builtin_prefetch(home + 64);
+		size_t i = tfind(m, t, key, h, IK_U64, false);
+		if (i == SIZE_MAX)
+			return 0;
+		if (val_out)
+			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
+		return 1;
+	}
+	return get_slow(m, key, val_out);
 }
 
 GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key)
@@ -816,9 +962,21 @@ static void store_val(gomap_map_t *m, unsigned char *s, const void *val)
 		return;
 	void *dst = slot_val(m, s);
 	if (val)
-		memcpy(dst, val, m->uval);
+		memmove(dst, val, m->uval); /* val may point into the map */
 	else
 		memset(dst, 0, m->uval);
+}
+
+/* Work every write does first: give back what earlier writes retired,
+ * then advance the growth by MIGRATE_GROUPS old groups. */
+static inline void write_prologue(gomap_map_t *m)
+{
+	if (GOMAP_UNLIKELY(m->retired != NULL))
+		release_retired(m);
+	if (GOMAP_UNLIKELY(m->old != NULL))
+		migrate(m, MIGRATE_GROUPS);
+	else if (GOMAP_UNLIKELY(m->dying != NULL))
+		reclaim_step(m);
 }
 
 enum { PUT_STORE, PUT_SWAP };
@@ -827,10 +985,7 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
                                                           const void *val, void *prev, int mode, int ik)
 {
 	write_begin(m);
-	if (GOMAP_UNLIKELY(m->old != NULL))
-		migrate(m, MIGRATE_GROUPS);
-	if (GOMAP_UNLIKELY(m->retired != NULL) && atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
-		free_retired(m);
+	write_prologue(m);
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
 	if (s) {
 		if (m->kt.kind == GOMAP_KIND_F64)
@@ -891,10 +1046,10 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	}
 	if (t->ctrl[pos] == CTRL_DELETED)
 		t->tombs--;
-	t->ctrl[pos] = h2_of(h);
 	t->full++;
 	s = slot_at(m, t, pos);
 	memcpy(s, kbuf, m->ksz);
+	t->ctrl[pos] = ctrl_for(m, s, h, false);
 	if (vind)
 		memcpy(s + m->voff, &vind, sizeof vind);
 	store_val(m, s, val);
@@ -949,28 +1104,23 @@ static void reseed(gomap_map_t *m)
 		m->cur->seed = m->seed;
 }
 
-static void remove_slot(gomap_map_t *m, table *t, size_t i)
+static inline void remove_slot(gomap_map_t *m, table *t, size_t i)
 {
-	uint64_t c = load_group(t->ctrl, i / GROUP);
-	if (match_empty(c)) {
-		/* The group was never full since the last rebuild, so no probe
-		 * went past it: the slot can become EMPTY again. */
-		t->ctrl[i] = CTRL_EMPTY;
-	} else {
-		t->ctrl[i] = CTRL_DELETED;
-		if (t == m->cur)
-			t->tombs++;
-	}
-	if (t == m->cur)
-		t->full--;
+	/* A group that still has an EMPTY byte was never full since the last
+	 * rebuild, so no probe went past it: the slot can become EMPTY again.
+	 * Branch-free: the outcome is a coin flip the predictor cannot learn. */
+	bool empty = match_empty(load_group(t->ctrl, i / GROUP)) != 0;
+	bool cur = t == m->cur;
+	t->ctrl[i] = empty ? CTRL_EMPTY : CTRL_DELETED;
+	t->tombs += (size_t)(cur & !empty);
+	t->full -= (size_t)cur;
 }
 
 static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, const void *qk, uint64_t h,
                                                              void *val_out, bool take, int ik)
 {
 	write_begin(m);
-	if (GOMAP_UNLIKELY(m->old != NULL))
-		migrate(m, MIGRATE_GROUPS);
+	write_prologue(m);
 	table *t = NULL;
 	size_t i = 0;
 	unsigned char *s = lookup(m, qk, h, ik, &t, &i);
@@ -980,10 +1130,12 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	}
 	if (take && val_out && m->uval)
 		memcpy(val_out, slot_val(m, s), m->uval);
-	if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
-		purge_stale(m, s, t);
-	drop_key(m, s, true);
-	drop_val(m, s, !(take && val_out));
+	if (GOMAP_UNLIKELY(m->has_drops)) {
+		if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+			purge_stale(m, s, t);
+		drop_key(m, s, true);
+		drop_val(m, s, !(take && val_out));
+	}
 	remove_slot(m, t, i);
 	if (--m->count == 0)
 		reseed(m);
@@ -1025,9 +1177,14 @@ GOMAP_API int gomap_map_clear(gomap_map_t *m)
 		m->old = NULL;
 		retire(m, o);
 	}
-	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
-		free_retired(m);
+	/* Live iterations end here (clear_seq), so their pins no longer
+	 * count: an iterator that sees a new clear_seq touches no table. */
+	for (table *r = m->retired; r; r = r->next)
+		atomic_store_explicit(&r->pins, 0, memory_order_relaxed);
+	release_retired(m);
 	table *t = m->cur;
+	if (t)
+		atomic_store_explicit(&t->pins, 0, memory_order_relaxed);
 	if (t) {
 		/* Go reuses the array; live iterators end through clear_seq. */
 		memset(t->ctrl, 0, t->cap);
@@ -1063,7 +1220,7 @@ static int rebuild(gomap_map_t *m, size_t cap)
 				const unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
 				uint64_t h = hash_slot(m, s, nt->seed);
 				size_t j = find_insert_pos(nt, h);
-				nt->ctrl[j] = h2_of(h);
+				nt->ctrl[j] = ctrl_for(m, s, h, true);
 				memcpy(slot_at(m, nt, j), s, m->slot_size);
 				nt->full++;
 			}
@@ -1084,8 +1241,7 @@ GOMAP_API int gomap_map_shrink(gomap_map_t *m)
 	if (!m)
 		return GOMAP_EINVAL;
 	write_begin(m);
-	if (atomic_load_explicit(&m->iterators, memory_order_relaxed) == 0)
-		free_retired(m);
+	release_retired(m);
 	size_t cap = m->count ? cap_for(m->count) : 0;
 	int r = 0;
 	if (!m->old && m->cur && m->cur->cap == cap && m->cur->tombs == 0)
@@ -1094,6 +1250,8 @@ GOMAP_API int gomap_map_shrink(gomap_map_t *m)
 		r = 0;
 	else
 		r = rebuild(m, cap);
+	release_retired(m); /* shrink promises the memory back now */
+	reclaim_all(m);
 	write_end(m);
 	return r;
 }
@@ -1119,10 +1277,10 @@ static int copy_entry(gomap_map_t *dst, const gomap_map_t *src, const unsigned c
 	}
 	table *t = dst->cur;
 	size_t pos = find_insert_pos(t, h);
-	t->ctrl[pos] = h2_of(h);
 	t->full++;
 	unsigned char *d = slot_at(dst, t, pos);
 	memcpy(d, kbuf, dst->ksz);
+	t->ctrl[pos] = ctrl_for(dst, d, h, false);
 	if (vind)
 		memcpy(d + dst->voff, &vind, sizeof vind);
 	store_val(dst, d, slot_val(src, (unsigned char *)s));
@@ -1197,10 +1355,13 @@ GOMAP_API void gomap_map_iter_init(const gomap_map_t *m, gomap_iter *it)
 	if (!m->cur || m->count == 0)
 		return;
 	gomap_map_t *mm = (gomap_map_t *)m;
-	atomic_fetch_add_explicit(&mm->iterators, 1, memory_order_relaxed);
 	IT_MAP(it) = mm;
 	IT_TA(it) = m->old ? m->old : m->cur;
 	IT_TB(it) = m->old ? m->cur : NULL;
+	/* Pin the walked tables: writes retire them but do not free them. */
+	atomic_fetch_add_explicit(&((table *)IT_TA(it))->pins, 1, memory_order_relaxed);
+	if (IT_TB(it))
+		atomic_fetch_add_explicit(&((table *)IT_TB(it))->pins, 1, memory_order_relaxed);
 	IT_WALK(it) = IT_TA(it);
 	IT_RAND(it) = gomap__random_u64();
 	IT_CLEARSEQ(it) = m->clear_seq;
@@ -1213,7 +1374,11 @@ GOMAP_API void gomap_map_iter_stop(gomap_iter *it)
 		return;
 	gomap_map_t *m = IT_MAP(it);
 	IT_STATE(it) = 0;
-	atomic_fetch_sub_explicit(&m->iterators, 1, memory_order_relaxed);
+	if (m->clear_seq != IT_CLEARSEQ(it))
+		return; /* clear voided the pins and may have freed the tables */
+	atomic_fetch_sub_explicit(&((table *)IT_TA(it))->pins, 1, memory_order_relaxed);
+	if (IT_TB(it))
+		atomic_fetch_sub_explicit(&((table *)IT_TB(it))->pins, 1, memory_order_relaxed);
 }
 
 /* Does table a hold qk in a FULL slot, live or stale? */
@@ -1244,7 +1409,7 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 	gomap_map_t *m = IT_MAP(it);
 	read_check(m, "concurrent map iteration and map write");
 	if (m->clear_seq != IT_CLEARSEQ(it)) {
-		gomap_map_iter_stop(it);
+		IT_STATE(it) = 0; /* clear ended this iteration (and its pins) */
 		return false;
 	}
 	for (;;) {
@@ -1259,8 +1424,13 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 			if (!(t->ctrl[i] & 0x80))
 				continue;
 			unsigned char *s = slot_at(m, t, i);
-			if (t == IT_TB(it) && table_holds(m, IT_TA(it), s))
-				continue;
+			if (t == IT_TB(it)) {
+				/* Skip what the walk of table A covered: keys it
+				 * holds, and NaNs migrated from it. */
+				if (key_self_equal(m, s) ? table_holds(m, IT_TA(it), s)
+				                         : t->ctrl[i] == CTRL_NAN_MOVED)
+					continue;
+			}
 			bool live = t->state == T_CURRENT || (t->state == T_OLD && g >= t->migrate_pos);
 			if (!live && key_self_equal(m, s)) {
 				s = lookup_any(m, slot_key(m, s), hash_slot(m, s, m->seed), NULL, NULL);

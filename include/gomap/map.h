@@ -42,9 +42,9 @@ typedef struct gomap_map_options {
 
 /*
  * gomap_map_new - create a map for keys described by @kt and values by @vt.
- * @hint: expected number of entries (0: none). A hint too large to allocate
- * is ignored, like Go's bogus-hint rule, unless allocation of a sane size
- * fails. Values may have size 0 (a set).
+ * @hint: expected number of entries (0: none). A bogus hint (a table over
+ * 2^48 bytes, Go's limit) is ignored, as in Go; a sane hint whose table
+ * cannot be allocated gives GOMAP_ENOMEM. Values may have size 0 (a set).
  * Returns 0 and *out, or GOMAP_EINVAL (NULL argument, key size 0, size not
  * matching the kind), GOMAP_ENOTSUP, GOMAP_ENOMEM.
  */
@@ -90,7 +90,9 @@ GOMAP_API size_t gomap_map_len(const gomap_map_t *m);
 GOMAP_API int gomap_map_clear(gomap_map_t *m);
 
 /* gomap_map_clone - maps.Clone: a new map with the same entries (string
- * keys are copied again when the map owns them). */
+ * keys are copied again when the map owns them). Keys and values are
+ * copied bytewise, so a map whose descriptors have a destroy callback is
+ * refused with GOMAP_ENOTSUP (both maps would drop the same object). */
 GOMAP_API int gomap_map_clone(const gomap_map_t *m, gomap_map_t **out);
 
 /*
@@ -115,7 +117,8 @@ typedef struct gomap_iter {
  *   NULL) point into the map. Returns false at the end.
  * gomap_map_iter_stop - end an iteration early. An iteration that ran to its
  *   end (next returned false) needs no stop; one abandoned without stop
- *   keeps retired tables alive until the map is cleared or freed.
+ *   keeps the (at most two) tables it walks alive until the map is
+ *   cleared or freed.
  */
 GOMAP_API void gomap_map_iter_init(const gomap_map_t *m, gomap_iter *it);
 GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key,
@@ -151,7 +154,8 @@ typedef struct gomap_map_stats {
 GOMAP_API int gomap_map_stats_get(const gomap_map_t *m, gomap_map_stats *out);
 
 /* gomap_map_stats_dump - the stats as text into @buf (snprintf rules).
- * Returns the length the full text needs. */
+ * Returns the length the full text needs; a NULL map writes
+ * "gomap: no map". */
 GOMAP_API int gomap_map_stats_dump(const gomap_map_t *m, char *buf,
                                    size_t size);
 
@@ -166,37 +170,42 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m);
  *                    (gomap_type)GOMAP_TYPE_RAW(int))
  *   ages_t *m; ages_new(&m, 0); ages_put(m, "bob", 42);
  */
+#if defined(__GNUC__)
+#define GOMAP_MAYBE_UNUSED_ __attribute__((unused))
+#else
+#define GOMAP_MAYBE_UNUSED_
+#endif
 #define GOMAP_MAP_DEFINE(name, K, V, key_desc, val_desc)                       \
 	typedef struct name##_s name##_t;                                      \
-	static inline int name##_new(name##_t **out, size_t hint)              \
+	static inline GOMAP_MAYBE_UNUSED_ int name##_new(name##_t **out, size_t hint)              \
 	{                                                                      \
 		const gomap_type kd_ = (key_desc), vd_ = (val_desc);           \
 		return gomap_map_new((gomap_map_t **)(void *)out, &kd_, &vd_,  \
 		                     hint);                                    \
 	}                                                                      \
-	static inline void name##_free(name##_t *m)                            \
+	static inline GOMAP_MAYBE_UNUSED_ void name##_free(name##_t *m)                            \
 	{                                                                      \
 		gomap_map_free((gomap_map_t *)(void *)m);                      \
 	}                                                                      \
-	static inline int name##_put(name##_t *m, K k, V v)                    \
+	static inline GOMAP_MAYBE_UNUSED_ int name##_put(name##_t *m, K k, V v)                    \
 	{                                                                      \
 		return gomap_map_put((gomap_map_t *)(void *)m, &k, &v);        \
 	}                                                                      \
-	static inline int name##_get(const name##_t *m, K k, V *v)             \
+	static inline GOMAP_MAYBE_UNUSED_ int name##_get(const name##_t *m, K k, V *v)             \
 	{                                                                      \
 		return gomap_map_get((const gomap_map_t *)(const void *)m, &k, \
 		                     v);                                       \
 	}                                                                      \
-	static inline V *name##_get_ptr(const name##_t *m, K k)                \
+	static inline GOMAP_MAYBE_UNUSED_ V *name##_get_ptr(const name##_t *m, K k)                \
 	{                                                                      \
 		return (V *)gomap_map_get_ptr(                                 \
 		    (const gomap_map_t *)(const void *)m, &k);                 \
 	}                                                                      \
-	static inline int name##_delete(name##_t *m, K k)                      \
+	static inline GOMAP_MAYBE_UNUSED_ int name##_delete(name##_t *m, K k)                      \
 	{                                                                      \
 		return gomap_map_delete((gomap_map_t *)(void *)m, &k);         \
 	}                                                                      \
-	static inline size_t name##_len(const name##_t *m)                     \
+	static inline GOMAP_MAYBE_UNUSED_ size_t name##_len(const name##_t *m)                     \
 	{                                                                      \
 		return gomap_map_len((const gomap_map_t *)(const void *)m);    \
 	}                                                                      \

@@ -30,6 +30,14 @@ int gomap__map_take_h(gomap_map_t *m, const void *key, uint64_t h, void *val_out
  */
 int gomap__map_swap_h(gomap_map_t *m, const void *key, uint64_t h, const void *val, void *prev_out);
 
+/*
+ * gomap__map_new_seeded - like gomap_map_new_opts, with a fixed hash seed
+ * that is never renewed (not on clear, not when the map becomes empty), so
+ * that a caller can hash once and use the *_h operations (the shard map).
+ */
+int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
+                          const gomap_map_options *opt, uint64_t seed);
+
 /* The descriptors the map was created with (copies owned by the map). */
 const gomap_type *gomap__map_key_type(const gomap_map_t *m);
 const gomap_type *gomap__map_val_type(const gomap_map_t *m);

@@ -1,0 +1,261 @@
+/*
+ * src/cmap.c - what the safe maps share: the cmap.h operations executed on
+ * a held plain map (gomap__cm_exec), argument and descriptor checks, the
+ * range snapshot, and the registry behind gomap_cmap_find/gomap_cmap_list.
+ *
+ * Design: a safe map serialises access to one or more plain maps (locks or
+ * an owner thread) and then runs the same operation code, found here. Each
+ * operation is a short sequence of plain-map calls with one hash
+ * (gomap__map_hash, then the *_h calls), so it is atomic as long as the
+ * caller holds the map for its whole duration.
+ *
+ * Invariants: every operation either succeeds or leaves the map unchanged
+ * (the plain map guarantees this per call, and each operation makes at most
+ * one call that writes); values leave the map only by copy (load,
+ * load_or_store) or by move (load_and_delete, swap: the caller now owns
+ * them, the map does not destroy them).
+ */
+#include <stdalign.h>
+#include <string.h>
+
+#include "internal/cmap_impl.h"
+
+int gomap__cm_check_key(const gomap_type *kt, const void *key)
+{
+	if (!key)
+		return GOMAP_EINVAL;
+	if (kt->kind == GOMAP_KIND_STR && !*(const char *const *)key)
+		return GOMAP_EINVAL;
+	if (kt->kind == GOMAP_KIND_BYTES) {
+		const gomap_bytes *b = key;
+		if (!b->ptr && b->len)
+			return GOMAP_EINVAL;
+	}
+	return 0;
+}
+
+int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
+                         const void *key, const void *val, const void *val2)
+{
+	if (op == GOMAP__OP_CLEAR)
+		return 0;
+	if (gomap__cm_check_key(kt, key) < 0)
+		return GOMAP_EINVAL;
+	if (vsize == 0)
+		return 0;
+	switch (op) {
+	case GOMAP__OP_STORE:
+	case GOMAP__OP_LOAD_OR_STORE:
+	case GOMAP__OP_SWAP:
+	case GOMAP__OP_CAD:
+		return val ? 0 : GOMAP_EINVAL;
+	case GOMAP__OP_CAS:
+		return val && val2 ? 0 : GOMAP_EINVAL;
+	default:
+		return 0;
+	}
+}
+
+int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
+{
+	if (!kt || !vt)
+		return GOMAP_EINVAL;
+	int rc = gomap__type_check(kt, true);
+	if (rc < 0)
+		return rc;
+	rc = gomap__type_check(vt, false);
+	if (rc < 0)
+		return rc;
+	if ((vt->kind == GOMAP_KIND_STR || vt->kind == GOMAP_KIND_BYTES) &&
+	    !(vt->flags & GOMAP_TYPE_BORROWED))
+		return GOMAP_ENOTSUP;
+	return 0;
+}
+
+int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
+                   const void *val2, void *out)
+{
+	uint64_t h = op == GOMAP__OP_CLEAR ? 0 : gomap__map_hash(pm, key);
+	return gomap__cm_exec_h(pm, op, key, h, val, val2, out);
+}
+
+int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
+                     const void *val, const void *val2, void *out)
+{
+	if (op == GOMAP__OP_CLEAR)
+		return gomap_map_clear(pm);
+
+	const gomap_type *vt = gomap__map_val_type(pm);
+	int rc;
+	void *p;
+
+	switch (op) {
+	case GOMAP__OP_LOAD:
+		return gomap__map_get_h(pm, key, h, out);
+	case GOMAP__OP_STORE:
+		rc = gomap__map_put_h(pm, key, h, val);
+		return rc < 0 ? rc : 0;
+	case GOMAP__OP_LOAD_OR_STORE:
+		rc = gomap__map_get_h(pm, key, h, out);
+		if (rc != 0)
+			return rc; /* 1 loaded, or an error */
+		rc = gomap__map_put_h(pm, key, h, val);
+		return rc < 0 ? rc : 0;
+	case GOMAP__OP_LOAD_AND_DELETE:
+		return gomap__map_take_h(pm, key, h, out);
+	case GOMAP__OP_DELETE:
+		return gomap__map_delete_h(pm, key, h);
+	case GOMAP__OP_SWAP:
+		return gomap__map_swap_h(pm, key, h, val, out);
+	case GOMAP__OP_CAS:
+	case GOMAP__OP_CAD:
+		if (vt->size == 0) {
+			/* A set: every stored "value" equals every other. */
+			rc = gomap__map_get_h(pm, key, h, NULL);
+			if (rc <= 0)
+				return rc;
+		} else {
+			p = gomap__map_get_ptr_h(pm, key, h);
+			if (!p || !gomap__type_equal(vt, p, val))
+				return 0;
+		}
+		if (op == GOMAP__OP_CAD)
+			rc = gomap__map_delete_h(pm, key, h);
+		else
+			rc = gomap__map_put_h(pm, key, h, val2);
+		return rc < 0 ? rc : 1;
+	default:
+		return GOMAP_EINVAL;
+	}
+}
+
+/* ---- range snapshot ---------------------------------------------------- */
+
+#define SNAP_ALIGN alignof(max_align_t)
+
+static size_t round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+/* Key bytes the snapshot must copy besides the key object itself. */
+static bool key_owned_str(const gomap_type *kt)
+{
+	return kt->kind == GOMAP_KIND_STR && !(kt->flags & GOMAP_TYPE_BORROWED);
+}
+
+static bool key_owned_bytes(const gomap_type *kt)
+{
+	return kt->kind == GOMAP_KIND_BYTES &&
+	       !(kt->flags & GOMAP_TYPE_BORROWED);
+}
+
+int gomap__snap_take(gomap__snap *s, const gomap_map_t *pm,
+                     const gomap_allocator *alloc)
+{
+	const gomap_type *kt = gomap__map_key_type(pm);
+	const gomap_type *vt = gomap__map_val_type(pm);
+	size_t n = gomap_map_len(pm), extra = 0;
+	gomap_iter it;
+	const void *k;
+	void *v;
+
+	memset(s, 0, sizeof(*s));
+	s->alloc = alloc;
+	s->voff = round_up(kt->size, SNAP_ALIGN);
+	s->stride = round_up(s->voff + vt->size, SNAP_ALIGN);
+	if (n == 0)
+		return 0;
+	if (key_owned_str(kt) || key_owned_bytes(kt)) {
+		gomap_map_iter_init(pm, &it);
+		while (gomap_map_iter_next(&it, &k, NULL)) {
+			if (key_owned_str(kt))
+				extra += strlen(*(const char *const *)k) + 1;
+			else
+				extra += ((const gomap_bytes *)k)->len;
+		}
+	}
+	if (n > (SIZE_MAX - extra) / s->stride)
+		return GOMAP_ENOMEM;
+	s->bytes = n * s->stride + extra;
+	s->buf = gomap__alloc(alloc, s->bytes);
+	if (!s->buf) {
+		s->bytes = 0;
+		return GOMAP_ENOMEM;
+	}
+
+	char *e = s->buf, *str = s->buf + n * s->stride;
+	size_t i = 0;
+	gomap_map_iter_init(pm, &it);
+	while (gomap_map_iter_next(&it, &k, &v)) {
+		if (i == n)
+			continue; /* cannot happen while held; stay in bounds */
+		if (key_owned_str(kt)) {
+			const char *src = *(const char *const *)k;
+			size_t len = strlen(src) + 1;
+			memcpy(str, src, len);
+			memcpy(e, &str, sizeof(char *));
+			str += len;
+		} else if (key_owned_bytes(kt)) {
+			gomap_bytes b = *(const gomap_bytes *)k;
+			if (b.len)
+				memcpy(str, b.ptr, b.len);
+			b.ptr = str;
+			memcpy(e, &b, sizeof(b));
+			str += b.len;
+		} else {
+			memcpy(e, k, kt->size);
+		}
+		if (vt->size)
+			memcpy(e + s->voff, v, vt->size);
+		e += s->stride;
+		i++;
+	}
+	s->n = i; /* the iteration ran to its end: no iter_stop needed */
+	return 0;
+}
+
+bool gomap__snap_visit(const gomap__snap *s, gomap_range_fn fn, void *ctx)
+{
+	char *e = s->buf;
+	for (size_t i = 0; i < s->n; i++, e += s->stride)
+		if (!fn(e, e + s->voff, ctx))
+			return false;
+	return true;
+}
+
+void gomap__snap_free(gomap__snap *s)
+{
+	if (s->buf)
+		gomap__free(s->alloc, s->buf, s->bytes);
+	s->buf = NULL;
+	s->bytes = 0;
+	s->n = 0;
+}
+
+/* ---- registry --------------------------------------------------------- */
+
+static const gomap_cmap_ops *const registry[] = {
+	&gomap__mutex_cmap_ops,
+	&gomap__rwmutex_cmap_ops,
+	&gomap__shard_cmap_ops,
+	/* SYNC SLOT: add `&gomap__sync_cmap_ops,` on this line when src/sync.c
+	 * (which defines it, see internal/cmap_impl.h) is merged. */
+	&gomap__chan_cmap_ops,
+	NULL,
+};
+
+GOMAP_API const gomap_cmap_ops *const *gomap_cmap_list(void)
+{
+	return registry;
+}
+
+GOMAP_API const gomap_cmap_ops *gomap_cmap_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; registry[i]; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}

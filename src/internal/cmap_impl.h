@@ -1,0 +1,173 @@
+/*
+ * src/internal/cmap_impl.h - what the safe maps (mutex, rwmutex, shard,
+ * chan) share: the cmap.h operations as one "execute op on a plain map"
+ * routine, argument checks, the range snapshot, and the ops tables that
+ * src/cmap.c lists.
+ *
+ * Every safe map is a plain map (or several) plus a way to serialise the
+ * calls: a lock, or an owner thread. The operation itself is the same
+ * everywhere, so it lives here once (gomap__cm_exec) and runs with the
+ * plain map held exclusively (or shared, for the read-only ops).
+ */
+#ifndef GOMAP_CMAP_IMPL_H
+#define GOMAP_CMAP_IMPL_H
+
+#include <gomap/cmap.h>
+
+#include "map_internal.h"
+
+/* The operations; numbering is internal (chan's public enum mirrors it). */
+enum gomap__cm_op {
+	GOMAP__OP_LOAD = 1,
+	GOMAP__OP_STORE,
+	GOMAP__OP_LOAD_OR_STORE,
+	GOMAP__OP_LOAD_AND_DELETE,
+	GOMAP__OP_DELETE,
+	GOMAP__OP_SWAP,
+	GOMAP__OP_CAS,
+	GOMAP__OP_CAD,
+	GOMAP__OP_CLEAR,
+	GOMAP__OP_LAST_ = GOMAP__OP_CLEAR
+};
+
+/* True for the operations that never write (may run under a read lock). */
+static inline bool gomap__cm_op_reads_only(int op)
+{
+	return op == GOMAP__OP_LOAD;
+}
+
+/* gomap__cm_check_key - a usable key of type @kt: not NULL, and no NULL
+ * string (STR) or NULL bytes with a length (BYTES). 0 or GOMAP_EINVAL. */
+int gomap__cm_check_key(const gomap_type *kt, const void *key);
+
+/*
+ * gomap__cm_check_args - reject bad input before any lock is taken: a bad
+ * key (above) for keyed ops, NULL value arguments when values have a size.
+ * Returns 0 or GOMAP_EINVAL.
+ */
+int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
+                         const void *key, const void *val, const void *val2);
+
+/*
+ * gomap__cm_exec - run one operation on @pm, which the caller holds
+ * exclusively (or shared for gomap__cm_op_reads_only ops). @val is the
+ * value (store, load_or_store, swap) or the old value (CAS, CAD), @val2
+ * the new value (CAS), @out the output (load, load_or_store, load_and_
+ * delete, swap). Returns what cmap.h documents for the op.
+ */
+int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
+                   const void *val2, void *out);
+/* The same with h == gomap__map_hash(pm, key) computed by the caller. */
+int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
+                     const void *val, const void *val2, void *out);
+
+/*
+ * gomap__cm_check_types - descriptor checks shared by the safe maps, on top
+ * of the plain map's own: values that own memory (copied STR/BYTES) are
+ * refused with GOMAP_ENOTSUP, because a load would hand out a pointer into
+ * map memory that another thread may free right after the lock is released.
+ */
+int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt);
+
+/* ---- range snapshot -------------------------------------------------------
+ * A private copy of a plain map's entries, taken while the map is held and
+ * visited after it is released, so the range callback runs outside every
+ * lock (or off the owner thread). Keys that the map owns (copied STR/BYTES)
+ * are copied again into the snapshot; everything else is copied bytewise.
+ * One allocation, from the map's allocator.
+ */
+typedef struct gomap__snap {
+	const gomap_allocator *alloc;
+	char *buf;      /* entries, then string bytes */
+	size_t bytes;   /* allocated size of buf */
+	size_t n;       /* entries */
+	size_t stride;  /* bytes per entry */
+	size_t voff;    /* value offset inside an entry */
+} gomap__snap;
+
+/* Take a snapshot of @pm (held by the caller). Returns 0 or GOMAP_ENOMEM
+ * (snapshot empty then). */
+int gomap__snap_take(gomap__snap *s, const gomap_map_t *pm,
+                     const gomap_allocator *alloc);
+/* Call @fn on each entry; returns false when @fn stopped the range. */
+bool gomap__snap_visit(const gomap__snap *s, gomap_range_fn fn, void *ctx);
+void gomap__snap_free(gomap__snap *s);
+
+/* ---- the registry --------------------------------------------------------
+ * GOMAP__DEFINE_CMAP_OPS(V) defines gomap__V_cmap_ops from the public
+ * gomap_V_* functions (create uses default options). */
+#define GOMAP__DEFINE_CMAP_OPS(V)                                              \
+	static int V##_op_create(void **out, const gomap_type *kt,             \
+	                         const gomap_type *vt)                         \
+	{                                                                      \
+		gomap_##V##_t *m_ = NULL;                                      \
+		int rc_ = gomap_##V##_new(out ? &m_ : NULL, kt, vt, NULL);     \
+		if (out)                                                       \
+			*out = m_;                                             \
+		return rc_;                                                    \
+	}                                                                      \
+	static void V##_op_destroy(void *m) { gomap_##V##_free(m); }           \
+	static int V##_op_load(void *m, const void *k, void *o)                \
+	{                                                                      \
+		return gomap_##V##_load(m, k, o);                              \
+	}                                                                      \
+	static int V##_op_store(void *m, const void *k, const void *v)         \
+	{                                                                      \
+		return gomap_##V##_store(m, k, v);                             \
+	}                                                                      \
+	static int V##_op_los(void *m, const void *k, const void *v, void *o)  \
+	{                                                                      \
+		return gomap_##V##_load_or_store(m, k, v, o);                  \
+	}                                                                      \
+	static int V##_op_lad(void *m, const void *k, void *o)                 \
+	{                                                                      \
+		return gomap_##V##_load_and_delete(m, k, o);                   \
+	}                                                                      \
+	static int V##_op_del(void *m, const void *k)                          \
+	{                                                                      \
+		return gomap_##V##_delete(m, k);                               \
+	}                                                                      \
+	static int V##_op_swap(void *m, const void *k, const void *v, void *o) \
+	{                                                                      \
+		return gomap_##V##_swap(m, k, v, o);                           \
+	}                                                                      \
+	static int V##_op_cas(void *m, const void *k, const void *o,           \
+	                      const void *n)                                   \
+	{                                                                      \
+		return gomap_##V##_compare_and_swap(m, k, o, n);               \
+	}                                                                      \
+	static int V##_op_cad(void *m, const void *k, const void *o)           \
+	{                                                                      \
+		return gomap_##V##_compare_and_delete(m, k, o);                \
+	}                                                                      \
+	static int V##_op_range(void *m, gomap_range_fn fn, void *ctx)         \
+	{                                                                      \
+		return gomap_##V##_range(m, fn, ctx);                          \
+	}                                                                      \
+	static size_t V##_op_len(void *m) { return gomap_##V##_len(m); }       \
+	static int V##_op_clear(void *m) { return gomap_##V##_clear(m); }      \
+	const gomap_cmap_ops gomap__##V##_cmap_ops = {                         \
+		.name = #V,                                                    \
+		.create = V##_op_create,                                       \
+		.destroy = V##_op_destroy,                                     \
+		.load = V##_op_load,                                           \
+		.store = V##_op_store,                                         \
+		.load_or_store = V##_op_los,                                   \
+		.load_and_delete = V##_op_lad,                                 \
+		.del = V##_op_del,                                             \
+		.swap = V##_op_swap,                                           \
+		.compare_and_swap = V##_op_cas,                                \
+		.compare_and_delete = V##_op_cad,                              \
+		.range = V##_op_range,                                         \
+		.len = V##_op_len,                                             \
+		.clear = V##_op_clear,                                         \
+	}
+
+extern const gomap_cmap_ops gomap__mutex_cmap_ops;
+extern const gomap_cmap_ops gomap__rwmutex_cmap_ops;
+extern const gomap_cmap_ops gomap__shard_cmap_ops;
+extern const gomap_cmap_ops gomap__chan_cmap_ops;
+/* Defined by src/sync.c (the sync variant), listed in src/cmap.c. */
+extern const gomap_cmap_ops gomap__sync_cmap_ops;
+
+#endif /* GOMAP_CMAP_IMPL_H */

@@ -1,0 +1,277 @@
+/*
+ * src/mutex.c - the mutex map: one pthread mutex around a plain map.
+ *
+ * Design: every operation locks, runs gomap__cm_exec on the plain map and
+ * unlocks, so operations are linearizable at their critical sections.
+ * Values are copied in and out inside the critical section.
+ *
+ * Re-entry: user code that runs under the lock (range callbacks, atomic
+ * sections, hand-locked regions) may call the map again. @owner records
+ * the thread id of the holder while such user code can run; a call that
+ * finds its own id there is already inside the critical section and runs
+ * directly. Plain operations do not set @owner: no user code of theirs can
+ * call back (descriptor callbacks must not touch the map, see cmap.h).
+ *
+ * Ordering: @owner is only compared with the caller's own id. A thread
+ * sees its own id there only between its own store of it and its own
+ * store of 0 (program order), so relaxed accesses suffice; other threads
+ * may read any stale value, never their own id. @len mirrors
+ * gomap_map_len(map) and is stored (relaxed) under the lock after each
+ * write, so len() needs no lock: it returns the count after some write
+ * that completed (or is completing) when it ran, which linearizes writes
+ * at their mirror update.
+ *
+ * Invariants: owner != 0 implies the mutex is held by thread `owner`;
+ * outside a critical section, len == gomap_map_len(map).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <gomap/mutex.h>
+
+#include "internal/cmap_impl.h"
+
+struct gomap_mutex {
+	pthread_mutex_t mu;
+	_Atomic uint32_t owner; /* holder running user code, else 0 */
+	_Atomic size_t len;     /* mirror of gomap_map_len(map) */
+	gomap_map_t *map;
+	const gomap_type *kt; /* the map's own copy */
+	size_t vsize;
+	bool has_alloc;
+	gomap_allocator alloc; /* copy of the user's hook; map points here */
+};
+
+static const gomap_allocator *mutex_alloc(const gomap_mutex_t *m)
+{
+	return m->has_alloc ? &m->alloc : NULL;
+}
+
+static bool held_by_me(const gomap_mutex_t *m)
+{
+	return atomic_load_explicit(&m->owner, memory_order_relaxed) ==
+	       gomap__tid();
+}
+
+static void sync_len(gomap_mutex_t *m)
+{
+	atomic_store_explicit(&m->len, gomap_map_len(m->map),
+	                      memory_order_relaxed);
+}
+
+/* Lock and mark this thread as the holder, for re-entry from user code. */
+static void lock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	pthread_mutex_lock(&m->mu);
+	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
+}
+
+static void unlock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	sync_len(m);
+	atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&m->mu);
+}
+
+GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
+                              const gomap_type *vt,
+                              const gomap_mutex_options *opt)
+{
+	if (!out)
+		return GOMAP_EINVAL;
+	*out = NULL;
+	int rc = gomap__cm_check_types(kt, vt);
+	if (rc < 0)
+		return rc;
+	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	gomap_mutex_t *m = gomap__alloc(a, sizeof(*m));
+	if (!m)
+		return GOMAP_ENOMEM;
+	memset(m, 0, sizeof(*m));
+	if (a) {
+		m->alloc = *a;
+		m->has_alloc = true;
+	}
+	m->vsize = vt->size;
+	if (pthread_mutex_init(&m->mu, NULL) != 0) {
+		gomap__free(a, m, sizeof(*m));
+		return GOMAP_ENOMEM;
+	}
+	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
+	                        .alloc = mutex_alloc(m)};
+	rc = gomap_map_new_opts(&m->map, kt, vt, &mo);
+	if (rc < 0) {
+		pthread_mutex_destroy(&m->mu);
+		gomap__free(a, m, sizeof(*m));
+		return rc;
+	}
+	m->kt = gomap__map_key_type(m->map);
+	atomic_init(&m->owner, 0);
+	atomic_init(&m->len, 0);
+	*out = m;
+	return 0;
+}
+
+GOMAP_API void gomap_mutex_free(gomap_mutex_t *m)
+{
+	if (!m)
+		return;
+	gomap_map_free(m->map);
+	pthread_mutex_destroy(&m->mu);
+	gomap_allocator a = m->alloc;
+	gomap__free(m->has_alloc ? &a : NULL, m, sizeof(*m));
+}
+
+static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
+               const void *val2, void *out)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	int rc = gomap__cm_check_args(op, m->kt, m->vsize, key, val, val2);
+	if (rc < 0)
+		return rc;
+	if (held_by_me(m)) { /* re-entry from user code under our lock */
+		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
+		sync_len(m);
+		return rc;
+	}
+	pthread_mutex_lock(&m->mu);
+	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
+	if (!gomap__cm_op_reads_only(op))
+		sync_len(m);
+	pthread_mutex_unlock(&m->mu);
+	return rc;
+}
+
+GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
+                               void *val_out)
+{
+	return run(m, GOMAP__OP_LOAD, key, NULL, NULL, val_out);
+}
+
+GOMAP_API int gomap_mutex_store(gomap_mutex_t *m, const void *key,
+                                const void *val)
+{
+	return run(m, GOMAP__OP_STORE, key, val, NULL, NULL);
+}
+
+GOMAP_API int gomap_mutex_load_or_store(gomap_mutex_t *m, const void *key,
+                                        const void *val, void *actual_out)
+{
+	return run(m, GOMAP__OP_LOAD_OR_STORE, key, val, NULL, actual_out);
+}
+
+GOMAP_API int gomap_mutex_load_and_delete(gomap_mutex_t *m, const void *key,
+                                          void *val_out)
+{
+	return run(m, GOMAP__OP_LOAD_AND_DELETE, key, NULL, NULL, val_out);
+}
+
+GOMAP_API int gomap_mutex_delete(gomap_mutex_t *m, const void *key)
+{
+	return run(m, GOMAP__OP_DELETE, key, NULL, NULL, NULL);
+}
+
+GOMAP_API int gomap_mutex_swap(gomap_mutex_t *m, const void *key,
+                               const void *val, void *prev_out)
+{
+	return run(m, GOMAP__OP_SWAP, key, val, NULL, prev_out);
+}
+
+GOMAP_API int gomap_mutex_compare_and_swap(gomap_mutex_t *m, const void *key,
+                                           const void *old, const void *new_)
+{
+	return run(m, GOMAP__OP_CAS, key, old, new_, NULL);
+}
+
+GOMAP_API int gomap_mutex_compare_and_delete(gomap_mutex_t *m,
+                                             const void *key,
+                                             const void *old)
+{
+	return run(m, GOMAP__OP_CAD, key, old, NULL, NULL);
+}
+
+GOMAP_API int gomap_mutex_clear(gomap_mutex_t *m)
+{
+	return run(m, GOMAP__OP_CLEAR, NULL, NULL, NULL, NULL);
+}
+
+GOMAP_API size_t gomap_mutex_len(gomap_mutex_t *m)
+{
+	return m ? atomic_load_explicit(&m->len, memory_order_relaxed) : 0;
+}
+
+GOMAP_API int gomap_mutex_range(gomap_mutex_t *m, gomap_range_fn fn,
+                                void *ctx)
+{
+	if (!m || !fn)
+		return GOMAP_EINVAL;
+	if (held_by_me(m))
+		return gomap_map_range(m->map, fn, ctx);
+	lock_owned(m);
+	int rc = gomap_map_range(m->map, fn, ctx);
+	unlock_owned(m);
+	return rc;
+}
+
+GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
+                                 void *ctx)
+{
+	if (!m || !fn)
+		return GOMAP_EINVAL;
+	if (held_by_me(m)) {
+		int rc = fn(m->map, ctx);
+		sync_len(m);
+		return rc;
+	}
+	lock_owned(m);
+	int rc = fn(m->map, ctx);
+	unlock_owned(m);
+	return rc;
+}
+
+/* ---- locking by hand ------------------------------------------------- */
+
+GOMAP_API void gomap_mutex_lock(gomap_mutex_t *m)
+	GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (!m)
+		return;
+	if (held_by_me(m))
+		gomap__fatal("gomap: recursive lock of a mutex map", m, 0);
+	lock_owned(m);
+}
+
+GOMAP_API bool gomap_mutex_trylock(gomap_mutex_t *m)
+	GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (!m || held_by_me(m))
+		return false;
+	if (pthread_mutex_trylock(&m->mu) != 0)
+		return false;
+	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
+	return true;
+}
+
+GOMAP_API void gomap_mutex_unlock(gomap_mutex_t *m)
+	GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (!m)
+		return;
+	if (!held_by_me(m))
+		gomap__fatal("gomap: unlock of a mutex map not locked by this "
+		             "thread",
+		             m, 0);
+	unlock_owned(m);
+}
+
+GOMAP_API gomap_map_t *gomap_mutex_map(gomap_mutex_t *m)
+	GOMAP_NO_THREAD_SAFETY_ANALYSIS
+{
+	return m ? m->map : NULL;
+}
+
+/* ---- cmap ops table -------------------------------------------------- */
+
+GOMAP__DEFINE_CMAP_OPS(mutex);
