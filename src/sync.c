@@ -136,6 +136,7 @@
 
 #include <gomap/sync.h>
 
+#include "internal/cmap_impl.h"
 #include "internal/sync_internal.h"
 #include "internal/util.h"
 
@@ -552,8 +553,8 @@ static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 		gomap__free(m->alloc, e, entry_size(m, e));
 }
 
-/* A new, unpublished entry for stored-form key @qk and value @val (NULL: the
- * zero value). */
+/* A new, unpublished entry for stored-form key @qk and value @val (NULL only
+ * for an empty value type). */
 static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, const void *val)
 {
 	size_t n = sizeof(struct entry) + m->soff;
@@ -1404,7 +1405,10 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	int r = probe_key(m, key, &q, &qk);
 	if (r)
 		return r;
-	if ((op == OP_CAS || op == OP_CAD) && !old && m->vsz)
+	/* NULL values are bad input (as for every cmap variant), except for an
+	 * empty value type (a set). */
+	if (m->vsz && (((op == OP_CAS || op == OP_CAD) && !old) ||
+	               ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !val)))
 		return GOMAP_EINVAL;
 	uint64_t h = hash_any(m, qk);
 
@@ -1769,12 +1773,10 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	if (!out)
 		return GOMAP_EINVAL;
 	*out = NULL;
-	int r = gomap__type_check(kt, true);
-	if (r)
-		return r;
-	if (!vt)
-		return GOMAP_EINVAL;
-	r = gomap__type_check(vt, false);
+	/* Descriptor checks shared by the cmap variants: values that own memory
+	 * (STR/BYTES without BORROWED) are refused with GOMAP_ENOTSUP, since a
+	 * load could only copy out a pointer into memory freed later. */
+	int r = gomap__cm_check_types(kt, vt);
 	if (r)
 		return r;
 	if (kt->kind == GOMAP_KIND_RAW && kt->equal && !kt->hash)
@@ -2016,36 +2018,5 @@ GOMAP_API int gomap_sync_check(const gomap_sync_t *cm)
 
 /* ---- the cmap operation table ------------------------------------------------------- */
 
-static int ops_create(void **out, const gomap_type *kt, const gomap_type *vt)
-{
-	return gomap_sync_new((gomap_sync_t **)out, kt, vt, NULL);
-}
-static void ops_destroy(void *m) { gomap_sync_free(m); }
-static int ops_load(void *m, const void *key, void *val_out) { return gomap_sync_load(m, key, val_out); }
-static int ops_store(void *m, const void *key, const void *val) { return gomap_sync_store(m, key, val); }
-static int ops_load_or_store(void *m, const void *key, const void *val, void *actual_out)
-{
-	return gomap_sync_load_or_store(m, key, val, actual_out);
-}
-static int ops_load_and_delete(void *m, const void *key, void *val_out)
-{
-	return gomap_sync_load_and_delete(m, key, val_out);
-}
-static int ops_del(void *m, const void *key) { return gomap_sync_delete(m, key); }
-static int ops_swap(void *m, const void *key, const void *val, void *prev_out)
-{
-	return gomap_sync_swap(m, key, val, prev_out);
-}
-static int ops_cas(void *m, const void *key, const void *old, const void *new_)
-{
-	return gomap_sync_compare_and_swap(m, key, old, new_);
-}
-static int ops_cad(void *m, const void *key, const void *old) { return gomap_sync_compare_and_delete(m, key, old); }
-static int ops_range(void *m, gomap_range_fn fn, void *ctx) { return gomap_sync_range(m, fn, ctx); }
-static size_t ops_len(void *m) { return gomap_sync_len(m); }
-static int ops_clear(void *m) { return gomap_sync_clear(m); }
-
-GOMAP_API const gomap_cmap_ops gomap_sync_cmap_ops = {
-    "sync",   ops_create, ops_destroy, ops_load, ops_store, ops_load_or_store, ops_load_and_delete,
-    ops_del,  ops_swap,   ops_cas,     ops_cad,  ops_range, ops_len,           ops_clear,
-};
+/* gomap__sync_cmap_ops, listed by src/cmap.c's registry. */
+GOMAP__DEFINE_CMAP_OPS(sync);

@@ -21,9 +21,9 @@
  *   len               entries (see below)
  *   clear             0
  * Any call may also return GOMAP_EINVAL (NULL map or key, NULL string key,
- * NULL @old with a non-empty value type) or GOMAP_ENOMEM (the map is then
- * unchanged). A NULL value pointer passed to store, swap, load_or_store or
- * compare_and_swap's @new_ means the zero value; *_out pointers may be NULL.
+ * NULL value or @old/@new_ with a non-empty value type) or GOMAP_ENOMEM
+ * (the map is then unchanged). *_out pointers may be NULL. The map is also
+ * reachable as gomap_cmap_find("sync").
  * Values are compared with the value descriptor's equal (bytewise by
  * default), keys with the key descriptor's.
  *
@@ -83,8 +83,10 @@ typedef struct gomap_sync_options {
 
 /*
  * gomap_sync_new - create a sync map for keys described by @kt and values by
- * @vt. @opt may be NULL. Value kinds are stored as their bytes (a STR value
- * is a pointer the map does not own).
+ * @vt. @opt may be NULL. Values are stored as their bytes; values that own
+ * memory (gomap_type_str / gomap_type_bytes, without GOMAP_TYPE_BORROWED)
+ * are refused with GOMAP_ENOTSUP, as by every cmap variant (a borrowed STR
+ * value is a pointer the map does not own).
  * Returns 0 and *out, or GOMAP_EINVAL (NULL argument, bad descriptor, RAW
  * key with equal but no hash), GOMAP_ENOTSUP, GOMAP_ENOMEM.
  */
@@ -161,9 +163,6 @@ GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *m,
  * home bucket, tags right, no key twice, count exact). For tests: call it
  * only while no other call runs. Returns 0 or GOMAP_EINVAL. */
 GOMAP_API int gomap_sync_check(const gomap_sync_t *m);
-
-/* The operation table for gomap_cmap_find("sync"). */
-GOMAP_API extern const gomap_cmap_ops gomap_sync_cmap_ops;
 
 #ifdef __cplusplus
 }
