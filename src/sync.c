@@ -21,10 +21,12 @@
  *    the main bucket's LOCK and MIGRATED bits are used: the main bucket's
  *    lock protects its whole chain.
  *  - entry: {u, key, value, owned string bytes}, allocated once and never
- *    changed while reachable: store and swap publish a new entry. u holds the
- *    hash (bit 0 clear) while the entry is live, and the link of the retire
- *    list (pointer | 1 | flags) after it was unlinked; readers never read u
- *    (range reads it atomically and recomputes the hash when bit 0 is set).
+ *    changed while reachable (except 8-byte values, see O9): store and swap
+ *    publish a new entry. u holds the
+ *    hash (bit 0 clear); an unlinked entry that finds no retire batch to join
+ *    (no memory for one) is chained through u instead (pointer | 1 | flags).
+ *    Lookups never read u (range reads it atomically and recomputes the hash
+ *    when bit 0 is set).
  *  - table: 2^k buckets; hash h selects bucket (h >> 1) & mask. During a
  *    resize, table->next is the new table. Migration moves "units": for a
  *    grow by r, old bucket u feeds new buckets u + i*old_nb; for a shrink by
@@ -92,7 +94,18 @@
  *  O8 liburcu's own synchronisation is invisible to ThreadSanitizer, so in
  *     TSan builds every read section ends with __tsan_release on the map and
  *     every RCU callback begins with __tsan_acquire on it: exactly the
- *     happens-before that the grace period provides.
+ *     happens-before that the grace period provides. liburcu's own calls
+ *     (call_rcu, rcu_barrier, synchronize_rcu) run with TSan's access
+ *     tracking off: what liburcu allocates in one thread and frees in its
+ *     worker is ordered by futexes TSan cannot see.
+ *  O9 In-place values: when the value is 8 bytes without a destructor (and
+ *     keys are not f64), an update of an existing key (store, swap,
+ *     compare_and_swap) does not publish a new entry but stores the new
+ *     value into the entry with one release store, under the bucket lock;
+ *     every read of such a value is one acquire load. A reader sees either
+ *     value whole, the store is the update's linearization point, and there
+ *     is nothing to allocate or retire. Everything else in an entry stays
+ *     immutable.
  *
  * Linearizability. Writes to a key serialise on its bucket lock; the
  * linearization point of a write is its release store of the slot (or of
@@ -278,21 +291,26 @@ struct table {
 /* Per-stripe retire list (entries linked through u), under its own lock. */
 struct spage;
 
-/* Per-stripe state, under its own lock: the retire list (entries linked
- * through u) and, with the entry slab, the slab pages the stripe owns. */
+/* Per-stripe state, under its own lock: the retire batch and, with the
+ * entry slab, the slab pages the stripe owns. */
 struct rstripe {
 	_Atomic uint32_t lock;
-	uint32_t n;
-	struct entry *head;
+	uint32_t n;            /* entries on the chain below */
+	struct carrier *car;   /* the batch being filled, or NULL */
+	struct entry *head;    /* entries retired when no carrier could be had */
 	struct spage *pages; /* owned slab pages */
 	struct spage *cur;   /* the one allocated from */
 } __attribute__((aligned(64)));
 
-/* A batch of retired entries on its way through call_rcu. */
+/* A batch of retired entries on its way through call_rcu: an array (the
+ * callback walks it without chasing pointers from entry to entry), plus the
+ * chain of entries retired while no carrier could be allocated. */
 struct carrier {
 	struct rcu_head rcu;
 	gomap_sync_t *m;
-	struct entry *list;
+	struct entry *list; /* linked through u (R_RETIRED | flags) */
+	uint32_t n;
+	uintptr_t e[RETIRE_BATCH]; /* entry | R_SKIP_* flags */
 };
 
 enum { IK_U64, IK_U32, IK_BYTES, IK_GENERIC };
@@ -305,6 +323,7 @@ struct gomap_sync {
 	uint8_t owned;  /* STR/BYTES keys: the map owns a copy */
 	uint8_t is_str; /* owned copies get a NUL */
 	uint8_t is_f64;
+	uint8_t inplace; /* 8-byte values without destructor: updated in place */
 	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
 	uint32_t voff; /* value offset in data[] */
 	uint32_t vsz;  /* value size */
@@ -530,6 +549,28 @@ static bool val_eq(const gomap_sync_t *m, const void *stored, const void *v)
 	return gomap__type_equal(&m->vt, stored, v);
 }
 
+/* Copy an entry's value out. In-place values change under readers: one
+ * atomic load (O9). */
+static inline void val_out(const gomap_sync_t *m, void *dst, struct entry *e)
+{
+	if (m->inplace) {
+		uint64_t v = __atomic_load_n((uint64_t *)(void *)(e->data + m->voff), __ATOMIC_ACQUIRE);
+		memcpy(dst, &v, 8);
+	} else if (m->vsz) {
+		memcpy(dst, e->data + m->voff, m->vsz);
+	}
+}
+
+static bool val_eq_e(const gomap_sync_t *m, struct entry *e, const void *v)
+{
+	if (m->inplace) {
+		uint64_t x;
+		val_out(m, &x, e);
+		return val_eq(m, &x, v);
+	}
+	return val_eq(m, e->data + m->voff, v);
+}
+
 /* ---- entries ------------------------------------------------------------------- */
 
 static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
@@ -672,7 +713,7 @@ struct spage {
 	uint32_t live;             /* slots in use */
 	uint32_t bump, end;        /* never-used slots: [bump, end) in the chunk */
 	uint32_t stripe;           /* owner */
-};
+} __attribute__((aligned(64))); /* owners of neighbouring pages differ */
 
 struct chunk {
 	struct chunk *next, *prev; /* the map's chunks */
@@ -836,70 +877,70 @@ static void slab_free(gomap_sync_t *m, void *slot)
 		page_put(m, c, i);
 }
 
+static void carrier_drop(gomap_sync_t *m, struct carrier *c)
+{
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (i + 8 < c->n)
+			__builtin_prefetch((void *)(c->e[i + 8] & ~R_FLAGS), 1);
+		entry_drop(m, (struct entry *)(c->e[i] & ~R_FLAGS), c->e[i] & R_FLAGS);
+	}
+	drop_list(m, c->list);
+	gomap__free(m->alloc, c, sizeof *c);
+}
+
 static void retire_cb(struct rcu_head *head)
 {
 	TSAN_ACQUIRE(head);
 	struct carrier *c = caa_container_of(head, struct carrier, rcu);
 	gomap_sync_t *m = c->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
-	drop_list(m, c->list);
-	gomap__free(m->alloc, c, sizeof *c);
+	carrier_drop(m, c);
 	TSAN_RELEASE(&m->tsan_cb);
 }
 
-/* Put a detached list back on a stripe (its carrier could not be had). */
-static void stripe_putback(struct rstripe *s, struct entry *list, size_t n)
+static void dispatch(gomap_sync_t *m, struct carrier *c)
 {
-	struct entry *tail = list;
-	for (;;) {
-		uint64_t u = LD(&tail->u, relaxed);
-		struct entry *next = (struct entry *)(uintptr_t)(u & ~R_FLAGS);
-		if (!next)
-			break;
-		tail = next;
-	}
-	stripe_lock(s);
-	uint64_t u = LD(&tail->u, relaxed);
-	ST(&tail->u, (uint64_t)(uintptr_t)s->head | (u & R_FLAGS), relaxed);
-	s->head = list;
-	s->n += (uint32_t)n;
-	stripe_unlock(s);
-}
-
-/* Send a detached list through call_rcu. If no carrier can be allocated the
- * list goes back to its stripe and waits for the next try: a failure here
- * never loses an entry and never blocks. */
-static void dispatch(gomap_sync_t *m, struct rstripe *s, struct entry *list, size_t n)
-{
-	struct carrier *c = gomap__alloc(m->alloc, sizeof *c);
-	if (!c) {
-		stripe_putback(s, list, n);
-		return;
-	}
-	c->m = m;
-	c->list = list;
+	(void)m;
 	TSAN_RELEASE(&m->tsan_gp);
 	sync_call_rcu(&c->rcu, retire_cb);
 }
 
-/* Queue an entry that was just unlinked from its authoritative slot. */
+/* Queue an entry that was just unlinked from its authoritative slot. Never
+ * fails and never blocks on a grace period: without memory for a carrier
+ * the entry waits on the stripe's chain (linked through u) and leaves with
+ * the next carrier, or with gomap_sync_barrier / gomap_sync_free. */
 static void retire(gomap_sync_t *m, struct entry *e, uint64_t flags)
 {
 	struct rstripe *s = &m->rs[thread_no() & (m->nstripes - 1)];
-	struct entry *batch = NULL;
-	size_t n = 0;
+	struct carrier *full = NULL;
 	stripe_lock(s);
-	ST(&e->u, (uint64_t)(uintptr_t)s->head | R_RETIRED | flags, relaxed);
-	s->head = e;
-	if (++s->n >= RETIRE_BATCH) {
-		batch = s->head;
-		n = s->n;
-		s->head = NULL;
-		s->n = 0;
+	struct carrier *c = s->car;
+	if (!c) {
+		c = gomap__alloc(m->alloc, sizeof *c);
+		if (c) {
+			c->m = m;
+			c->list = NULL;
+			c->n = 0;
+			s->car = c;
+		}
+	}
+	if (c) {
+		c->e[c->n++] = (uintptr_t)e | flags;
+		if (c->n == RETIRE_BATCH) {
+			c->list = s->head; /* take the chain along */
+			s->head = NULL;
+			s->n = 0;
+			s->car = NULL;
+			full = c;
+		}
+	} else {
+		ST(&e->u, (uint64_t)(uintptr_t)s->head | R_RETIRED | flags, relaxed);
+		s->head = e;
+		s->n++;
 	}
 	stripe_unlock(s);
-	if (batch)
-		dispatch(m, s, batch, n);
+	if (full)
+		dispatch(m, full);
 }
 
 /* ---- tables -------------------------------------------------------------------- */
@@ -1272,29 +1313,31 @@ static struct entry *find_any(gomap_sync_t *m, uint64_t h, const void *qk)
 	}
 }
 
-static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const void *qk, void *val_out, int ik)
+static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const void *qk, void *out, int ik)
 {
 	uint64_t h = hash_ik(m, qk, ik);
 	rd_lock();
 	struct entry *e = find_ik(m, h, qk, ik);
-	if (e && val_out) {
-		if (m->vsz == 8) /* the common case, without a call */
-			memcpy(val_out, eval(m, e), 8);
+	if (e && out) {
+		if (m->inplace) /* the common case, without a call */
+			val_out(m, out, e);
+		else if (m->vsz == 8)
+			memcpy(out, eval(m, e), 8);
 		else if (m->vsz)
-			memcpy(val_out, eval(m, e), m->vsz);
+			memcpy(out, eval(m, e), m->vsz);
 	}
 	rd_unlock(m);
 	return e != NULL;
 }
 
-GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out)
+GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out_)
 {
 	gomap_sync_t *m = (gomap_sync_t *)cm;
 	if (!m || !key)
 		return GOMAP_EINVAL;
 	switch (m->ik) {
-	case IK_U64: return load_ik(m, key, val_out, IK_U64);
-	case IK_U32: return load_ik(m, key, val_out, IK_U32);
+	case IK_U64: return load_ik(m, key, val_out_, IK_U64);
+	case IK_U32: return load_ik(m, key, val_out_, IK_U32);
 	default: {
 		gomap_bytes q;
 		const void *qk;
@@ -1302,8 +1345,8 @@ GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val
 		if (r)
 			return r;
 		if (m->ik == IK_BYTES)
-			return load_ik(m, qk, val_out, IK_BYTES);
-		return load_ik(m, qk, val_out, IK_GENERIC);
+			return load_ik(m, qk, val_out_, IK_BYTES);
+		return load_ik(m, qk, val_out_, IK_GENERIC);
 	}
 	}
 }
@@ -1412,19 +1455,24 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		return GOMAP_EINVAL;
 	uint64_t h = hash_any(m, qk);
 
-	/* Lock-free pre-check: answers that need no write take no lock. */
-	if (op != OP_STORE && op != OP_SWAP) {
+	/* Lock-free pre-check: answers that need no write take no lock, and
+	 * an in-place update needs no new entry. */
+	bool present = false;
+	if ((op != OP_STORE && op != OP_SWAP) || m->inplace) {
 		int done = -1;
 		rd_lock();
 		struct entry *e = find_any(m, h, qk);
-		if (!e) {
+		present = e != NULL;
+		if (op == OP_STORE || op == OP_SWAP) {
+			/* only looking */
+		} else if (!e) {
 			if (op != OP_LOS)
 				done = 0;
 		} else if (op == OP_LOS) {
-			if (out && m->vsz)
-				memcpy(out, eval(m, e), m->vsz);
+			if (out)
+				val_out(m, out, e);
 			done = 1;
-		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq(m, eval(m, e), old)) {
+		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq_e(m, e, old)) {
 			done = 0;
 		}
 		rd_unlock(m);
@@ -1433,7 +1481,9 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	}
 
 	struct entry *ne = NULL;
-	if (op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) {
+	bool in_place = m->inplace && present && op != OP_LOS;
+	if ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !in_place) {
+	alloc:
 		ne = entry_new(m, qk, h, val);
 		if (!ne)
 			return GOMAP_ENOMEM;
@@ -1458,6 +1508,13 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		if (!e) {
 			if (op == OP_CAS)
 				break; /* absent: no swap, even for a zero old */
+			if (!ne) {
+				/* deleted since the pre-check: insert after all */
+				bucket_unlock(b, w);
+				rd_unlock(m);
+				in_place = false;
+				goto alloc;
+			}
 			r = insert_locked(m, t, b, &w, ne, h, &new_ovf);
 			if (r) {
 				ret = r;
@@ -1467,8 +1524,19 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			delta = 1;
 			break;
 		}
-		if (op == OP_CAS && !val_eq(m, eval(m, e), old))
+		if (op == OP_CAS && !val_eq_e(m, e, old))
 			break;
+		if (m->inplace) {
+			/* In place (O9): one atomic store is the whole update. */
+			uint64_t nv;
+			memcpy(&nv, val, 8);
+			if (op == OP_SWAP && out)
+				val_out(m, out, e);
+			CW();
+			__atomic_store_n((uint64_t *)(void *)eval(m, e), nv, __ATOMIC_RELEASE);
+			ret = op == OP_STORE ? 0 : 1;
+			break;
+		}
 		/* Replace: the key stays (Go keeps the stored key), except f64,
 		 * where -0 replaces +0 as Go's map assignment does. */
 		if (m->is_f64) {
@@ -1479,8 +1547,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			dflags = R_SKIP_KEY;
 		}
 		if (op == OP_SWAP && out) {
-			if (m->vsz)
-				memcpy(out, eval(m, e), m->vsz);
+			val_out(m, out, e);
 			dflags |= R_SKIP_VAL;
 		}
 		ST(slot, ne, release); /* O1 */
@@ -1490,8 +1557,8 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		break;
 	case OP_LOS:
 		if (e) {
-			if (out && m->vsz)
-				memcpy(out, eval(m, e), m->vsz);
+			if (out)
+				val_out(m, out, e);
 			ret = 1;
 			break;
 		}
@@ -1500,19 +1567,18 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			ret = r;
 			break;
 		}
-		if (out && m->vsz)
-			memcpy(out, eval(m, ne), m->vsz);
+		if (out)
+			val_out(m, out, ne);
 		ne = NULL;
 		delta = 1;
 		break;
 	case OP_LAD:
 	case OP_DEL:
 	case OP_CAD:
-		if (!e || (op == OP_CAD && !val_eq(m, eval(m, e), old)))
+		if (!e || (op == OP_CAD && !val_eq_e(m, e, old)))
 			break;
 		if (op == OP_LAD && out) {
-			if (m->vsz)
-				memcpy(out, eval(m, e), m->vsz);
+			val_out(m, out, e);
 			dflags = R_SKIP_VAL;
 		}
 		ST(slot, NULL, release);
@@ -1595,7 +1661,7 @@ static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, 
 				continue;
 			if (fmask) {
 				uint64_t h = LD(&e->u, relaxed);
-				if (h & R_RETIRED) /* replaced meanwhile; NaN keys are never retired alone */
+				if (h & R_RETIRED) /* on a retire chain; NaN keys are never retired alone */
 					h = hash_any(m, e->data);
 				if (((size_t)(h >> 1) & fmask) != fval)
 					continue;
@@ -1624,8 +1690,7 @@ static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, 
 			later = rs->ents[j] != e && key_eq_any(m, rs->ents[j], e->data);
 		if (later)
 			continue;
-		if (m->vsz)
-			memcpy(rs->vbuf, eval(m, e), m->vsz);
+		val_out(m, rs->vbuf, e);
 		if (!rs->fn(e->data, rs->vbuf, rs->ctx))
 			rs->stop = true;
 	}
@@ -1740,19 +1805,23 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 	for (unsigned i = 0; i < m->nstripes; i++) {
 		struct rstripe *s = &m->rs[i];
 		stripe_lock(s);
+		struct carrier *c = s->car;
 		struct entry *list = s->head;
+		s->car = NULL;
 		s->head = NULL;
 		s->n = 0;
 		stripe_unlock(s);
-		if (!list)
-			continue;
-		struct carrier *c = gomap__alloc(m->alloc, sizeof *c);
+		if (!c && list) {
+			c = gomap__alloc(m->alloc, sizeof *c);
+			if (c) {
+				c->m = m;
+				c->n = 0;
+			}
+		}
 		if (c) {
-			c->m = m;
 			c->list = list;
-			TSAN_RELEASE(&m->tsan_gp);
-			sync_call_rcu(&c->rcu, retire_cb);
-		} else {
+			dispatch(m, c);
+		} else if (list) {
 			/* No memory for a carrier: wait here instead. */
 			TSAN_RELEASE(&m->tsan_gp);
 			sync_synchronize_rcu();
@@ -1810,6 +1879,8 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	default: m->ik = IK_GENERIC; break;
 	}
 	m->is_f64 = kt->kind == GOMAP_KIND_F64;
+	/* f64 keys are excluded: a store may replace the stored key (-0/+0). */
+	m->inplace = vt->size == 8 && !vt->destroy && !m->is_f64;
 	size_t ksz = (kt->kind == GOMAP_KIND_STR || kt->kind == GOMAP_KIND_BYTES) ? sizeof(gomap_bytes) : kt->size;
 	/* data[] starts 8 bytes into a malloc-aligned entry: values of 16 bytes
 	 * or more start 16-aligned, smaller ones at their size's alignment. */
@@ -1867,6 +1938,9 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	 * still use m: wait for them. */
 	TSAN_ACQUIRE(&m->tsan_gp);
 	for (unsigned i = 0; i < m->nstripes; i++) {
+		if (m->rs[i].car)
+			carrier_drop(m, m->rs[i].car);
+		m->rs[i].car = NULL;
 		drop_list(m, m->rs[i].head);
 		m->rs[i].head = NULL;
 	}
@@ -1929,7 +2003,7 @@ GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *cm, gomap_sync_stats *out
 	rd_unlock(m);
 	for (unsigned i = 0; i < m->nstripes; i++) {
 		stripe_lock(&m->rs[i]);
-		out->pending_free += m->rs[i].n;
+		out->pending_free += m->rs[i].n + (m->rs[i].car ? m->rs[i].car->n : 0);
 		stripe_unlock(&m->rs[i]);
 	}
 	slab_lock(m);

@@ -7,6 +7,8 @@
  *    operation on the same key (Go issue 70970): concurrent increments by
  *    CAS, by delete-then-reinsert and by compare-delete-then-reinsert must
  *    all be counted exactly once;
+ *  - stores racing deletes on the same keys (the in-place update path that
+ *    must fall back to an insert);
  *  - reads never go back in time on a key while the table resizes under
  *    them (per-writer sequence numbers only grow);
  *  - the use-after-free hunt (meant for the asan config): readers hammer
@@ -268,6 +270,60 @@ static void test_cas_atomic(void **state)
 	gomap_sync_free(m);
 }
 
+/* ---- stores racing deletes on the same keys ---------------------------------------------
+ * A store that saw its key in the lock-free pre-check (so planned an
+ * in-place update) may find it deleted once it holds the lock, and must
+ * insert after all. */
+
+enum { RACE_KEYS = 4 };
+
+struct race {
+	gomap_sync_t *m;
+	int id;
+	uint64_t rounds;
+};
+
+static void *race_worker(void *arg)
+{
+	struct race *a = arg;
+	for (uint64_t i = 0; i < a->rounds; i++) {
+		uint64_t k = i % RACE_KEYS, v = k * 1024 + (i % 1000) + 1, out;
+		if (a->id == 0) {
+			TCHECK(gomap_sync_store(a->m, &k, &v) == 0);
+		} else if (a->id == 1) {
+			TCHECK(gomap_sync_delete(a->m, &k) >= 0);
+		} else {
+			int rc = gomap_sync_swap(a->m, &k, &v, &out);
+			TCHECK(rc == 0 || (rc == 1 && VKEY(out) == k));
+		}
+		if (gomap_sync_load(a->m, &k, &out) == 1)
+			TCHECK(VKEY(out) == k);
+	}
+	return NULL;
+}
+
+static void test_store_delete_race(void **state)
+{
+	(void)state;
+	gomap_sync_t *m;
+	assert_int_equal(gomap_sync_new(&m, &gomap_type_u64, &gomap_type_u64, NULL), 0);
+	struct race a[3];
+	pthread_t th[3];
+	for (int i = 0; i < 3; i++) {
+		a[i] = (struct race){m, i, 300000 / SCALE_DIV};
+		assert_int_equal(pthread_create(&th[i], NULL, race_worker, &a[i]), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	check_threads_ok();
+	size_t n = 0;
+	for (uint64_t k = 0; k < RACE_KEYS; k++)
+		n += gomap_sync_load(m, &k, NULL) == 1;
+	assert_int_equal(gomap_sync_len(m), n);
+	assert_int_equal(gomap_sync_check(m), 0);
+	gomap_sync_free(m);
+}
+
 /* ---- no going back in time during resizes ------------------------------------------------ */
 
 enum { MONO_KEYS = 64, MONO_WRITERS = 2, MONO_READERS = 2 };
@@ -457,6 +513,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_disjoint),
 	    cmocka_unit_test(test_cas_atomic),
+	    cmocka_unit_test(test_store_delete_race),
 	    cmocka_unit_test(test_monotonic_reads),
 	    cmocka_unit_test(test_uaf_hunt),
 	};
