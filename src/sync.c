@@ -127,11 +127,14 @@
  * here bumps a thread-local counter so tests can check this.
  *
  * len and resize triggers: each thread group (threads hash to 8..64 stripes)
- * has its own counter in the table generation (shared by a table and its
- * resize targets; clear starts a new one). Every 64th step of a stripe
- * counter, and whenever an insert needs an overflow bucket, the writer sums
- * the counters and starts a grow (average > 4 entries per bucket) or a
- * shrink (average < 1/2).
+ * has an insert and a delete counter in the table generation (shared by a
+ * table and its resize targets; clear starts a new one). An insert is
+ * counted after its entry is in, a delete before its entry leaves, and len
+ * reads all insert counters before all delete counters: it never exceeds
+ * the entries present at one moment of the call (gen_count). Every 64th
+ * step of a stripe counter, and whenever an insert needs an overflow
+ * bucket, the writer sums the counters and starts a grow (average > 4
+ * entries per bucket) or a shrink (average < 1/2).
  */
 #include <errno.h>
 #include <sched.h>
@@ -260,9 +263,10 @@ struct bucket {
 
 _Static_assert(sizeof(struct bucket) == 64, "a bucket is one cache line");
 
-/* Per-stripe live-entry counter of a generation. */
+/* Per-stripe insert and delete counters of a generation (see len). */
 struct cstripe {
-	_Atomic long count;
+	_Atomic unsigned long ins; /* inserts, counted after the entry is in */
+	_Atomic unsigned long del; /* deletes, counted before it goes */
 } __attribute__((aligned(64)));
 
 struct gen {
@@ -964,12 +968,22 @@ static void gen_free(gomap_sync_t *m, struct gen *g)
 	gomap__free(m->alloc, g, sizeof *g);
 }
 
+/*
+ * Entries of a generation: all insert counters first, then all delete
+ * counters. An insert is counted only after its entry is in the table and a
+ * delete before its entry leaves, so the counted difference never exceeds
+ * the entries present; reading inserts before deletes keeps it so across
+ * the reads: the result is at most the number of entries present when the
+ * insert counters were read, at least 0, and exact when no write runs.
+ */
 static long gen_count(const gomap_sync_t *m, struct gen *g)
 {
-	long n = 0;
+	unsigned long ins = 0, del = 0;
 	for (unsigned i = 0; i < m->nstripes; i++)
-		n += LD(&g->s[i].count, relaxed);
-	return n;
+		ins += LD(&g->s[i].ins, seq_cst);
+	for (unsigned i = 0; i < m->nstripes; i++)
+		del += LD(&g->s[i].del, seq_cst);
+	return (long)(ins - del);
 }
 
 static struct table *table_new(gomap_sync_t *m, size_t nb, struct gen *g)
@@ -1429,12 +1443,14 @@ static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uin
 	return 0;
 }
 
-static inline void count_add(gomap_sync_t *m, struct table *t, long d, bool force_check)
+/* Count an insert (after the entry is in) or a delete (before the entry
+ * leaves), see gen_count. Returns true every CHECK_EVERY-th step of the
+ * stripe's counter: time to look at the load factor. */
+static inline bool count_step(gomap_sync_t *m, struct table *t, bool insert)
 {
 	struct cstripe *s = &t->gen->s[thread_no() & (m->nstripes - 1)];
-	long c = FADD(&s->count, d, relaxed) + d;
-	if (force_check || ((unsigned long)c & (CHECK_EVERY - 1)) == 0)
-		maybe_resize(m);
+	unsigned long c = FADD(insert ? &s->ins : &s->del, 1, seq_cst) + 1;
+	return (c & (CHECK_EVERY - 1)) == 0;
 }
 
 enum { OP_STORE, OP_SWAP, OP_LOS, OP_CAS, OP_LAD, OP_DEL, OP_CAD };
@@ -1491,8 +1507,8 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 
 	struct entry *dead = NULL;
 	uint64_t dflags = 0;
-	long delta = 0;
-	bool new_ovf = false;
+	long delta = 0; /* 1: inserted */
+	bool new_ovf = false, check = false;
 	int ret = 0;
 	struct table *t;
 	uint64_t w;
@@ -1581,15 +1597,17 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			val_out(m, out, e);
 			dflags = R_SKIP_VAL;
 		}
+		check = count_step(m, t, false); /* before the entry leaves */
 		ST(slot, NULL, release);
 		dead = e;
-		delta = -1;
 		ret = 1;
 		break;
 	}
 	bucket_unlock(b, w);
 	if (delta)
-		count_add(m, t, delta, new_ovf);
+		check = count_step(m, t, true); /* after the entry is in */
+	if (check || new_ovf)
+		maybe_resize(m);
 	rd_unlock(m);
 	entry_discard(m, ne);
 	if (dead)

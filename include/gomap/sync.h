@@ -54,9 +54,10 @@
  * and gomap_sync_barrier (which then returns GOMAP_EBUSY); a callback that
  * blocks for long delays every deferred free of the process.
  *
- * len: the sum of per-thread-group counters. Exact when no write runs
- * concurrently; during writes it is off by at most the number of inserts and
- * deletes in flight.
+ * len: from per-thread-group insert and delete counters. Exact when no
+ * insert or delete runs concurrently; otherwise at most the number of
+ * entries present at one moment during the call (never above what the map
+ * held), and below it by at most the deletes that ran during the call.
  *
  * Memory: deleted entries are freed (after a grace period), and the table
  * shrinks when it falls below 1/12 full; it grows and shrinks incrementally,
