@@ -1,0 +1,2114 @@
+/*
+ * src/sync.c - the sync map (gomap_sync_t): Go's sync.Map for C, as a
+ * resizable hash table of cache-line buckets whose entries are immutable and
+ * reclaimed with RCU (liburcu, bulletproof flavour).
+ *
+ * Why this design and not Go 1.24's HashTrieMap. A 16-way hash trie costs
+ * one dependent cache miss per level, about five at a million keys. Here a
+ * lookup costs two: the bucket line, then the entry it points to. Writers
+ * lock one bucket (a bit in the bucket's first word), so writes to different
+ * keys run in parallel, and the table resizes incrementally: a resize
+ * allocates the new table and every later write migrates its own bucket and
+ * one more, like Go's classic map, so no write ever copies the whole map and
+ * no write waits for all the others.
+ *
+ * Layout.
+ *  - bucket (64 bytes, one cache line): meta word, 6 entry pointers, and a
+ *    pointer to an overflow bucket (same layout) when 6 slots are not enough.
+ *    meta byte 0: LOCK (bit 0), MIGRATED (bit 1); bytes 1..6: the tag (top 8
+ *    hash bits) of each slot, a filter that avoids touching entries whose
+ *    tag differs; byte 7 of an overflow bucket: its alignment offset. Only
+ *    the main bucket's LOCK and MIGRATED bits are used: the main bucket's
+ *    lock protects its whole chain.
+ *  - entry: {u, key, value, owned string bytes}, allocated once and never
+ *    changed while reachable (except 8-byte values, see O9): store and swap
+ *    publish a new entry. u holds the
+ *    hash (bit 0 clear); an unlinked entry that finds no retire batch to join
+ *    (no memory for one) is chained through u instead (pointer | 1 | flags).
+ *    Lookups never read u (range reads it atomically and recomputes the hash
+ *    when bit 0 is set).
+ *  - table: 2^k buckets; hash h selects bucket (h >> 1) & mask. During a
+ *    resize, table->next is the new table. Migration moves "units": for a
+ *    grow by r, old bucket u feeds new buckets u + i*old_nb; for a shrink by
+ *    r, old buckets u + i*new_nb feed new bucket u. Migrating a unit locks
+ *    its old buckets (ascending), links their entries into the new buckets
+ *    (the same entry objects: nothing is copied), then sets MIGRATED on the
+ *    old buckets in the unlock store. Old buckets keep their (now frozen)
+ *    slots, so a reader that looked there just before still finds a valid
+ *    state. When every unit is done, m->cur moves to the new table and the
+ *    old one is freed after a grace period.
+ *
+ * Invariants (gomap_sync_check verifies them at rest):
+ *  I1 every live entry is in exactly one authoritative slot: in the bucket
+ *     (h >> 1) & mask of a table whose bucket is not MIGRATED, reachable
+ *     from m->cur (via ->next only while that bucket is MIGRATED);
+ *  I2 a key has at most one live entry (NaN keys excepted: each is its own);
+ *  I3 the buckets of a new table that a unit feeds are untouched until that
+ *     unit is MIGRATED: writers migrate the unit of their key first, or, if
+ *     that fails for lack of memory, write in the old table;
+ *  I4 an entry is retired (queued for freeing) only by the thread that
+ *     removed it from its authoritative slot, under that bucket's lock, so
+ *     at most once; an unpublished entry is freed at once;
+ *  I5 resizes are sequential: a table gets ->next only while it is m->cur
+ *     and has none, and m->cur moves only by completing that resize (CAS
+ *     cur: old -> new) or by clear (exchange).
+ *
+ * Ordering (which release pairs with which acquire; all C11 atomics, so
+ * ThreadSanitizer sees them):
+ *  O1 Entry publication: a writer initialises the entry with plain stores,
+ *     then stores its pointer into the slot with release; readers load the
+ *     slot with acquire (the rcu_dereference of this file), so they see the
+ *     key and value bytes. Entries are immutable afterwards.
+ *  O2 Tags: the lock holder stores the tag (relaxed) before the release
+ *     store of the slot. A reader that loaded the old tag skips the slot: it
+ *     started before the insert completed, so missing it is linearizable.
+ *     Tags are hints only; a slot is trusted only after its key compares.
+ *  O3 Bucket lock: acquire CAS on meta to lock, release store of meta to
+ *     unlock; everything a holder wrote is visible to the next holder.
+ *  O4 Resize: the starter stores table->next with release before any unit
+ *     migrates; a migrator fills the new buckets (relaxed stores) and then
+ *     release-stores MIGRATED into each old bucket's meta. A reader or
+ *     writer that acquire-loads meta and sees MIGRATED therefore sees
+ *     table->next and the filled new buckets. Completion CASes m->cur
+ *     (release) and readers acquire-load m->cur.
+ *  O5 Overflow buckets are filled before the release store of the link to
+ *     them; readers acquire-load ->next.
+ *  O6 Reclamation: nothing unlinked is freed before an RCU grace period.
+ *     Every operation runs inside rcu_read_lock/unlock; unlinked entries go
+ *     to a per-thread-group retire list and in batches to call_rcu; old
+ *     tables go to call_rcu when m->cur moved past them (completion, clear).
+ *     A grace period starting after the unlink waits for every reader that
+ *     could still hold the pointer; a reader that starts later sees the
+ *     unlink (RCU orders it after every store made before call_rcu), so it
+ *     cannot reach the object through an authoritative slot. See O7 for
+ *     frozen slots.
+ *  O7 A frozen (MIGRATED) old bucket may still point at an entry that was
+ *     later replaced or deleted in the new table and retired. A reader only
+ *     scans a frozen bucket if its acquire load of that bucket's meta did
+ *     not yet see MIGRATED, i.e. it was inside its read section before the
+ *     migration, hence before the retirement: the entry's grace period
+ *     waits for it. A reader that starts after the retirement sees MIGRATED
+ *     (or no longer reaches the old table at all) and goes to the new one.
+ *     Old tables themselves are freed one grace period after m->cur left
+ *     them, and only their buckets are freed then, never the entries.
+ *  O8 liburcu's own synchronisation is invisible to ThreadSanitizer, so in
+ *     TSan builds every read section ends with __tsan_release on the map and
+ *     every RCU callback begins with __tsan_acquire on it: exactly the
+ *     happens-before that the grace period provides. liburcu's own calls
+ *     (call_rcu, rcu_barrier, synchronize_rcu) run with TSan's access
+ *     tracking off: what liburcu allocates in one thread and frees in its
+ *     worker is ordered by futexes TSan cannot see.
+ *  O9 In-place values: when the value is 8 bytes without a destructor (and
+ *     keys are not f64), an update of an existing key (store, swap,
+ *     compare_and_swap) does not publish a new entry but stores the new
+ *     value into the entry with one release store, under the bucket lock;
+ *     every read of such a value is one acquire load. A reader sees either
+ *     value whole, the store is the update's linearization point, and there
+ *     is nothing to allocate or retire. Everything else in an entry stays
+ *     immutable.
+ *
+ * Linearizability. Writes to a key serialise on its bucket lock; the
+ * linearization point of a write is its release store of the slot (or of
+ * MIGRATED, for nothing: migration changes no mapping). A read returns the
+ * entry of a slot it loaded, which was the key's mapping at that instant, or
+ * reports absence after scanning every slot of the chain; a key that stays
+ * present during the whole scan sits in one slot all along (a key moves to
+ * another slot of the chain only by being deleted and inserted again), so it
+ * is found. Reading a bucket that became frozen meanwhile returns its state
+ * at migration time, when the read had already started. compare_and_swap
+ * and compare_and_delete decide under the bucket lock (a lock-free pre-check
+ * may only answer "no": linearized at its load).
+ *
+ * Reads never write shared memory. load, a hit of load_or_store and range
+ * only load (acquire) m->cur, metas, slots and ->next. Their only stores are
+ * to the calling thread's own urcu-bp reader state (rcu_read_lock/unlock
+ * write the thread's counter, registered on its first use), and with TSan
+ * the annotations. Compiled with GOMAP_SYNC_COUNT_WRITES, every shared store
+ * here bumps a thread-local counter so tests can check this.
+ *
+ * len and resize triggers: each thread group (threads hash to 8..64 stripes)
+ * has an insert and a delete counter in the table generation (shared by a
+ * table and its resize targets; clear starts a new one). An insert is
+ * counted after its entry is in, a delete before its entry leaves, and len
+ * reads all insert counters before all delete counters: it never exceeds
+ * the entries present at one moment of the call (gen_count). Every 64th
+ * step of a stripe counter, and whenever an insert needs an overflow
+ * bucket, the writer sums the counters and starts a grow (average > 4
+ * entries per bucket) or a shrink (average < 1/2).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <urcu-bp.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <gomap/sync.h>
+
+#include "internal/cmap_impl.h"
+#include "internal/sync_internal.h"
+#include "internal/util.h"
+
+/* ---- tuning ---------------------------------------------------------------- */
+
+#define SLOTS 6
+#define MIN_NB 8u            /* smallest table: 8 buckets */
+#define GROW_AVG 4u          /* grow above 4 entries per bucket on average */
+#define SHRINK_DIV 2u        /* shrink below 1/2 entry per bucket */
+#define TARGET_AVG 2u        /* a shrink aims at 2 entries per bucket */
+#define MAX_RATIO 8u         /* one resize changes the size 8x at most */
+#define INLINE_UNITS 64u     /* resizes this small migrate at once */
+#define HELP_UNITS 1u        /* units a write migrates besides its own */
+#define RETIRE_BATCH 64u     /* entries per call_rcu */
+#define CHECK_EVERY 64u      /* stripe steps between load checks */
+#define MAX_STRIPES 64u
+
+/* ---- sanitizer annotations and debug write counting ------------------------ */
+
+#if defined(__SANITIZE_THREAD__)
+#define SYNC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SYNC_TSAN 1
+#endif
+#endif
+
+#ifdef SYNC_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+#define TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
+#define TSAN_RELEASE(p) __tsan_release((void *)(p))
+#define TSAN_IGNORE_BEGIN() __tsan_ignore_thread_begin()
+#define TSAN_IGNORE_END() __tsan_ignore_thread_end()
+#else
+#define TSAN_ACQUIRE(p) ((void)0)
+#define TSAN_RELEASE(p) ((void)0)
+#define TSAN_IGNORE_BEGIN() ((void)0)
+#define TSAN_IGNORE_END() ((void)0)
+#endif
+
+/*
+ * liburcu entry points. liburcu is not instrumented: what it allocates in
+ * one thread and frees in another (rcu_barrier's completion, call_rcu's
+ * worker data) is synchronised by its own futexes and atomics, which TSan
+ * cannot see. Its calls run with TSan's access tracking off (TSan builds
+ * only); our own accesses stay checked and are ordered by O8.
+ */
+static inline void sync_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
+{
+	TSAN_RELEASE(head); /* the handoff of the object itself */
+	TSAN_IGNORE_BEGIN();
+	call_rcu(head, fn);
+	TSAN_IGNORE_END();
+}
+
+static inline void sync_rcu_barrier(void)
+{
+	TSAN_IGNORE_BEGIN();
+	rcu_barrier();
+	TSAN_IGNORE_END();
+}
+
+static inline void sync_synchronize_rcu(void)
+{
+	TSAN_IGNORE_BEGIN();
+	synchronize_rcu();
+	TSAN_IGNORE_END();
+}
+
+#ifdef GOMAP_SYNC_COUNT_WRITES
+_Thread_local unsigned long gomap__sync_writes;
+#define CW() (gomap__sync_writes++)
+#else
+#define CW() ((void)0)
+#endif
+
+/* Shared-memory stores and RMWs go through these so they can be counted. */
+#define ST(p, v, o) (CW(), atomic_store_explicit((p), (v), memory_order_##o))
+#define LD(p, o) atomic_load_explicit((p), memory_order_##o)
+#define FADD(p, v, o) (CW(), atomic_fetch_add_explicit((p), (v), memory_order_##o))
+
+/* ---- structures ------------------------------------------------------------ */
+
+#define M_LOCK 0x1ull
+#define M_MIGRATED 0x2ull
+#define LSB 0x0101010101010101ull
+#define MSB 0x8080808080808080ull
+#define TAG_BITS 0x0080808080808000ull /* the high bit of tag bytes 1..6 */
+
+#define R_RETIRED 0x1ull  /* u: the entry is on a retire list */
+#define R_SKIP_KEY 0x2ull /* the key moved to a newer entry: don't destroy */
+#define R_SKIP_VAL 0x4ull /* the value moved to the caller: don't destroy */
+#define R_FLAGS 0x7ull
+
+struct entry {
+	_Atomic uint64_t u;   /* live: hash & ~1; retired: next | flags */
+	unsigned char data[]; /* key at 0, value at m->voff, then owned bytes */
+};
+
+struct bucket {
+	_Atomic uint64_t meta;
+	_Atomic(struct entry *) slot[SLOTS];
+	_Atomic(struct bucket *) next;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct bucket) == 64, "a bucket is one cache line");
+
+/* Per-stripe insert and delete counters of a generation (see len). */
+struct cstripe {
+	_Atomic unsigned long ins; /* inserts, counted after the entry is in */
+	_Atomic unsigned long del; /* deletes, counted before it goes */
+} __attribute__((aligned(64)));
+
+struct gen {
+	void *raw;
+	size_t raw_size;
+	struct cstripe *s; /* m->nstripes of them */
+};
+
+struct table {
+	/* read by every operation */
+	size_t nb, mask;
+	struct bucket *b;
+	_Atomic(struct table *) next;
+	struct gen *gen;
+	gomap_sync_t *m;
+	void *raw;
+	size_t raw_size;
+	/* written by writers (resizes, overflow allocation) */
+	_Atomic size_t cursor __attribute__((aligned(64)));
+	_Atomic size_t migrated;
+	_Atomic size_t novf;
+	_Atomic int resizing;
+	struct rcu_head rcu;
+} __attribute__((aligned(64)));
+
+/* Per-stripe retire list (entries linked through u), under its own lock. */
+struct spage;
+
+/* Per-stripe state, under its own lock: the retire batch and, with the
+ * entry slab, the slab pages the stripe owns. */
+struct rstripe {
+	_Atomic uint32_t lock;
+	uint32_t n;            /* entries on the chain below */
+	struct carrier *car;   /* the batch being filled, or NULL */
+	struct entry *head;    /* entries retired when no carrier could be had */
+	struct spage *pages; /* owned slab pages */
+	struct spage *cur;   /* the one allocated from */
+} __attribute__((aligned(64)));
+
+/* A batch of retired entries on its way through call_rcu: an array (the
+ * callback walks it without chasing pointers from entry to entry), plus the
+ * chain of entries retired while no carrier could be allocated. */
+struct carrier {
+	struct rcu_head rcu;
+	gomap_sync_t *m;
+	struct entry *list; /* linked through u (R_RETIRED | flags) */
+	uint32_t n;
+	uintptr_t e[RETIRE_BATCH]; /* entry | R_SKIP_* flags */
+};
+
+enum { IK_U64, IK_U32, IK_BYTES, IK_GENERIC };
+
+struct gomap_sync {
+	/* read-mostly */
+	_Atomic(struct table *) cur;
+	uint64_t seed;
+	uint8_t ik;
+	uint8_t owned;  /* STR/BYTES keys: the map owns a copy */
+	uint8_t is_str; /* owned copies get a NUL */
+	uint8_t is_f64;
+	uint8_t inplace; /* 8-byte values without destructor: updated in place */
+	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
+	uint32_t voff; /* value offset in data[] */
+	uint32_t vsz;  /* value size */
+	uint32_t soff; /* owned bytes offset in data[] */
+	uint32_t nstripes;
+	gomap_type kt, vt;
+	const gomap_allocator *alloc;
+	gomap_allocator alloc_copy;
+	struct rstripe *rs;
+	void *rs_raw;
+	size_t rs_raw_size;
+	uint32_t slab; /* entry size when entries come from the slab, else 0 */
+	/* rarely written; kept off the read-mostly line above */
+	char pad_[64];
+	_Atomic size_t grows;
+	_Atomic size_t shrinks;
+	_Atomic size_t clears;
+	/* the entry slab's chunks, under slab_lock */
+	_Atomic uint32_t slab_lock;
+	struct chunk *chunks;
+	size_t nchunks;
+	/* TSan sync objects (addresses only) */
+	char tsan_gp, tsan_cb;
+};
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Spin politely, then yield: with more threads than cores a lock holder may
+ * be preempted, and spinning on would only burn its time slice. */
+static inline void backoff(unsigned *spins)
+{
+	if (++*spins < 64) {
+		cpu_relax();
+	} else {
+		*spins = 0;
+		sched_yield();
+	}
+}
+
+static _Atomic unsigned next_thread_id;
+static _Thread_local unsigned tls_thread_id __attribute__((tls_model("initial-exec")));
+
+/* A small per-thread number, assigned on first use: picks the stripe. */
+static inline unsigned thread_no(void)
+{
+	unsigned id = tls_thread_id;
+	if (GOMAP_UNLIKELY(id == 0)) {
+		id = atomic_fetch_add_explicit(&next_thread_id, 1, memory_order_relaxed) + 1;
+		tls_thread_id = id;
+	}
+	return id;
+}
+
+static inline size_t pow2_ceil(size_t x)
+{
+	size_t p = 1;
+	while (p < x && p < ((size_t)1 << 62))
+		p <<= 1;
+	return p;
+}
+
+static inline unsigned char *ekey(struct entry *e) { return e->data; }
+static inline unsigned char *eval(const gomap_sync_t *m, struct entry *e) { return e->data + m->voff; }
+
+static inline size_t bidx(const struct table *t, uint64_t h) { return (size_t)(h >> 1) & t->mask; }
+static inline uint8_t htag(uint64_t h) { return (uint8_t)(h >> 56); }
+
+/* Bit set (byte k*8+7) for every slot whose tag may equal @tag. */
+static inline uint64_t tag_match(uint64_t w, uint8_t tag)
+{
+	uint64_t x = w ^ (LSB * tag);
+	return (x - LSB) & ~x & TAG_BITS;
+}
+
+static inline unsigned match_slot(uint64_t z) { return ((unsigned)__builtin_ctzll(z) >> 3) - 1; }
+
+static inline uint64_t meta_set_tag(uint64_t w, unsigned i, uint8_t tag)
+{
+	unsigned sh = 8 * (i + 1);
+	return (w & ~(0xffull << sh)) | ((uint64_t)tag << sh);
+}
+
+static inline void rd_lock(void) { rcu_read_lock(); }
+
+static inline void rd_unlock(const gomap_sync_t *m)
+{
+	TSAN_RELEASE(&m->tsan_gp);
+	(void)m;
+	rcu_read_unlock();
+}
+
+/* Over-allocate by 64 bytes and align to a cache line; *raw, *raw_size
+ * receive what to free. Zeroed. Large blocks from the default allocator are
+ * offered transparent huge pages (fewer TLB misses on the bucket array). */
+static void *alloc_aligned(gomap_sync_t *m, size_t size, void **raw, size_t *raw_size)
+{
+	if (size > SIZE_MAX - 64)
+		return NULL;
+	size_t rs = size + 64;
+	void *r = gomap__alloc_zeroed(m->alloc, rs);
+	if (!r)
+		return NULL;
+	*raw = r;
+	*raw_size = rs;
+	uintptr_t a = ((uintptr_t)r + 63) & ~(uintptr_t)63;
+#ifdef MADV_HUGEPAGE
+	if (!m->alloc && size >= ((size_t)4 << 20)) {
+		uintptr_t lo = (a + ((1u << 21) - 1)) & ~(uintptr_t)((1u << 21) - 1);
+		uintptr_t hi = (a + size) & ~(uintptr_t)((1u << 21) - 1);
+		if (hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	}
+#endif
+	return (void *)a;
+}
+
+/* ---- keys and hashing ---------------------------------------------------------- */
+
+/* Turn the caller's key into the stored form: STR becomes {ptr, strlen}. */
+static inline int probe_key(const gomap_sync_t *m, const void *key, gomap_bytes *q, const void **out)
+{
+	if (!key)
+		return GOMAP_EINVAL;
+	if (m->kt.kind == GOMAP_KIND_STR) {
+		const char *s = *(const char *const *)key;
+		if (!s)
+			return GOMAP_EINVAL;
+		q->ptr = s;
+		q->len = strlen(s);
+		*out = q;
+	} else if (m->kt.kind == GOMAP_KIND_BYTES) {
+		const gomap_bytes *b = key;
+		if (!b->ptr && b->len)
+			return GOMAP_EINVAL;
+		*out = b;
+	} else {
+		*out = key;
+	}
+	return 0;
+}
+
+/* Hash of a key in stored form; bit 0 is always clear (see struct entry). */
+static inline __attribute__((always_inline)) uint64_t hash_ik(const gomap_sync_t *m, const void *qk, int ik)
+{
+	uint64_t h;
+	switch (ik) {
+	case IK_U64:
+		h = XXH3_64bits_withSeed(qk, 8, m->seed);
+		break;
+	case IK_U32:
+		h = XXH3_64bits_withSeed(qk, 4, m->seed);
+		break;
+	case IK_BYTES: {
+		const gomap_bytes *b = qk;
+		h = XXH3_64bits_withSeed(b->ptr, b->len, m->seed);
+		break;
+	}
+	default:
+		h = gomap__type_hash(&m->kt, qk, m->seed);
+		break;
+	}
+	return h & ~(uint64_t)1;
+}
+
+static uint64_t hash_any(const gomap_sync_t *m, const void *qk)
+{
+	switch (m->ik) {
+	case IK_U64: return hash_ik(m, qk, IK_U64);
+	case IK_U32: return hash_ik(m, qk, IK_U32);
+	case IK_BYTES: return hash_ik(m, qk, IK_BYTES);
+	default: return hash_ik(m, qk, IK_GENERIC);
+	}
+}
+
+static inline __attribute__((always_inline)) bool key_eq(const gomap_sync_t *m, struct entry *e, const void *qk,
+                                                         int ik)
+{
+	switch (ik) {
+	case IK_U64: {
+		uint64_t a, b;
+		memcpy(&a, e->data, 8);
+		memcpy(&b, qk, 8);
+		return a == b;
+	}
+	case IK_U32: {
+		uint32_t a, b;
+		memcpy(&a, e->data, 4);
+		memcpy(&b, qk, 4);
+		return a == b;
+	}
+	case IK_BYTES: {
+		const gomap_bytes *a = (const gomap_bytes *)(const void *)e->data, *b = qk;
+		return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+	}
+	default:
+		return gomap__type_equal(&m->kt, e->data, qk);
+	}
+}
+
+static bool key_eq_any(const gomap_sync_t *m, struct entry *e, const void *qk)
+{
+	switch (m->ik) {
+	case IK_U64: return key_eq(m, e, qk, IK_U64);
+	case IK_U32: return key_eq(m, e, qk, IK_U32);
+	case IK_BYTES: return key_eq(m, e, qk, IK_BYTES);
+	default: return key_eq(m, e, qk, IK_GENERIC);
+	}
+}
+
+static bool val_eq(const gomap_sync_t *m, const void *stored, const void *v)
+{
+	if (m->vsz == 0)
+		return true;
+	return gomap__type_equal(&m->vt, stored, v);
+}
+
+/* Copy an entry's value out. In-place values change under readers: one
+ * atomic load (O9). */
+static inline void val_out(const gomap_sync_t *m, void *dst, struct entry *e)
+{
+	if (m->inplace) {
+		uint64_t v = __atomic_load_n((uint64_t *)(void *)(e->data + m->voff), __ATOMIC_ACQUIRE);
+		memcpy(dst, &v, 8);
+	} else if (m->vsz) {
+		memcpy(dst, e->data + m->voff, m->vsz);
+	}
+}
+
+static bool val_eq_e(const gomap_sync_t *m, struct entry *e, const void *v)
+{
+	if (m->inplace) {
+		uint64_t x;
+		val_out(m, &x, e);
+		return val_eq(m, &x, v);
+	}
+	return val_eq(m, e->data + m->voff, v);
+}
+
+/* ---- entries ------------------------------------------------------------------- */
+
+static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
+{
+	size_t n = sizeof(struct entry) + m->soff;
+	if (m->owned) {
+		const gomap_bytes *b = (const gomap_bytes *)(const void *)e->data;
+		n += b->len + m->is_str;
+	}
+	return n;
+}
+
+static void *slab_alloc(gomap_sync_t *m);
+static void slab_free(gomap_sync_t *m, void *slot);
+
+static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
+{
+	if (m->slab)
+		slab_free(m, e);
+	else
+		gomap__free(m->alloc, e, entry_size(m, e));
+}
+
+/* A new, unpublished entry for stored-form key @qk and value @val (NULL only
+ * for an empty value type). */
+static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, const void *val)
+{
+	size_t n = sizeof(struct entry) + m->soff;
+	const gomap_bytes *kb = qk;
+	if (m->owned) {
+		if (kb->len > SIZE_MAX - n - 1)
+			return NULL;
+		n += kb->len + m->is_str;
+	}
+	struct entry *e = m->slab ? slab_alloc(m) : gomap__alloc(m->alloc, n);
+	if (!e)
+		return NULL;
+	CW();
+	atomic_init(&e->u, h);
+	memcpy(e->data, qk, m->ksz);
+	if (m->owned) {
+		char *p = (char *)e->data + m->soff;
+		if (kb->len)
+			memcpy(p, kb->ptr, kb->len);
+		if (m->is_str)
+			p[kb->len] = '\0';
+		gomap_bytes own = {p, kb->len};
+		memcpy(e->data, &own, sizeof own);
+	}
+	if (m->vsz) {
+		if (val)
+			memcpy(eval(m, e), val, m->vsz);
+		else
+			memset(eval(m, e), 0, m->vsz);
+	}
+	return e;
+}
+
+/* Free an entry nobody else ever saw; the caller keeps its key and value. */
+static void entry_discard(gomap_sync_t *m, struct entry *e)
+{
+	if (e)
+		entry_free_mem(m, e);
+}
+
+/* Destroy what the entry still owns and free it (after its grace period). */
+static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
+{
+	if (!(flags & R_SKIP_KEY) && m->kt.destroy)
+		m->kt.destroy(ekey(e), m->kt.ctx);
+	if (!(flags & R_SKIP_VAL) && m->vt.destroy && m->vsz)
+		m->vt.destroy(eval(m, e), m->vt.ctx);
+	entry_free_mem(m, e);
+}
+
+static void drop_list(gomap_sync_t *m, struct entry *e)
+{
+	while (e) {
+		uint64_t u = LD(&e->u, relaxed);
+		struct entry *next = (struct entry *)(uintptr_t)(u & ~R_FLAGS);
+		entry_drop(m, e, u);
+		e = next;
+	}
+}
+
+/* ---- retiring entries ---------------------------------------------------------- */
+
+static inline void stripe_lock(struct rstripe *s)
+{
+	unsigned spins = 0;
+	for (;;) {
+		if (!LD(&s->lock, relaxed)) {
+			uint32_t z = 0;
+			CW();
+			if (atomic_compare_exchange_weak_explicit(&s->lock, &z, 1, memory_order_acquire,
+			                                          memory_order_relaxed))
+				return;
+		}
+		backoff(&spins);
+	}
+}
+
+static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); }
+
+/* ---- the entry slab ---------------------------------------------------------------
+ *
+ * With the default allocator, fixed-size entries (every key kind but owned
+ * strings) come from a per-map slab instead of malloc: 2 MiB chunks (mmap,
+ * 2 MiB-aligned) cut into 64 KiB pages, each page owned by one stripe and
+ * cut into entry-sized slots. Why: a lookup's second cache miss is the
+ * entry, and with entries scattered over 4 KiB heap pages it is also a TLB
+ * miss; once a map has two chunks its chunks ask for transparent huge pages
+ * (MADV_HUGEPAGE), which halved read time at 16 threads in our runs. Slots
+ * carry no malloc header (a u64/u64 entry takes 24 bytes, not 32).
+ *
+ * Ownership and locks: a page belongs to the stripe that took it until it
+ * is empty; allocation takes a slot from the stripe's current page under
+ * the stripe lock; a free (in an RCU callback, or at clear/free) finds the
+ * page from the slot address and takes its owner stripe's lock. An empty
+ * page goes back to its chunk and an empty chunk is unmapped, so memory
+ * returns after mass deletes. Chunk and page bookkeeping is under the map's
+ * slab lock. Off under sanitizers, so that ASan and TSan see every entry
+ * as its own heap block.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(SYNC_TSAN)
+#define SYNC_NO_SLAB 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define SYNC_NO_SLAB 1
+#endif
+#endif
+
+#define SLAB_CHUNK ((size_t)2 << 20)
+#define SLAB_PAGE ((size_t)64 << 10)
+#define SLAB_PAGES ((unsigned)(SLAB_CHUNK / SLAB_PAGE))
+
+struct spage {
+	struct spage *next, *prev; /* the owner stripe's pages */
+	void *free;                /* freed slots, linked through their first word */
+	uint32_t live;             /* slots in use */
+	uint32_t bump, end;        /* never-used slots: [bump, end) in the chunk */
+	uint32_t stripe;           /* owner */
+} __attribute__((aligned(64))); /* owners of neighbouring pages differ */
+
+struct chunk {
+	struct chunk *next, *prev; /* the map's chunks */
+	uint32_t used;             /* pages owned by stripes (bit i: page i) */
+	struct spage page[SLAB_PAGES];
+};
+
+_Static_assert(SLAB_PAGES <= 32, "page mask is 32 bits");
+
+#define CHUNK_HDR ((sizeof(struct chunk) + 63) & ~(size_t)63)
+
+static inline void slab_lock(gomap_sync_t *m)
+{
+	unsigned spins = 0;
+	for (;;) {
+		uint32_t z = 0;
+		CW();
+		if (atomic_compare_exchange_weak_explicit(&m->slab_lock, &z, 1, memory_order_acquire,
+		                                          memory_order_relaxed))
+			return;
+		backoff(&spins);
+	}
+}
+
+static inline void slab_unlock(gomap_sync_t *m) { ST(&m->slab_lock, 0, release); }
+
+/* A fresh, 2 MiB-aligned, zeroed chunk, or NULL. Under the slab lock. */
+static struct chunk *chunk_new(gomap_sync_t *m)
+{
+	size_t len = 2 * SLAB_CHUNK;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uintptr_t a = ((uintptr_t)p + SLAB_CHUNK - 1) & ~(uintptr_t)(SLAB_CHUNK - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	if ((uintptr_t)p + len > a + SLAB_CHUNK)
+		munmap((void *)(a + SLAB_CHUNK), (uintptr_t)p + len - (a + SLAB_CHUNK));
+	struct chunk *c = (struct chunk *)a;
+#ifdef MADV_HUGEPAGE
+	/* A map past one chunk is big: huge pages for all its chunks. */
+	if (m->nchunks >= 1) {
+		(void)madvise(c, SLAB_CHUNK, MADV_HUGEPAGE);
+		if (m->nchunks == 1)
+			(void)madvise(m->chunks, SLAB_CHUNK, MADV_HUGEPAGE);
+	}
+#endif
+	c->next = m->chunks;
+	if (m->chunks)
+		m->chunks->prev = c;
+	m->chunks = c;
+	m->nchunks++;
+	return c;
+}
+
+/* Hand a free page to stripe @si. */
+static struct spage *page_get(gomap_sync_t *m, unsigned si)
+{
+	slab_lock(m);
+	struct chunk *c = m->chunks;
+	while (c && c->used == (uint32_t)((1ull << SLAB_PAGES) - 1))
+		c = c->next;
+	if (!c && !(c = chunk_new(m))) {
+		slab_unlock(m);
+		return NULL;
+	}
+	unsigned i = (unsigned)__builtin_ctz(~c->used);
+	c->used |= 1u << i;
+	struct spage *p = &c->page[i];
+	memset(p, 0, sizeof *p);
+	p->bump = (uint32_t)(i == 0 ? CHUNK_HDR : i * SLAB_PAGE);
+	p->end = (uint32_t)((i + 1) * SLAB_PAGE);
+	p->stripe = si;
+	slab_unlock(m);
+	return p;
+}
+
+/* Give an empty page back; unmap its chunk when that was the last one. */
+static void page_put(gomap_sync_t *m, struct chunk *c, unsigned i)
+{
+	slab_lock(m);
+	c->used &= ~(1u << i);
+	bool unmap = c->used == 0;
+	if (unmap) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			m->chunks = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		m->nchunks--;
+	}
+	slab_unlock(m);
+	if (unmap)
+		munmap(c, SLAB_CHUNK);
+}
+
+static inline bool page_room(const gomap_sync_t *m, const struct spage *p)
+{
+	return p->free || p->bump + m->slab <= p->end;
+}
+
+static void *slab_alloc(gomap_sync_t *m)
+{
+	unsigned si = thread_no() & (m->nstripes - 1);
+	struct rstripe *s = &m->rs[si];
+	stripe_lock(s);
+	struct spage *p = s->cur;
+	if (!p || !page_room(m, p)) {
+		for (p = s->pages; p && !page_room(m, p); p = p->next)
+			;
+		if (!p) {
+			p = page_get(m, si);
+			if (!p) {
+				stripe_unlock(s);
+				return NULL;
+			}
+			p->next = s->pages;
+			if (s->pages)
+				s->pages->prev = p;
+			s->pages = p;
+		}
+		s->cur = p;
+	}
+	void *slot;
+	if (p->free) {
+		slot = p->free;
+		p->free = *(void **)slot;
+	} else {
+		struct chunk *c = (struct chunk *)((uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1));
+		slot = (char *)c + p->bump;
+		p->bump += m->slab;
+	}
+	p->live++;
+	stripe_unlock(s);
+	return slot;
+}
+
+static void slab_free(gomap_sync_t *m, void *slot)
+{
+	struct chunk *c = (struct chunk *)((uintptr_t)slot & ~(uintptr_t)(SLAB_CHUNK - 1));
+	unsigned i = (unsigned)(((uintptr_t)slot - (uintptr_t)c) / SLAB_PAGE);
+	struct spage *p = &c->page[i];
+	struct rstripe *s = &m->rs[p->stripe]; /* fixed while the page has live slots */
+	stripe_lock(s);
+	*(void **)slot = p->free;
+	p->free = slot;
+	bool empty = --p->live == 0;
+	if (empty) {
+		if (p->prev)
+			p->prev->next = p->next;
+		else
+			s->pages = p->next;
+		if (p->next)
+			p->next->prev = p->prev;
+		if (s->cur == p)
+			s->cur = NULL;
+	}
+	stripe_unlock(s);
+	if (empty)
+		page_put(m, c, i);
+}
+
+static void carrier_drop(gomap_sync_t *m, struct carrier *c)
+{
+	for (uint32_t i = 0; i < c->n; i++) {
+		if (i + 8 < c->n)
+			__builtin_prefetch((void *)(c->e[i + 8] & ~R_FLAGS), 1);
+		entry_drop(m, (struct entry *)(c->e[i] & ~R_FLAGS), c->e[i] & R_FLAGS);
+	}
+	drop_list(m, c->list);
+	gomap__free(m->alloc, c, sizeof *c);
+}
+
+static void retire_cb(struct rcu_head *head)
+{
+	TSAN_ACQUIRE(head);
+	struct carrier *c = caa_container_of(head, struct carrier, rcu);
+	gomap_sync_t *m = c->m;
+	TSAN_ACQUIRE(&m->tsan_gp);
+	carrier_drop(m, c);
+	TSAN_RELEASE(&m->tsan_cb);
+}
+
+static void dispatch(gomap_sync_t *m, struct carrier *c)
+{
+	(void)m;
+	TSAN_RELEASE(&m->tsan_gp);
+	sync_call_rcu(&c->rcu, retire_cb);
+}
+
+/* Queue an entry that was just unlinked from its authoritative slot. Never
+ * fails and never blocks on a grace period: without memory for a carrier
+ * the entry waits on the stripe's chain (linked through u) and leaves with
+ * the next carrier, or with gomap_sync_barrier / gomap_sync_free. */
+static void retire(gomap_sync_t *m, struct entry *e, uint64_t flags)
+{
+	struct rstripe *s = &m->rs[thread_no() & (m->nstripes - 1)];
+	struct carrier *full = NULL;
+	stripe_lock(s);
+	struct carrier *c = s->car;
+	if (!c) {
+		c = gomap__alloc(m->alloc, sizeof *c);
+		if (c) {
+			c->m = m;
+			c->list = NULL;
+			c->n = 0;
+			s->car = c;
+		}
+	}
+	if (c) {
+		c->e[c->n++] = (uintptr_t)e | flags;
+		if (c->n == RETIRE_BATCH) {
+			c->list = s->head; /* take the chain along */
+			s->head = NULL;
+			s->n = 0;
+			s->car = NULL;
+			full = c;
+		}
+	} else {
+		ST(&e->u, (uint64_t)(uintptr_t)s->head | R_RETIRED | flags, relaxed);
+		s->head = e;
+		s->n++;
+	}
+	stripe_unlock(s);
+	if (full)
+		dispatch(m, full);
+}
+
+/* ---- tables -------------------------------------------------------------------- */
+
+static struct gen *gen_new(gomap_sync_t *m)
+{
+	struct gen *g = gomap__alloc(m->alloc, sizeof *g);
+	if (!g)
+		return NULL;
+	g->s = alloc_aligned(m, sizeof(struct cstripe) * m->nstripes, &g->raw, &g->raw_size);
+	if (!g->s) {
+		gomap__free(m->alloc, g, sizeof *g);
+		return NULL;
+	}
+	return g;
+}
+
+static void gen_free(gomap_sync_t *m, struct gen *g)
+{
+	gomap__free(m->alloc, g->raw, g->raw_size);
+	gomap__free(m->alloc, g, sizeof *g);
+}
+
+/*
+ * Entries of a generation: all insert counters first, then all delete
+ * counters. An insert is counted only after its entry is in the table and a
+ * delete before its entry leaves, so the counted difference never exceeds
+ * the entries present; reading inserts before deletes keeps it so across
+ * the reads: the result is at most the number of entries present when the
+ * insert counters were read, at least 0, and exact when no write runs.
+ */
+static long gen_count(const gomap_sync_t *m, struct gen *g)
+{
+	unsigned long ins = 0, del = 0;
+	for (unsigned i = 0; i < m->nstripes; i++)
+		ins += LD(&g->s[i].ins, seq_cst);
+	for (unsigned i = 0; i < m->nstripes; i++)
+		del += LD(&g->s[i].del, seq_cst);
+	return (long)(ins - del);
+}
+
+static struct table *table_new(gomap_sync_t *m, size_t nb, struct gen *g)
+{
+	if (nb > (SIZE_MAX - sizeof(struct table)) / sizeof(struct bucket))
+		return NULL;
+	void *raw;
+	size_t raw_size;
+	struct table *t = alloc_aligned(m, sizeof(struct table) + nb * sizeof(struct bucket), &raw, &raw_size);
+	if (!t)
+		return NULL;
+	t->nb = nb;
+	t->mask = nb - 1;
+	t->b = (struct bucket *)(void *)(t + 1);
+	t->gen = g;
+	t->m = m;
+	t->raw = raw;
+	t->raw_size = raw_size;
+	/* the rest is zero: no next, not resizing, empty buckets */
+	return t;
+}
+
+/* 64 spare bytes: any allocator alignment leaves room for a 64-aligned
+ * bucket, whose offset (< 64) is kept in meta byte 7. */
+#define OVF_RAW (2 * sizeof(struct bucket))
+
+static struct bucket *ovf_new(gomap_sync_t *m)
+{
+	unsigned char *r = gomap__alloc_zeroed(m->alloc, OVF_RAW);
+	if (!r)
+		return NULL;
+	uintptr_t a = ((uintptr_t)r + 63) & ~(uintptr_t)63;
+	struct bucket *b = (struct bucket *)a;
+	atomic_init(&b->meta, (uint64_t)(a - (uintptr_t)r) << 56);
+	return b;
+}
+
+static void ovf_free(gomap_sync_t *m, struct bucket *b)
+{
+	uint64_t w = LD(&b->meta, relaxed);
+	gomap__free(m->alloc, (unsigned char *)b - (w >> 56), OVF_RAW);
+}
+
+/* Free a table, its overflow buckets and (with @entries) the entries of its
+ * authoritative buckets. Only once nobody can reach it. */
+static void table_destroy(gomap_sync_t *m, struct table *t, bool entries)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		struct bucket *b = &t->b[i];
+		bool live = entries && !(LD(&b->meta, relaxed) & M_MIGRATED);
+		for (struct bucket *x = b; x;) {
+			struct bucket *nx = LD(&x->next, relaxed);
+			if (live) {
+				for (unsigned k = 0; k < SLOTS; k++) {
+					struct entry *e = LD(&x->slot[k], relaxed);
+					if (e)
+						entry_drop(m, e, 0);
+				}
+			}
+			if (x != b)
+				ovf_free(m, x);
+			x = nx;
+		}
+	}
+	gomap__free(m->alloc, t->raw, t->raw_size);
+}
+
+static void table_retired_cb(struct rcu_head *head)
+{
+	TSAN_ACQUIRE(head);
+	struct table *t = caa_container_of(head, struct table, rcu);
+	gomap_sync_t *m = t->m;
+	TSAN_ACQUIRE(&m->tsan_gp);
+	table_destroy(m, t, false);
+	TSAN_RELEASE(&m->tsan_cb);
+}
+
+/* Free a whole chain cur -> next... with every live entry (clear, free). */
+static void chain_destroy(gomap_sync_t *m, struct table *t)
+{
+	struct gen *g = t->gen;
+	while (t) {
+		struct table *nt = LD(&t->next, relaxed);
+		table_destroy(m, t, true);
+		t = nt;
+	}
+	gen_free(m, g);
+}
+
+static void chain_cleared_cb(struct rcu_head *head)
+{
+	TSAN_ACQUIRE(head);
+	struct table *t = caa_container_of(head, struct table, rcu);
+	gomap_sync_t *m = t->m;
+	TSAN_ACQUIRE(&m->tsan_gp);
+	chain_destroy(m, t);
+	TSAN_RELEASE(&m->tsan_cb);
+}
+
+/* ---- bucket locks ----------------------------------------------------------------- */
+
+static inline uint64_t bucket_lock(struct bucket *b)
+{
+	unsigned spins = 0;
+	uint64_t w = LD(&b->meta, relaxed);
+	for (;;) {
+		if (!(w & M_LOCK)) {
+			CW();
+			if (atomic_compare_exchange_weak_explicit(&b->meta, &w, w | M_LOCK, memory_order_acquire,
+			                                          memory_order_relaxed))
+				return w | M_LOCK;
+			continue;
+		}
+		backoff(&spins);
+		w = LD(&b->meta, relaxed);
+	}
+}
+
+static inline void bucket_unlock(struct bucket *b, uint64_t w) { ST(&b->meta, w & ~M_LOCK, release); }
+
+/* ---- resizing --------------------------------------------------------------------- */
+
+static void maybe_resize(gomap_sync_t *m);
+
+/* The last unit is done: make the new table current. */
+static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
+{
+	struct table *exp = t;
+	CW();
+	if (!atomic_compare_exchange_strong_explicit(&m->cur, &exp, nt, memory_order_release, memory_order_relaxed))
+		return; /* cleared meanwhile: clear frees both */
+	FADD(nt->nb > t->nb ? &m->grows : &m->shrinks, 1, relaxed);
+	TSAN_RELEASE(&m->tsan_gp);
+	sync_call_rcu(&t->rcu, table_retired_cb);
+}
+
+/*
+ * Migrate unit @u of the resize t -> nt. Returns false when it could not
+ * (no memory for overflow buckets): the unit then stays in t, where writers
+ * keep using it, and a later write retries.
+ */
+static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, size_t u)
+{
+	bool grow = nt->nb > t->nb;
+	size_t r = grow ? nt->nb / t->nb : t->nb / nt->nb;
+	size_t step = grow ? t->nb : nt->nb;
+	size_t nsrc = grow ? 1 : r, ndst = grow ? r : 1;
+	struct bucket *src[MAX_RATIO];
+	uint64_t w[MAX_RATIO];
+	for (size_t i = 0; i < nsrc; i++) {
+		src[i] = &t->b[u + i * step];
+		w[i] = bucket_lock(src[i]);
+	}
+	if (w[0] & M_MIGRATED) {
+		for (size_t i = 0; i < nsrc; i++)
+			bucket_unlock(src[i], w[i]);
+		return true;
+	}
+	/* Count the entries of each destination, to allocate first. */
+	size_t cnt[MAX_RATIO] = {0};
+	for (size_t i = 0; i < nsrc; i++)
+		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed))
+			for (unsigned k = 0; k < SLOTS; k++) {
+				struct entry *e = LD(&x->slot[k], relaxed);
+				if (e)
+					cnt[grow ? bidx(nt, LD(&e->u, relaxed)) / step : 0]++;
+			}
+	struct bucket *spare = NULL; /* overflow buckets, linked through next */
+	for (size_t d = 0; d < ndst; d++) {
+		for (size_t need = cnt[d] > SLOTS ? (cnt[d] - 1) / SLOTS : 0; need; need--) {
+			struct bucket *ob = ovf_new(m);
+			if (!ob) {
+				while (spare) {
+					struct bucket *nx = LD(&spare->next, relaxed);
+					ovf_free(m, spare);
+					spare = nx;
+				}
+				for (size_t i = 0; i < nsrc; i++)
+					bucket_unlock(src[i], w[i]);
+				return false;
+			}
+			atomic_init(&ob->next, spare);
+			spare = ob;
+		}
+	}
+	/* Fill: nobody reads or writes the destinations before MIGRATED (I3). */
+	struct bucket *tail[MAX_RATIO];
+	unsigned fill[MAX_RATIO];
+	uint64_t dw[MAX_RATIO];
+	size_t novf = 0;
+	for (size_t d = 0; d < ndst; d++) {
+		tail[d] = &nt->b[u + d * step];
+		fill[d] = 0;
+		dw[d] = LD(&tail[d]->meta, relaxed);
+	}
+	for (size_t i = 0; i < nsrc; i++)
+		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed))
+			for (unsigned k = 0; k < SLOTS; k++) {
+				struct entry *e = LD(&x->slot[k], relaxed);
+				if (!e)
+					continue;
+				uint64_t h = LD(&e->u, relaxed);
+				size_t d = grow ? bidx(nt, h) / step : 0;
+				if (fill[d] == SLOTS) {
+					ST(&tail[d]->meta, dw[d], relaxed);
+					struct bucket *ob = spare;
+					spare = LD(&ob->next, relaxed);
+					ST(&ob->next, NULL, relaxed);
+					ST(&tail[d]->next, ob, relaxed);
+					tail[d] = ob;
+					fill[d] = 0;
+					dw[d] = LD(&ob->meta, relaxed);
+					novf++;
+				}
+				dw[d] = meta_set_tag(dw[d], fill[d], htag(h));
+				ST(&tail[d]->slot[fill[d]], e, relaxed);
+				fill[d]++;
+			}
+	for (size_t d = 0; d < ndst; d++)
+		ST(&tail[d]->meta, dw[d], relaxed);
+	if (novf)
+		FADD(&nt->novf, novf, relaxed);
+	/* Publish (O4): MIGRATED goes out with the unlock's release store. */
+	for (size_t i = 0; i < nsrc; i++)
+		bucket_unlock(src[i], w[i] | M_MIGRATED);
+	size_t units = grow ? t->nb : nt->nb;
+	if (FADD(&t->migrated, 1, acq_rel) + 1 == units)
+		complete_resize(m, t, nt);
+	return true;
+}
+
+static inline bool unit_migrated(struct table *t, size_t u)
+{
+	return LD(&t->b[u].meta, acquire) & M_MIGRATED;
+}
+
+/* A write during a resize: migrate the unit of hash @h, and one more. */
+static void help_resize(gomap_sync_t *m, struct table *t, struct table *nt, uint64_t h)
+{
+	size_t units = nt->nb > t->nb ? t->nb : nt->nb;
+	size_t u = bidx(t, h) & (units - 1);
+	if (!unit_migrated(t, u))
+		migrate_unit(m, t, nt, u);
+	for (unsigned k = 0; k < HELP_UNITS; k++) {
+		if (LD(&t->migrated, relaxed) >= units)
+			return;
+		size_t v = FADD(&t->cursor, 1, relaxed) & (units - 1);
+		if (!unit_migrated(t, v))
+			migrate_unit(m, t, nt, v);
+	}
+}
+
+/* Start resizing @t (which the caller read from m->cur) to @nb buckets. */
+static void start_resize(gomap_sync_t *m, struct table *t, size_t nb)
+{
+	int z = 0;
+	CW();
+	if (!atomic_compare_exchange_strong_explicit(&t->resizing, &z, 1, memory_order_acq_rel, memory_order_relaxed))
+		return;
+	if (LD(&m->cur, acquire) != t)
+		return; /* retired or cleared: leave it marked */
+	struct table *nt = table_new(m, nb, t->gen);
+	if (!nt) {
+		ST(&t->resizing, 0, release); /* try again later */
+		return;
+	}
+	ST(&t->next, nt, release); /* O4 */
+	size_t units = nb > t->nb ? t->nb : nb;
+	if (units <= INLINE_UNITS)
+		for (size_t u = 0; u < units; u++)
+			if (!unit_migrated(t, u))
+				migrate_unit(m, t, nt, u);
+}
+
+static void maybe_resize(gomap_sync_t *m)
+{
+	struct table *t = LD(&m->cur, acquire);
+	if (LD(&t->next, acquire) || LD(&t->resizing, relaxed))
+		return;
+	long c = gen_count(m, t->gen);
+	size_t n = c < 0 ? 0 : (size_t)c;
+	size_t nb = t->nb;
+	if (n > nb * GROW_AVG) {
+		/* Double, or more if inserts outran a resize (to 2.5 per
+		 * bucket): a denser table keeps more of itself in cache, and
+		 * at 4 per bucket only ~5% of keys sit in overflow buckets. */
+		size_t want = pow2_ceil(n / 5 * 2);
+		if (want > nb * MAX_RATIO)
+			want = nb * MAX_RATIO;
+		if (want <= nb)
+			want = nb * 2;
+		start_resize(m, t, want);
+	} else if (nb > MIN_NB && n < nb / SHRINK_DIV) {
+		size_t want = pow2_ceil(n / TARGET_AVG + 1);
+		if (want < MIN_NB)
+			want = MIN_NB;
+		if (want < nb / MAX_RATIO)
+			want = nb / MAX_RATIO;
+		if (want < nb)
+			start_resize(m, t, want);
+	}
+}
+
+/* ---- the read path ---------------------------------------------------------------- */
+
+/* Find the live entry of a key. Only loads (this is what "reads never write"
+ * means); the caller holds the RCU read lock. */
+static inline __attribute__((always_inline)) struct entry *find_ik(gomap_sync_t *m, uint64_t h, const void *qk,
+                                                                   int ik)
+{
+	struct table *t = LD(&m->cur, acquire);
+	uint8_t tag = htag(h);
+	for (;;) {
+		struct bucket *b = &t->b[bidx(t, h)];
+		uint64_t w = LD(&b->meta, acquire);
+		if (GOMAP_UNLIKELY(w & M_MIGRATED)) {
+			t = LD(&t->next, acquire); /* O4 */
+			continue;
+		}
+		for (;;) {
+			for (uint64_t z = tag_match(w, tag); z; z &= z - 1) {
+				struct entry *e = LD(&b->slot[match_slot(z)], acquire); /* O1 */
+				if (e && key_eq(m, e, qk, ik))
+					return e;
+			}
+			b = LD(&b->next, acquire); /* O5 */
+			if (!b)
+				return NULL;
+			w = LD(&b->meta, acquire);
+		}
+	}
+}
+
+static struct entry *find_any(gomap_sync_t *m, uint64_t h, const void *qk)
+{
+	switch (m->ik) {
+	case IK_U64: return find_ik(m, h, qk, IK_U64);
+	case IK_U32: return find_ik(m, h, qk, IK_U32);
+	case IK_BYTES: return find_ik(m, h, qk, IK_BYTES);
+	default: return find_ik(m, h, qk, IK_GENERIC);
+	}
+}
+
+static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const void *qk, void *out, int ik)
+{
+	uint64_t h = hash_ik(m, qk, ik);
+	rd_lock();
+	struct entry *e = find_ik(m, h, qk, ik);
+	if (e && out) {
+		if (m->inplace) /* the common case, without a call */
+			val_out(m, out, e);
+		else if (m->vsz == 8)
+			memcpy(out, eval(m, e), 8);
+		else if (m->vsz)
+			memcpy(out, eval(m, e), m->vsz);
+	}
+	rd_unlock(m);
+	return e != NULL;
+}
+
+GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out_)
+{
+	gomap_sync_t *m = (gomap_sync_t *)cm;
+	if (!m || !key)
+		return GOMAP_EINVAL;
+	switch (m->ik) {
+	case IK_U64: return load_ik(m, key, val_out_, IK_U64);
+	case IK_U32: return load_ik(m, key, val_out_, IK_U32);
+	default: {
+		gomap_bytes q;
+		const void *qk;
+		int r = probe_key(m, key, &q, &qk);
+		if (r)
+			return r;
+		if (m->ik == IK_BYTES)
+			return load_ik(m, qk, val_out_, IK_BYTES);
+		return load_ik(m, qk, val_out_, IK_GENERIC);
+	}
+	}
+}
+
+/* ---- the write path ---------------------------------------------------------------- */
+
+/* Lock the authoritative bucket of hash @h (migrating its unit first when a
+ * resize runs). Returns it with *tp its table and *wp its locked meta. */
+static struct bucket *lock_home(gomap_sync_t *m, uint64_t h, struct table **tp, uint64_t *wp)
+{
+	struct table *t = LD(&m->cur, acquire);
+	for (;;) {
+		struct table *nt = LD(&t->next, acquire);
+		if (GOMAP_UNLIKELY(nt != NULL))
+			help_resize(m, t, nt, h);
+		struct bucket *b = &t->b[bidx(t, h)];
+		uint64_t w = bucket_lock(b);
+		if (GOMAP_LIKELY(!(w & M_MIGRATED))) {
+			*tp = t;
+			*wp = w;
+			return b;
+		}
+		bucket_unlock(b, w);
+		t = LD(&t->next, acquire);
+	}
+}
+
+/* Under the lock of @b: the slot holding the key, or NULL. */
+static _Atomic(struct entry *) *find_locked(gomap_sync_t *m, struct bucket *b, uint64_t w, uint64_t h,
+                                            const void *qk, struct bucket **ob)
+{
+	uint8_t tag = htag(h);
+	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+		for (uint64_t z = tag_match(xw, tag); z; z &= z - 1) {
+			unsigned i = match_slot(z);
+			struct entry *e = LD(&x->slot[i], relaxed);
+			if (e && key_eq_any(m, e, qk)) {
+				*ob = x;
+				return &x->slot[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Under the lock of @b: put @e in the first free slot of the chain (tag
+ * first, then the release store of the slot: O1, O2). */
+static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, struct entry *e,
+                         uint64_t h, bool *new_ovf)
+{
+	uint8_t tag = htag(h);
+	struct bucket *x = b;
+	for (;;) {
+		for (unsigned i = 0; i < SLOTS; i++) {
+			if (LD(&x->slot[i], relaxed))
+				continue;
+			if (x == b) {
+				*w = meta_set_tag(*w, i, tag);
+				ST(&b->meta, *w, relaxed);
+			} else {
+				ST(&x->meta, meta_set_tag(LD(&x->meta, relaxed), i, tag), relaxed);
+			}
+			ST(&x->slot[i], e, release);
+			return 0;
+		}
+		struct bucket *nx = LD(&x->next, relaxed);
+		if (!nx)
+			break;
+		x = nx;
+	}
+	struct bucket *ob = ovf_new(m);
+	if (!ob)
+		return GOMAP_ENOMEM;
+	atomic_init(&ob->meta, meta_set_tag(LD(&ob->meta, relaxed), 0, tag));
+	atomic_init(&ob->slot[0], e);
+	ST(&x->next, ob, release); /* O5 */
+	FADD(&t->novf, 1, relaxed);
+	*new_ovf = true;
+	return 0;
+}
+
+/* Count an insert (after the entry is in) or a delete (before the entry
+ * leaves), see gen_count. Returns true every CHECK_EVERY-th step of the
+ * stripe's counter: time to look at the load factor. */
+static inline bool count_step(gomap_sync_t *m, struct table *t, bool insert)
+{
+	struct cstripe *s = &t->gen->s[thread_no() & (m->nstripes - 1)];
+	unsigned long c = FADD(insert ? &s->ins : &s->del, 1, seq_cst) + 1;
+	return (c & (CHECK_EVERY - 1)) == 0;
+}
+
+enum { OP_STORE, OP_SWAP, OP_LOS, OP_CAS, OP_LAD, OP_DEL, OP_CAD };
+
+static int modify(gomap_sync_t *m, const void *key, int op, const void *val, const void *old, void *out)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	gomap_bytes q;
+	const void *qk;
+	int r = probe_key(m, key, &q, &qk);
+	if (r)
+		return r;
+	/* NULL values are bad input (as for every cmap variant), except for an
+	 * empty value type (a set). */
+	if (m->vsz && (((op == OP_CAS || op == OP_CAD) && !old) ||
+	               ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !val)))
+		return GOMAP_EINVAL;
+	uint64_t h = hash_any(m, qk);
+
+	/* Lock-free pre-check: answers that need no write take no lock, and
+	 * an in-place update needs no new entry. */
+	bool present = false;
+	if ((op != OP_STORE && op != OP_SWAP) || m->inplace) {
+		int done = -1;
+		rd_lock();
+		struct entry *e = find_any(m, h, qk);
+		present = e != NULL;
+		if (op == OP_STORE || op == OP_SWAP) {
+			/* only looking */
+		} else if (!e) {
+			if (op != OP_LOS)
+				done = 0;
+		} else if (op == OP_LOS) {
+			if (out)
+				val_out(m, out, e);
+			done = 1;
+		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq_e(m, e, old)) {
+			done = 0;
+		}
+		rd_unlock(m);
+		if (done >= 0)
+			return done;
+	}
+
+	struct entry *ne = NULL;
+	bool in_place = m->inplace && present && op != OP_LOS;
+	if ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !in_place) {
+	alloc:
+		ne = entry_new(m, qk, h, val);
+		if (!ne)
+			return GOMAP_ENOMEM;
+	}
+
+	struct entry *dead = NULL;
+	uint64_t dflags = 0;
+	long delta = 0; /* 1: inserted */
+	bool new_ovf = false, check = false;
+	int ret = 0;
+	struct table *t;
+	uint64_t w;
+	rd_lock();
+	struct bucket *b = lock_home(m, h, &t, &w);
+	struct bucket *eb = NULL;
+	_Atomic(struct entry *) *slot = find_locked(m, b, w, h, qk, &eb);
+	struct entry *e = slot ? LD(slot, relaxed) : NULL;
+	switch (op) {
+	case OP_STORE:
+	case OP_SWAP:
+	case OP_CAS:
+		if (!e) {
+			if (op == OP_CAS)
+				break; /* absent: no swap, even for a zero old */
+			if (!ne) {
+				/* deleted since the pre-check: insert after all */
+				bucket_unlock(b, w);
+				rd_unlock(m);
+				in_place = false;
+				goto alloc;
+			}
+			r = insert_locked(m, t, b, &w, ne, h, &new_ovf);
+			if (r) {
+				ret = r;
+				break;
+			}
+			ne = NULL;
+			delta = 1;
+			break;
+		}
+		if (op == OP_CAS && !val_eq_e(m, e, old))
+			break;
+		if (m->inplace) {
+			/* In place (O9): one atomic store is the whole update. */
+			uint64_t nv;
+			memcpy(&nv, val, 8);
+			if (op == OP_SWAP && out)
+				val_out(m, out, e);
+			CW();
+			__atomic_store_n((uint64_t *)(void *)eval(m, e), nv, __ATOMIC_RELEASE);
+			ret = op == OP_STORE ? 0 : 1;
+			break;
+		}
+		/* Replace: the key stays (Go keeps the stored key), except f64,
+		 * where -0 replaces +0 as Go's map assignment does. */
+		if (m->is_f64) {
+			dflags = 0;
+		} else {
+			if (!m->owned)
+				memcpy(ne->data, e->data, m->ksz);
+			dflags = R_SKIP_KEY;
+		}
+		if (op == OP_SWAP && out) {
+			val_out(m, out, e);
+			dflags |= R_SKIP_VAL;
+		}
+		ST(slot, ne, release); /* O1 */
+		ne = NULL;
+		dead = e;
+		ret = op == OP_STORE ? 0 : 1;
+		break;
+	case OP_LOS:
+		if (e) {
+			if (out)
+				val_out(m, out, e);
+			ret = 1;
+			break;
+		}
+		r = insert_locked(m, t, b, &w, ne, h, &new_ovf);
+		if (r) {
+			ret = r;
+			break;
+		}
+		if (out)
+			val_out(m, out, ne);
+		ne = NULL;
+		delta = 1;
+		break;
+	case OP_LAD:
+	case OP_DEL:
+	case OP_CAD:
+		if (!e || (op == OP_CAD && !val_eq_e(m, e, old)))
+			break;
+		if (op == OP_LAD && out) {
+			val_out(m, out, e);
+			dflags = R_SKIP_VAL;
+		}
+		check = count_step(m, t, false); /* before the entry leaves */
+		ST(slot, NULL, release);
+		dead = e;
+		ret = 1;
+		break;
+	}
+	bucket_unlock(b, w);
+	if (delta)
+		check = count_step(m, t, true); /* after the entry is in */
+	if (check || new_ovf)
+		maybe_resize(m);
+	rd_unlock(m);
+	entry_discard(m, ne);
+	if (dead)
+		retire(m, dead, dflags);
+	return ret;
+}
+
+GOMAP_API int gomap_sync_store(gomap_sync_t *m, const void *key, const void *val)
+{
+	return modify(m, key, OP_STORE, val, NULL, NULL);
+}
+
+GOMAP_API int gomap_sync_load_or_store(gomap_sync_t *m, const void *key, const void *val, void *actual_out)
+{
+	return modify(m, key, OP_LOS, val, NULL, actual_out);
+}
+
+GOMAP_API int gomap_sync_load_and_delete(gomap_sync_t *m, const void *key, void *val_out)
+{
+	return modify(m, key, OP_LAD, NULL, NULL, val_out);
+}
+
+GOMAP_API int gomap_sync_delete(gomap_sync_t *m, const void *key)
+{
+	return modify(m, key, OP_DEL, NULL, NULL, NULL);
+}
+
+GOMAP_API int gomap_sync_swap(gomap_sync_t *m, const void *key, const void *val, void *prev_out)
+{
+	return modify(m, key, OP_SWAP, val, NULL, prev_out);
+}
+
+GOMAP_API int gomap_sync_compare_and_swap(gomap_sync_t *m, const void *key, const void *old, const void *new_)
+{
+	return modify(m, key, OP_CAS, new_, old, NULL);
+}
+
+GOMAP_API int gomap_sync_compare_and_delete(gomap_sync_t *m, const void *key, const void *old)
+{
+	return modify(m, key, OP_CAD, NULL, old, NULL);
+}
+
+/* ---- range ---------------------------------------------------------------------- */
+
+struct range_state {
+	gomap_sync_t *m;
+	gomap_range_fn fn;
+	void *ctx;
+	unsigned char *vbuf;
+	struct entry **ents; /* the entries of one bucket chain */
+	size_t cap;
+	bool stop;
+	int err;
+};
+
+static void visit_virtual(struct range_state *rs, struct table *t, size_t fmask, size_t fval);
+
+/* Collect the entries of a chain, drop a key seen twice (deleted and
+ * inserted again into a later slot while we scanned: keep the later), then
+ * produce them. Filtered to (h >> 1) & fmask == fval when fmask is set. */
+static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, size_t fval)
+{
+	gomap_sync_t *m = rs->m;
+	size_t n = 0;
+	for (struct bucket *x = b; x; x = LD(&x->next, acquire)) {
+		for (unsigned k = 0; k < SLOTS; k++) {
+			struct entry *e = LD(&x->slot[k], acquire); /* O1 */
+			if (!e)
+				continue;
+			if (fmask) {
+				uint64_t h = LD(&e->u, relaxed);
+				if (h & R_RETIRED) /* on a retire chain; NaN keys are never retired alone */
+					h = hash_any(m, e->data);
+				if (((size_t)(h >> 1) & fmask) != fval)
+					continue;
+			}
+			if (n == rs->cap) {
+				size_t nc = rs->cap * 2;
+				struct entry **ne = gomap__alloc(m->alloc, nc * sizeof *ne);
+				if (!ne) {
+					rs->err = GOMAP_ENOMEM;
+					rs->stop = true;
+					return;
+				}
+				memcpy(ne, rs->ents, n * sizeof *ne);
+				if (rs->cap > 64)
+					gomap__free(m->alloc, rs->ents, rs->cap * sizeof *ne);
+				rs->ents = ne;
+				rs->cap = nc;
+			}
+			rs->ents[n++] = e;
+		}
+	}
+	for (size_t i = 0; i < n && !rs->stop; i++) {
+		struct entry *e = rs->ents[i];
+		bool later = false;
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = rs->ents[j] != e && key_eq_any(m, rs->ents[j], e->data);
+		if (later)
+			continue;
+		val_out(m, rs->vbuf, e);
+		if (!rs->fn(e->data, rs->vbuf, rs->ctx))
+			rs->stop = true;
+	}
+}
+
+static void visit_bucket(struct range_state *rs, struct table *t, size_t idx, size_t fmask, size_t fval)
+{
+	struct bucket *b = &t->b[idx];
+	uint64_t w = LD(&b->meta, acquire);
+	if (w & M_MIGRATED) {
+		struct table *nt = LD(&t->next, acquire); /* O4 */
+		if (fmask > t->mask)
+			visit_virtual(rs, nt, fmask, fval);
+		else
+			visit_virtual(rs, nt, t->mask, idx);
+		return;
+	}
+	if (fmask > t->mask)
+		visit_chain(rs, b, fmask, fval);
+	else
+		visit_chain(rs, b, 0, 0);
+}
+
+/* Produce the keys with (h >> 1) & fmask == fval that live in table t. */
+static void visit_virtual(struct range_state *rs, struct table *t, size_t fmask, size_t fval)
+{
+	if (t->mask >= fmask) {
+		for (size_t i = fval; i <= t->mask && !rs->stop; i += fmask + 1)
+			visit_bucket(rs, t, i, 0, 0);
+	} else {
+		visit_bucket(rs, t, fval & t->mask, fmask, fval);
+	}
+}
+
+/*
+ * Range walks the "virtual buckets" of the table current at its start: for
+ * each index v, every key with (h >> 1) & mask0 == v, wherever it lives now
+ * (the table may have grown, shrunk or been cleared since). One RCU read
+ * section per virtual bucket, so a long range does not hold back every
+ * grace period, and each key belongs to exactly one virtual bucket.
+ */
+GOMAP_API int gomap_sync_range(const gomap_sync_t *cm, gomap_range_fn fn, void *ctx)
+{
+	gomap_sync_t *m = (gomap_sync_t *)cm;
+	if (!m || !fn)
+		return GOMAP_EINVAL;
+	_Alignas(16) unsigned char vstack[256];
+	struct entry *estack[64];
+	struct range_state rs = {m, fn, ctx, vstack, estack, 64, false, 0};
+	if (m->vsz > sizeof vstack) {
+		rs.vbuf = gomap__alloc(m->alloc, m->vsz);
+		if (!rs.vbuf)
+			return GOMAP_ENOMEM;
+	}
+	rd_lock();
+	size_t mask0 = LD(&m->cur, acquire)->mask;
+	rd_unlock(m);
+	size_t start = (size_t)gomap__random_u64() & mask0;
+	for (size_t k = 0; k <= mask0 && !rs.stop; k++) {
+		rd_lock();
+		visit_virtual(&rs, LD(&m->cur, acquire), mask0, (start + k) & mask0);
+		rd_unlock(m);
+	}
+	if (rs.vbuf != vstack)
+		gomap__free(m->alloc, rs.vbuf, m->vsz);
+	if (rs.ents != estack)
+		gomap__free(m->alloc, rs.ents, rs.cap * sizeof *rs.ents);
+	return rs.err;
+}
+
+/* ---- len, clear, barrier ---------------------------------------------------------- */
+
+GOMAP_API size_t gomap_sync_len(const gomap_sync_t *cm)
+{
+	gomap_sync_t *m = (gomap_sync_t *)cm;
+	if (!m)
+		return 0;
+	rd_lock();
+	long n = gen_count(m, LD(&m->cur, acquire)->gen);
+	rd_unlock(m);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+GOMAP_API int gomap_sync_clear(gomap_sync_t *m)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	struct gen *g = gen_new(m);
+	if (!g)
+		return GOMAP_ENOMEM;
+	struct table *nt = table_new(m, MIN_NB, g);
+	if (!nt) {
+		gen_free(m, g);
+		return GOMAP_ENOMEM;
+	}
+	CW();
+	struct table *old = atomic_exchange_explicit(&m->cur, nt, memory_order_acq_rel);
+	FADD(&m->clears, 1, relaxed);
+	/* Writers still in old tables finish before the grace period ends; the
+	 * callback then frees the chain old -> next with all its entries. */
+	TSAN_RELEASE(&m->tsan_gp);
+	sync_call_rcu(&old->rcu, chain_cleared_cb);
+	return 0;
+}
+
+GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
+{
+	if (!m)
+		return GOMAP_EINVAL;
+	if (rcu_read_ongoing())
+		return GOMAP_EBUSY;
+	for (unsigned i = 0; i < m->nstripes; i++) {
+		struct rstripe *s = &m->rs[i];
+		stripe_lock(s);
+		struct carrier *c = s->car;
+		struct entry *list = s->head;
+		s->car = NULL;
+		s->head = NULL;
+		s->n = 0;
+		stripe_unlock(s);
+		if (!c && list) {
+			c = gomap__alloc(m->alloc, sizeof *c);
+			if (c) {
+				c->m = m;
+				c->n = 0;
+			}
+		}
+		if (c) {
+			c->list = list;
+			dispatch(m, c);
+		} else if (list) {
+			/* No memory for a carrier: wait here instead. */
+			TSAN_RELEASE(&m->tsan_gp);
+			sync_synchronize_rcu();
+			TSAN_ACQUIRE(&m->tsan_gp);
+			drop_list(m, list);
+		}
+	}
+	sync_rcu_barrier();
+	TSAN_ACQUIRE(&m->tsan_cb);
+	return 0;
+}
+
+/* ---- creation and destruction ---------------------------------------------------- */
+
+GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gomap_type *vt,
+                             const gomap_sync_options *opt)
+{
+	if (!out)
+		return GOMAP_EINVAL;
+	*out = NULL;
+	/* Descriptor checks shared by the cmap variants: values that own memory
+	 * (STR/BYTES without BORROWED) are refused with GOMAP_ENOTSUP, since a
+	 * load could only copy out a pointer into memory freed later. */
+	int r = gomap__cm_check_types(kt, vt);
+	if (r)
+		return r;
+	if (kt->kind == GOMAP_KIND_RAW && kt->equal && !kt->hash)
+		return GOMAP_EINVAL; /* equal keys must hash alike */
+	if (vt->size > ((size_t)1 << 30))
+		return GOMAP_ERANGE;
+	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (a && (!a->alloc || !a->free))
+		return GOMAP_EINVAL;
+	gomap_sync_t *m = gomap__alloc(a, sizeof *m + 63);
+	if (!m)
+		return GOMAP_ENOMEM;
+	memset(m, 0, sizeof *m);
+	if (a) {
+		m->alloc_copy = *a;
+		m->alloc = &m->alloc_copy;
+	}
+	m->kt = *kt;
+	m->vt = *vt;
+	m->seed = gomap__random_seed();
+	switch (kt->kind) {
+	case GOMAP_KIND_U64: m->ik = IK_U64; break;
+	case GOMAP_KIND_U32: m->ik = IK_U32; break;
+	case GOMAP_KIND_PTR: m->ik = sizeof(void *) == 8 ? IK_U64 : IK_U32; break;
+	case GOMAP_KIND_STR:
+	case GOMAP_KIND_BYTES:
+		m->ik = IK_BYTES;
+		m->owned = !(kt->flags & GOMAP_TYPE_BORROWED);
+		m->is_str = kt->kind == GOMAP_KIND_STR;
+		break;
+	default: m->ik = IK_GENERIC; break;
+	}
+	m->is_f64 = kt->kind == GOMAP_KIND_F64;
+	/* f64 keys are excluded: a store may replace the stored key (-0/+0). */
+	m->inplace = vt->size == 8 && !vt->destroy && !m->is_f64;
+	size_t ksz = (kt->kind == GOMAP_KIND_STR || kt->kind == GOMAP_KIND_BYTES) ? sizeof(gomap_bytes) : kt->size;
+	/* data[] starts 8 bytes into a malloc-aligned entry: values of 16 bytes
+	 * or more start 16-aligned, smaller ones at their size's alignment. */
+	size_t valign = vt->size >= 16 ? 16 : vt->size >= 8 ? 8 : vt->size >= 4 ? 4 : vt->size >= 2 ? 2 : 1;
+	size_t voff = ksz;
+	while ((voff + sizeof(struct entry)) % valign)
+		voff++;
+	m->ksz = (uint32_t)ksz;
+	m->voff = (uint32_t)voff;
+	m->vsz = (uint32_t)vt->size;
+	m->soff = (uint32_t)(voff + vt->size);
+#ifndef SYNC_NO_SLAB
+	if (!a && !m->owned) {
+		size_t es = sizeof(struct entry) + m->soff, al = valign < 8 ? 8 : valign;
+		es = (es + al - 1) / al * al;
+		if (es <= SLAB_PAGE / 8)
+			m->slab = (uint32_t)es; /* bigger entries stay on malloc */
+	}
+#endif
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t ns = pow2_ceil(ncpu > 0 ? (size_t)ncpu * 2 : 8);
+	m->nstripes = (uint32_t)(ns < 8 ? 8 : ns > MAX_STRIPES ? MAX_STRIPES : ns);
+	m->rs = alloc_aligned(m, sizeof(struct rstripe) * m->nstripes, &m->rs_raw, &m->rs_raw_size);
+	struct gen *g = m->rs ? gen_new(m) : NULL;
+	size_t hint = opt ? opt->hint : 0;
+	size_t nb = MIN_NB;
+	if (hint && hint <= ((size_t)1 << 40))
+		nb = pow2_ceil(hint / TARGET_AVG + 1);
+	if (nb < MIN_NB)
+		nb = MIN_NB;
+	struct table *t = g ? table_new(m, nb, g) : NULL;
+	if (!t && g && nb > MIN_NB)
+		t = table_new(m, MIN_NB, g); /* a hint too large is ignored */
+	if (!t) {
+		if (g)
+			gen_free(m, g);
+		if (m->rs)
+			gomap__free(m->alloc, m->rs_raw, m->rs_raw_size);
+		gomap__free(a, m, sizeof *m + 63);
+		return GOMAP_ENOMEM;
+	}
+	atomic_init(&m->cur, t);
+	*out = m;
+	return 0;
+}
+
+GOMAP_API void gomap_sync_free(gomap_sync_t *m)
+{
+	if (!m)
+		return;
+	if (rcu_read_ongoing())
+		gomap__fatal("gomap_sync_free called inside an RCU read-side critical section", m, 0);
+	/* No call runs any more (the contract), so nothing reaches the current
+	 * chain or the queued entries: free them now. Callbacks queued earlier
+	 * still use m: wait for them. */
+	TSAN_ACQUIRE(&m->tsan_gp);
+	for (unsigned i = 0; i < m->nstripes; i++) {
+		if (m->rs[i].car)
+			carrier_drop(m, m->rs[i].car);
+		m->rs[i].car = NULL;
+		drop_list(m, m->rs[i].head);
+		m->rs[i].head = NULL;
+	}
+	sync_rcu_barrier();
+	TSAN_ACQUIRE(&m->tsan_cb);
+	/* Entries with nothing to destroy in slab memory go with their chunks
+	 * below, without visiting each. */
+	struct table *t = LD(&m->cur, relaxed);
+	if (m->slab && !m->kt.destroy && !m->vt.destroy) {
+		struct gen *g = t->gen;
+		while (t) {
+			struct table *nt = LD(&t->next, relaxed);
+			table_destroy(m, t, false);
+			t = nt;
+		}
+		gen_free(m, g);
+	} else {
+		chain_destroy(m, t);
+	}
+	/* The remaining slab chunks (live entries of a map without
+	 * destructors, see above). */
+	while (m->chunks) {
+		struct chunk *c = m->chunks;
+		m->chunks = c->next;
+		munmap(c, SLAB_CHUNK);
+	}
+	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
+	gomap_allocator acopy;
+	if (a) {
+		acopy = *a;
+		a = &acopy;
+	}
+	gomap__free(a, m->rs_raw, m->rs_raw_size);
+	gomap__free(a, m, sizeof *m + 63);
+}
+
+/* ---- statistics and checks --------------------------------------------------------- */
+
+GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *cm, gomap_sync_stats *out)
+{
+	gomap_sync_t *m = (gomap_sync_t *)cm;
+	if (!m || !out)
+		return GOMAP_EINVAL;
+	memset(out, 0, sizeof *out);
+	rd_lock();
+	struct table *t = LD(&m->cur, acquire);
+	long c = gen_count(m, t->gen);
+	out->count = c < 0 ? 0 : (size_t)c;
+	out->buckets = t->nb;
+	out->overflow_buckets = LD(&t->novf, relaxed);
+	out->table_bytes = t->raw_size + out->overflow_buckets * OVF_RAW;
+	struct table *nt = LD(&t->next, acquire);
+	if (nt) {
+		out->resizing = true;
+		out->next_buckets = nt->nb;
+		out->units = nt->nb > t->nb ? t->nb : nt->nb;
+		out->units_migrated = LD(&t->migrated, relaxed);
+		out->table_bytes += nt->raw_size + LD(&nt->novf, relaxed) * OVF_RAW;
+	}
+	rd_unlock(m);
+	for (unsigned i = 0; i < m->nstripes; i++) {
+		stripe_lock(&m->rs[i]);
+		out->pending_free += m->rs[i].n + (m->rs[i].car ? m->rs[i].car->n : 0);
+		stripe_unlock(&m->rs[i]);
+	}
+	slab_lock(m);
+	out->slab_bytes = m->nchunks * SLAB_CHUNK;
+	slab_unlock(m);
+	out->grows = LD(&m->grows, relaxed);
+	out->shrinks = LD(&m->shrinks, relaxed);
+	out->clears = LD(&m->clears, relaxed);
+	return 0;
+}
+
+static int check_table(gomap_sync_t *m, struct table *t, size_t *live)
+{
+	size_t novf = 0;
+	for (size_t i = 0; i < t->nb; i++) {
+		struct bucket *b = &t->b[i];
+		uint64_t w = LD(&b->meta, relaxed);
+		if (w & M_LOCK)
+			return GOMAP_EINVAL;
+		bool migrated = w & M_MIGRATED;
+		for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+			uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+			if (x != b) {
+				novf++;
+				if (xw & (M_LOCK | M_MIGRATED))
+					return GOMAP_EINVAL;
+			}
+			if (migrated)
+				continue;
+			for (unsigned k = 0; k < SLOTS; k++) {
+				struct entry *e = LD(&x->slot[k], relaxed);
+				if (!e)
+					continue;
+				uint64_t h = LD(&e->u, relaxed);
+				if (h & R_RETIRED)
+					return GOMAP_EINVAL; /* I4 */
+				if (bidx(t, h) != i || (uint8_t)(xw >> (8 * (k + 1))) != htag(h))
+					return GOMAP_EINVAL; /* I1 */
+				if (!(m->is_f64 && !gomap__type_equal(&m->kt, e->data, e->data))) {
+					if (hash_any(m, e->data) != h)
+						return GOMAP_EINVAL;
+					if (find_any(m, h, e->data) != e)
+						return GOMAP_EINVAL; /* I2 */
+				}
+				(*live)++;
+			}
+		}
+	}
+	if (novf != LD(&t->novf, relaxed))
+		return GOMAP_EINVAL;
+	return 0;
+}
+
+GOMAP_API int gomap_sync_check(const gomap_sync_t *cm)
+{
+	gomap_sync_t *m = (gomap_sync_t *)cm;
+	if (!m)
+		return GOMAP_EINVAL;
+	int r = 0;
+	size_t live = 0;
+	rd_lock();
+	struct table *t = LD(&m->cur, acquire);
+	struct table *nt = LD(&t->next, acquire);
+	r = check_table(m, t, &live);
+	if (!r && nt) {
+		if (LD(&nt->next, acquire) || nt->gen != t->gen)
+			r = GOMAP_EINVAL; /* I5 */
+		size_t units = nt->nb > t->nb ? t->nb : nt->nb, done = 0;
+		for (size_t u = 0; u < units; u++)
+			done += unit_migrated(t, u);
+		if (done != LD(&t->migrated, relaxed))
+			r = GOMAP_EINVAL;
+		if (!r)
+			r = check_table(m, nt, &live);
+	} else if (!r) {
+		for (size_t i = 0; i < t->nb; i++)
+			if (LD(&t->b[i].meta, relaxed) & M_MIGRATED)
+				r = GOMAP_EINVAL;
+	}
+	long c = gen_count(m, t->gen);
+	rd_unlock(m);
+	if (!r && (c < 0 || (size_t)c != live))
+		r = GOMAP_EINVAL;
+	return r;
+}
+
+/* ---- the cmap operation table ------------------------------------------------------- */
+
+/* gomap__sync_cmap_ops, listed by src/cmap.c's registry. */
+GOMAP__DEFINE_CMAP_OPS(sync);
