@@ -241,8 +241,7 @@ static const gomap_cmap_ops *const registry[] = {
 	&gomap__mutex_cmap_ops,
 	&gomap__rwmutex_cmap_ops,
 	&gomap__shard_cmap_ops,
-	/* SYNC SLOT: add `&gomap__sync_cmap_ops,` on this line when src/sync.c
-	 * (which defines it, see internal/cmap_impl.h) is merged. */
+	&gomap__sync_cmap_ops,
 	&gomap__chan_cmap_ops,
 	NULL,
 };
