@@ -153,6 +153,7 @@
 #include <gomap/sync.h>
 
 #include "internal/cmap_impl.h"
+#include "internal/probes.h"
 #include "internal/sync_internal.h"
 #include "internal/util.h"
 
@@ -313,6 +314,7 @@ struct carrier {
 	struct rcu_head rcu;
 	gomap_sync_t *m;
 	struct entry *list; /* linked through u (R_RETIRED | flags) */
+	uint64_t t0; /* when queued, for the grace-period probe (0: nobody listens) */
 	uint32_t n;
 	uintptr_t e[RETIRE_BATCH]; /* entry | R_SKIP_* flags */
 };
@@ -898,6 +900,8 @@ static void retire_cb(struct rcu_head *head)
 	struct carrier *c = caa_container_of(head, struct carrier, rcu);
 	gomap_sync_t *m = c->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
+	if (c->t0)
+		GOMAP_PROBE_GRACE_PERIOD(m, gomap__probe_now() - c->t0);
 	carrier_drop(m, c);
 	TSAN_RELEASE(&m->tsan_cb);
 }
@@ -906,6 +910,7 @@ static void dispatch(gomap_sync_t *m, struct carrier *c)
 {
 	(void)m;
 	TSAN_RELEASE(&m->tsan_gp);
+	c->t0 = GOMAP_PROBE_CLOCK();
 	sync_call_rcu(&c->rcu, retire_cb);
 }
 
@@ -1346,6 +1351,7 @@ static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const 
 
 GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out_)
 {
+	GOMAP_PROBE_OP(cm, GOMAP_PROBE_OP_CMAP + GOMAP__OP_LOAD);
 	gomap_sync_t *m = (gomap_sync_t *)cm;
 	if (!m || !key)
 		return GOMAP_EINVAL;
@@ -1617,36 +1623,43 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 
 GOMAP_API int gomap_sync_store(gomap_sync_t *m, const void *key, const void *val)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_STORE);
 	return modify(m, key, OP_STORE, val, NULL, NULL);
 }
 
 GOMAP_API int gomap_sync_load_or_store(gomap_sync_t *m, const void *key, const void *val, void *actual_out)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_LOAD_OR_STORE);
 	return modify(m, key, OP_LOS, val, NULL, actual_out);
 }
 
 GOMAP_API int gomap_sync_load_and_delete(gomap_sync_t *m, const void *key, void *val_out)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_LOAD_AND_DELETE);
 	return modify(m, key, OP_LAD, NULL, NULL, val_out);
 }
 
 GOMAP_API int gomap_sync_delete(gomap_sync_t *m, const void *key)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_DELETE);
 	return modify(m, key, OP_DEL, NULL, NULL, NULL);
 }
 
 GOMAP_API int gomap_sync_swap(gomap_sync_t *m, const void *key, const void *val, void *prev_out)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_SWAP);
 	return modify(m, key, OP_SWAP, val, NULL, prev_out);
 }
 
 GOMAP_API int gomap_sync_compare_and_swap(gomap_sync_t *m, const void *key, const void *old, const void *new_)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_CAS);
 	return modify(m, key, OP_CAS, new_, old, NULL);
 }
 
 GOMAP_API int gomap_sync_compare_and_delete(gomap_sync_t *m, const void *key, const void *old)
 {
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_CMAP + GOMAP__OP_CAD);
 	return modify(m, key, OP_CAD, NULL, old, NULL);
 }
 
