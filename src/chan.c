@@ -115,7 +115,8 @@ static const struct req_priv *cpriv(const gomap_chan_req *r)
 
 #define GATE_CLOSED (UINT64_C(1) << 63)
 #define DEFAULT_SPIN 2000u
-#define WAIT_SPIN 200u
+#define WAIT_SPIN 50u
+#define WAIT_YIELDS 256u
 
 struct gomap_chan {
 	/* Producers' line: every submit touches both. */
@@ -242,6 +243,15 @@ static int wait_req(gomap_chan_req *r)
 		if (atomic_load_explicit(st, memory_order_acquire) == ST_DONE)
 			return r->result;
 		gomap__cpu_relax();
+	}
+	/* Then yield for a while before sleeping: with more callers than
+	 * cores, a yield hands the CPU to the owner (or to callers that fill
+	 * its next batch), where a futex sleep and wake-up would cost two
+	 * system calls and a context switch per request. */
+	for (unsigned i = 0; i < WAIT_YIELDS; i++) {
+		if (atomic_load_explicit(st, memory_order_acquire) == ST_DONE)
+			return r->result;
+		sched_yield();
 	}
 	uint32_t s = ST_PENDING;
 	if (atomic_compare_exchange_strong_explicit(st, &s, ST_WAITING,
