@@ -209,7 +209,7 @@ static inline void write_begin(gomap_map_t *m)
 			gomap__fatal("concurrent map writes", m,
 			             atomic_load_explicit(&m->writer_tid, memory_order_relaxed));
 		atomic_store_explicit(&m->writing, (uint8_t)(w ^ 1), memory_order_relaxed);
-		atomic_store_explicit(&m->writer_tid, gomap__tid(), memory_order_relaxed);
+		atomic_store_explicit(&m->writer_tid, gomap__tid_fast(), memory_order_relaxed);
 		if (GOMAP_UNLIKELY(gomap__racewindow))
 			gomap__race_window();
 	}

@@ -142,7 +142,7 @@ uint64_t gomap__type_hash(const gomap_type *t, const void *key, uint64_t seed)
 /* ---- randomness and thread ids ------------------------------------------- */
 
 static _Thread_local uint64_t rng_state __attribute__((tls_model("initial-exec")));
-static _Thread_local uint32_t tid_cache __attribute__((tls_model("initial-exec")));
+_Thread_local uint32_t gomap__tid_cache __attribute__((tls_model("initial-exec")));
 
 /* A per-thread splitmix64 stream seeded once from getrandom(): seeds are
  * needed on every clear and every time a map becomes empty, too often for
@@ -168,9 +168,9 @@ uint64_t gomap__random_seed(void) { return gomap__random_u64(); }
 
 uint32_t gomap__tid(void)
 {
-	if (__builtin_expect(tid_cache == 0, 0))
-		tid_cache = (uint32_t)syscall(SYS_gettid);
-	return tid_cache;
+	if (__builtin_expect(gomap__tid_cache == 0, 0))
+		gomap__tid_cache = (uint32_t)syscall(SYS_gettid);
+	return gomap__tid_cache;
 }
 
 /* ---- allocation ------------------------------------------------------------ */
@@ -239,7 +239,14 @@ GOMAP_API void gomap_debug_reload(void)
 	gomap__racewindow = window;
 }
 
-__attribute__((constructor)) static void debug_init(void) { gomap_debug_reload(); }
+/* A forked child's only thread has a new id: forget the parent's. */
+static void tid_reset_in_child(void) { gomap__tid_cache = 0; }
+
+__attribute__((constructor)) static void debug_init(void)
+{
+	gomap_debug_reload();
+	pthread_atfork(NULL, NULL, tid_reset_in_child);
+}
 
 GOMAP_API bool gomap_checks_compiled(void) { return GOMAP_MAPCHECKS != 0; }
 
