@@ -106,6 +106,9 @@ typedef struct table {
 	struct table *next; /* retired list */
 	_Atomic size_t pins; /* iterators walking this table */
 	size_t dying_slots, dying_ctrl; /* bytes left while being reclaimed */
+	/* Cold tail: the hot counters above never share a cache line with
+	 * the next heap block (another shard's table, say). */
+	char pad_[64];
 } table;
 
 struct gomap_map {
@@ -129,6 +132,8 @@ struct gomap_map {
 	gomap_allocator alloc_copy;
 	size_t bytes;
 	size_t grows, same_size_grows;
+	/* Cold tail, as in table: the shard map keeps many maps side by side. */
+	char pad_[64];
 };
 
 /* ---- small helpers ------------------------------------------------------- */
