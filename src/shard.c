@@ -128,9 +128,14 @@ static size_t shard_of(const gomap_shard_t *m, const void *key)
 
 /* ---- life cycle -------------------------------------------------------- */
 
+/* At least 64 shards even on small machines: with more threads than CPUs,
+ * a thread preempted while it holds a shard's lock stalls every thread that
+ * wants that shard, and more shards make that rarer (exchange at 8 threads
+ * on 2 CPUs: 160 ns/op with 8 shards, 85 with 64). */
 static size_t default_shards(void)
 {
-	return 4u * (size_t)gomap__ncpu();
+	size_t n = 4u * (size_t)gomap__ncpu();
+	return n < 64 ? 64 : n;
 }
 
 static size_t pow2_at_least(size_t n)

@@ -43,8 +43,9 @@ typedef struct gomap_shard gomap_shard_t;
 typedef struct gomap_shard_options {
 	size_t hint;                  /* expected entries, all shards (0: none) */
 	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
-	size_t shards;                /* 0: 4 x online CPUs; rounded up to a
-	                                 power of two; at most 65536 */
+	size_t shards;                /* 0: 4 x online CPUs, at least 64;
+	                                 rounded up to a power of two; at most
+	                                 65536 */
 } gomap_shard_options;
 
 #ifndef GOMAP_ATOMIC_FN_DEFINED
