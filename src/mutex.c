@@ -25,12 +25,12 @@
  * outside a critical section, len == gomap_map_len(map).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include <gomap/mutex.h>
 
+#include "internal/lock.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
@@ -126,21 +126,6 @@ GOMAP_API void gomap_mutex_free(gomap_mutex_t *m)
 	gomap__free(m->has_alloc ? &a : NULL, m, sizeof(*m));
 }
 
-/* Contended: yield a few times before blocking (see rwmutex.c: with more
- * threads than CPUs the holder is often preempted, and a yield is cheaper
- * than a futex sleep and wake-up). */
-#define PATIENT_YIELDS 16
-
-static void patient_lock(pthread_mutex_t *mu) GOMAP_NO_THREAD_SAFETY_ANALYSIS
-{
-	for (int i = 0; i < PATIENT_YIELDS; i++) {
-		sched_yield();
-		if (pthread_mutex_trylock(mu) == 0)
-			return;
-	}
-	pthread_mutex_lock(mu);
-}
-
 static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
                const void *val2, void *out)
 {
@@ -155,7 +140,8 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 		return rc;
 	}
 	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
-	                       patient_lock(&m->mu));
+	                       GOMAP__LOCK_PATIENTLY(pthread_mutex_trylock(&m->mu) == 0,
+	                                             pthread_mutex_lock(&m->mu)));
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_len(m);

@@ -26,12 +26,12 @@
  * outside a write section, len == gomap_map_len(map).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include <gomap/rwmutex.h>
 
+#include "internal/lock.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
@@ -200,33 +200,6 @@ GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m)
 
 /* ---- operations -------------------------------------------------------- */
 
-/* Contended: yield a few times before blocking. With more threads than
- * CPUs the holder is often preempted; a yield lets it finish, where a futex
- * sleep and wake-up cost two system calls and a context switch. The try
- * calls keep the lock's writer preference (a waiting writer makes every
- * tryrdlock fail). */
-#define PATIENT_YIELDS 16
-
-static void patient_rdlock(pthread_rwlock_t *rw) GOMAP_NO_THREAD_SAFETY_ANALYSIS
-{
-	for (int i = 0; i < PATIENT_YIELDS; i++) {
-		sched_yield();
-		if (pthread_rwlock_tryrdlock(rw) == 0)
-			return;
-	}
-	pthread_rwlock_rdlock(rw);
-}
-
-static void patient_wrlock(pthread_rwlock_t *rw) GOMAP_NO_THREAD_SAFETY_ANALYSIS
-{
-	for (int i = 0; i < PATIENT_YIELDS; i++) {
-		sched_yield();
-		if (pthread_rwlock_trywrlock(rw) == 0)
-			return;
-	}
-	pthread_rwlock_wrlock(rw);
-}
-
 static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
                const void *val2, void *out)
 {
@@ -249,13 +222,15 @@ static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
 	if (ro) {
 		GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
 		                       pthread_rwlock_tryrdlock(&m->rw) == 0,
-		                       patient_rdlock(&m->rw));
+		                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_tryrdlock(&m->rw) == 0,
+		                                             pthread_rwlock_rdlock(&m->rw)));
 		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 		pthread_rwlock_unlock(&m->rw);
 		return rc;
 	}
 	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
-	                       patient_wrlock(&m->rw));
+	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_trywrlock(&m->rw) == 0,
+	                                             pthread_rwlock_wrlock(&m->rw)));
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	sync_len(m);
 	pthread_rwlock_unlock(&m->rw);

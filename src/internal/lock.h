@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -46,6 +47,26 @@ static inline void gomap__cpu_relax(void)
 	atomic_signal_fence(memory_order_seq_cst);
 #endif
 }
+
+/*
+ * GOMAP__LOCK_PATIENTLY(trylock_ok, lock) - for a lock found contended:
+ * yield and retry a few times, then block with @lock. With more threads
+ * than CPUs the holder is often preempted, and a yield that lets it finish
+ * is cheaper than a futex sleep and wake-up. Trying keeps the lock's own
+ * policy (a waiting writer makes every rwlock tryrdlock fail).
+ */
+#define GOMAP__PATIENT_YIELDS 16
+#define GOMAP__LOCK_PATIENTLY(trylock_ok, lock)                                \
+	do {                                                                   \
+		int gomap_got_ = 0;                                            \
+		for (int gomap_i_ = 0; gomap_i_ < GOMAP__PATIENT_YIELDS && !gomap_got_; \
+		     gomap_i_++) {                                             \
+			sched_yield();                                         \
+			gomap_got_ = (trylock_ok);                             \
+		}                                                              \
+		if (!gomap_got_)                                               \
+			lock;                                                  \
+	} while (0)
 
 /* Online CPUs, at least 1. */
 static inline unsigned gomap__ncpu(void)
