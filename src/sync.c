@@ -145,6 +145,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* liburcu's read-side fast path inlined (GOMAP_SYNC_INLINE_RCU, CMake
+ * option of the same name): rcu_read_lock/unlock become a few loads and one
+ * store to the thread's reader word instead of two calls into liburcu-bp and
+ * three __tls_get_addr calls (90 instructions a pair, measured). That length
+ * mattered: a load is bound by memory latency, and a short read path lets the
+ * CPU start the next lookup's cache misses before this one's return
+ * (docs/sync.md, "Read-side cost"). liburcu's README allows _LGPL_SOURCE for
+ * code under an LGPL- or GPL-compatible licence; turn the option off for any
+ * other. */
+#if defined(GOMAP_SYNC_INLINE_RCU) && GOMAP_SYNC_INLINE_RCU
+#define _LGPL_SOURCE
+#endif
 #include <urcu-bp.h>
 
 #define XXH_INLINE_ALL
