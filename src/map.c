@@ -1513,6 +1513,17 @@ int gomap__map_get_h(const gomap_map_t *m, const void *key, uint64_t h, void *va
 	if (!m || !key)
 		return GOMAP_EINVAL;
 	read_check(m, "concurrent map read and map write");
+	const table *t = m->cur;
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
+		/* gomap_map_get's fast path, for the safe maps' loads. */
+		prefetch_home(m, t, h);
+		size_t i = tfind(m, t, key, h, IK_U64, false);
+		if (i == SIZE_MAX)
+			return 0;
+		if (val_out)
+			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
+		return 1;
+	}
 	gomap_bytes q;
 	const void *qk;
 	if (probe_key(m, key, &q, &qk))

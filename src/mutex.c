@@ -31,6 +31,7 @@
 #include <gomap/mutex.h>
 
 #include "internal/lock.h"
+#include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
@@ -126,6 +127,14 @@ GOMAP_API void gomap_mutex_free(gomap_mutex_t *m)
 	gomap__free(m->has_alloc ? &a : NULL, m, sizeof(*m));
 }
 
+/* Lock for one operation of this file: no user code runs under it. */
+static inline void op_lock(gomap_mutex_t *m)
+{
+	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
+	                       GOMAP__LOCK_PATIENTLY(pthread_mutex_trylock(&m->mu) == 0,
+	                                             pthread_mutex_lock(&m->mu)));
+}
+
 static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
                const void *val2, void *out)
 {
@@ -139,9 +148,7 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 		sync_len(m);
 		return rc;
 	}
-	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
-	                       GOMAP__LOCK_PATIENTLY(pthread_mutex_trylock(&m->mu) == 0,
-	                                             pthread_mutex_lock(&m->mu)));
+	op_lock(m);
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_len(m);
@@ -149,15 +156,40 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 	return rc;
 }
 
+/*
+ * load, store and delete take a short path when no atomic section of this
+ * thread holds the lock: straight to the plain map's own entry points, which
+ * check the key as run() does. Why: an operation waits on cache misses, and
+ * with a path of ~200 instructions instead of ~400 the CPU starts the next
+ * operation's misses while this one's are still in flight.
+ */
+static inline bool fast_ok(const gomap_mutex_t *m, const void *key)
+{
+	return GOMAP_LIKELY(m && key && !held_by_me(m));
+}
+
 GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
                                void *val_out)
 {
+	if (fast_ok(m, key)) {
+		op_lock(m);
+		int rc = gomap_map_get(m->map, key, val_out);
+		pthread_mutex_unlock(&m->mu);
+		return rc;
+	}
 	return run(m, GOMAP__OP_LOAD, key, NULL, NULL, val_out);
 }
 
 GOMAP_API int gomap_mutex_store(gomap_mutex_t *m, const void *key,
                                 const void *val)
 {
+	if (fast_ok(m, key) && (val || !m->vsize)) {
+		op_lock(m);
+		int rc = gomap_map_put(m->map, key, val);
+		sync_len(m);
+		pthread_mutex_unlock(&m->mu);
+		return rc < 0 ? rc : 0;
+	}
 	return run(m, GOMAP__OP_STORE, key, val, NULL, NULL);
 }
 
@@ -175,6 +207,13 @@ GOMAP_API int gomap_mutex_load_and_delete(gomap_mutex_t *m, const void *key,
 
 GOMAP_API int gomap_mutex_delete(gomap_mutex_t *m, const void *key)
 {
+	if (fast_ok(m, key)) {
+		op_lock(m);
+		int rc = gomap_map_delete(m->map, key);
+		sync_len(m);
+		pthread_mutex_unlock(&m->mu);
+		return rc;
+	}
 	return run(m, GOMAP__OP_DELETE, key, NULL, NULL, NULL);
 }
 

@@ -32,6 +32,7 @@
 #include <gomap/rwmutex.h>
 
 #include "internal/lock.h"
+#include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
@@ -200,6 +201,22 @@ GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m)
 
 /* ---- operations -------------------------------------------------------- */
 
+/* Locks for one operation of this file: no user code runs under them. */
+static inline void op_rdlock(gomap_rwmutex_t *m)
+{
+	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
+	                       pthread_rwlock_tryrdlock(&m->rw) == 0,
+	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_tryrdlock(&m->rw) == 0,
+	                                             pthread_rwlock_rdlock(&m->rw)));
+}
+
+static inline void op_wrlock(gomap_rwmutex_t *m)
+{
+	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
+	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_trywrlock(&m->rw) == 0,
+	                                             pthread_rwlock_wrlock(&m->rw)));
+}
+
 static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
                const void *val2, void *out)
 {
@@ -220,32 +237,47 @@ static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
 		return gomap__cm_exec(m->map, op, key, val, val2, out);
 	}
 	if (ro) {
-		GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
-		                       pthread_rwlock_tryrdlock(&m->rw) == 0,
-		                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_tryrdlock(&m->rw) == 0,
-		                                             pthread_rwlock_rdlock(&m->rw)));
+		op_rdlock(m);
 		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 		pthread_rwlock_unlock(&m->rw);
 		return rc;
 	}
-	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
-	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_trywrlock(&m->rw) == 0,
-	                                             pthread_rwlock_wrlock(&m->rw)));
+	op_wrlock(m);
 	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 	sync_len(m);
 	pthread_rwlock_unlock(&m->rw);
 	return rc;
 }
 
+/* load, store and delete take a short path when this thread holds no lock
+ * of the map: see gomap_mutex_load (src/mutex.c) for why. */
+static inline bool fast_ok(const gomap_rwmutex_t *m, const void *key)
+{
+	return GOMAP_LIKELY(m && key && !wr_held_by_me(m) && !rd_held_by_me(m));
+}
+
 GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
                                  void *val_out)
 {
+	if (fast_ok(m, key)) {
+		op_rdlock(m);
+		int rc = gomap_map_get(m->map, key, val_out);
+		pthread_rwlock_unlock(&m->rw);
+		return rc;
+	}
 	return run(m, GOMAP__OP_LOAD, key, NULL, NULL, val_out);
 }
 
 GOMAP_API int gomap_rwmutex_store(gomap_rwmutex_t *m, const void *key,
                                   const void *val)
 {
+	if (fast_ok(m, key) && (val || !m->vsize)) {
+		op_wrlock(m);
+		int rc = gomap_map_put(m->map, key, val);
+		sync_len(m);
+		pthread_rwlock_unlock(&m->rw);
+		return rc < 0 ? rc : 0;
+	}
 	return run(m, GOMAP__OP_STORE, key, val, NULL, NULL);
 }
 
@@ -264,6 +296,13 @@ GOMAP_API int gomap_rwmutex_load_and_delete(gomap_rwmutex_t *m,
 
 GOMAP_API int gomap_rwmutex_delete(gomap_rwmutex_t *m, const void *key)
 {
+	if (fast_ok(m, key)) {
+		op_wrlock(m);
+		int rc = gomap_map_delete(m->map, key);
+		sync_len(m);
+		pthread_rwlock_unlock(&m->rw);
+		return rc;
+	}
 	return run(m, GOMAP__OP_DELETE, key, NULL, NULL, NULL);
 }
 

@@ -39,6 +39,7 @@
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 #include "internal/lock.h"
+#include "internal/util.h"
 
 #define SHARD_MAX 65536u
 #define SHARD_SHIFT 40
@@ -237,6 +238,13 @@ fail:
 
 /* ---- keyed operations ---------------------------------------------------- */
 
+/* Lock a shard for one operation of this file: no user code runs under it. */
+static inline void op_lock(struct shard *s)
+{
+	GOMAP_PROBE_TIMED_LOCK(s->map, "shard.run", pthread_mutex_trylock(&s->mu) == 0,
+	                       pthread_mutex_lock(&s->mu));
+}
+
 static int run(gomap_shard_t *m, int op, const void *key, const void *val,
                const void *val2, void *out)
 {
@@ -254,8 +262,7 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 		sync_count(s);
 		return rc;
 	}
-	GOMAP_PROBE_TIMED_LOCK(s->map, "shard.run", pthread_mutex_trylock(&s->mu) == 0,
-	                       pthread_mutex_lock(&s->mu));
+	op_lock(s);
 	rc = gomap__cm_exec_h(s->map, op, key, h, val, val2, out);
 	if (!gomap__cm_op_reads_only(op))
 		sync_count(s);
@@ -266,6 +273,15 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
                                void *val_out)
 {
+	/* A short path outside atomic sections: see fast_ok in src/mutex.c. */
+	if (GOMAP_LIKELY(m && !sh_n && gomap__cm_check_key(m->kt, key) == 0)) {
+		uint64_t h = gomap__type_hash(m->kt, key, m->seed);
+		struct shard *s = &m->shards[(size_t)((h >> SHARD_SHIFT) & m->mask)];
+		op_lock(s);
+		int rc = gomap__map_get_h(s->map, key, h, val_out);
+		pthread_mutex_unlock(&s->mu);
+		return rc;
+	}
 	return run(m, GOMAP__OP_LOAD, key, NULL, NULL, val_out);
 }
 
