@@ -78,6 +78,9 @@ static void usage(FILE *f)
 "  --quick           short run at reduced sizes (every workload unless\n"
 "                    --workload says otherwise)\n"
 "  --csv FILE        write the results as CSV\n"
+"  --resume          with --csv: keep FILE's rows, skip the cells it already\n"
+"                    has (done or failed) and append the others, so that a long\n"
+"                    run (the full matrix) can be spread over several sittings\n"
 "  --plot FILE       draw the results with gnuplot (.svg or .png)\n"
 "  --from FILE       read results from a CSV instead of running (tables, plot)\n"
 "  --list            list implementations and workloads, then exit\n"
@@ -139,6 +142,7 @@ typedef struct opts {
 	int reps;
 	double min_time;
 	double timeout;
+	bool resume; /* --resume: keep and extend the --csv file */
 	bool min_time_set, timeout_set, pin, quick, list, in_process;
 } opts;
 
@@ -570,15 +574,30 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 	b->n += (size_t)need;
 }
 
+/* The current UTC time, ISO 8601 (a static buffer). */
+static const char *today(void)
+{
+	static char date[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return date;
+}
+
+/* Rows for the same cell (--resume): same implementation, workload, keys,
+ * K and threads. */
+static bool same_cell(const gb_result *a, const gb_result *b)
+{
+	return strcmp(a->impl, b->impl) == 0 && strcmp(a->workload, b->workload) == 0 &&
+	       strcmp(a->keys, b->keys) == 0 && a->K == b->K && a->threads == b->threads;
+}
+
 static char *describe_run(int argc, char **argv, const opts *o, const gb_impl **impls,
                           int nimpl, char **caption)
 {
 	sbuf b = { 0 };
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	char date[32];
-	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	const char *date = today();
 	struct utsname un;
 	uname(&un);
 	char *cpu = read_cpu_model();
@@ -703,7 +722,8 @@ int gomap_bench_main(int argc, char **argv)
 		if (strcmp(argv[i], "--cell") == 0)
 			return gomap_bench_child_main(argc, argv, "gomap bench (in-process)");
 	enum { O_IMPL = 256, O_WORKLOAD, O_THREADS, O_KEYS, O_K, O_OPS, O_REPS, O_MINTIME,
-	       O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST, O_TIMEOUT, O_INPROC };
+	       O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST, O_TIMEOUT, O_INPROC,
+	       O_RESUME };
 	static const struct option longopts[] = {
 		{ "impl", required_argument, NULL, O_IMPL },
 		{ "workload", required_argument, NULL, O_WORKLOAD },
@@ -717,6 +737,7 @@ int gomap_bench_main(int argc, char **argv)
 		{ "pin", no_argument, NULL, O_PIN },
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "csv", required_argument, NULL, O_CSV },
+		{ "resume", no_argument, NULL, O_RESUME },
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "list", no_argument, NULL, O_LIST },
@@ -756,6 +777,7 @@ int gomap_bench_main(int argc, char **argv)
 		case O_PIN: o.pin = true; break;
 		case O_QUICK: o.quick = true; break;
 		case O_CSV: o.csv = optarg; break;
+		case O_RESUME: o.resume = true; break;
 		case O_PLOT: o.plot = optarg; break;
 		case O_FROM: o.from = optarg; break;
 		case O_LIST: o.list = true; break;
@@ -791,6 +813,10 @@ int gomap_bench_main(int argc, char **argv)
 		free(comment);
 		free(rows);
 		return rc;
+	}
+	if (o.resume && !o.csv) {
+		fprintf(stderr, "gomap bench: --resume needs --csv FILE\n");
+		return 2;
 	}
 	if (o.quick && !o.min_time_set)
 		o.min_time = 0;
@@ -849,28 +875,60 @@ int gomap_bench_main(int argc, char **argv)
 		        "build type %s); use tools/bench.sh or a Release build\n", GB_BUILD_DEFS,
 		        GB_BUILD_TYPE);
 
+	/* --resume: the rows already in the file stand for their cells. */
+	gb_result *old = NULL;
+	size_t nold = 0;
+	if (o.resume && access(o.csv, F_OK) == 0 && gb_csv_read(o.csv, &old, &nold, NULL) != 0) {
+		fprintf(stderr, "gomap bench: cannot read %s: %s\n", o.csv, strerror(errno));
+		return 1;
+	}
+	gb_result *rows = calloc(cs.n, sizeof *rows);
+	bool *have = calloc(cs.n, sizeof *have);
+	if (!rows || !have)
+		return 1;
+	size_t nhave = 0;
+	for (size_t i = 0; i < cs.n; i++) {
+		gb_result id;
+		gb_result_init(&id, &cs.v[i]);
+		for (size_t k = 0; k < nold && !have[i]; k++)
+			if (same_cell(&old[k], &id)) {
+				rows[i] = old[k];
+				have[i] = true;
+				nhave++;
+			}
+	}
+	free(old);
+
 	FILE *csv = NULL;
 	if (o.csv) {
-		csv = fopen(o.csv, "w");
+		bool append = o.resume && nold > 0;
+		csv = fopen(o.csv, append ? "a" : "w");
 		if (!csv) {
 			fprintf(stderr, "gomap bench: cannot write %s: %s\n", o.csv, strerror(errno));
 			return 1;
 		}
-		gb_csv_header(csv, desc);
+		if (!append)
+			gb_csv_header(csv, desc);
+		else
+			fprintf(csv, "# resumed %s: %zu of %zu cells already here\n", today(), nhave, cs.n);
+		fflush(csv);
 	}
-	progress p = { .tty = isatty(STDERR_FILENO), .total = cs.n, .start = gb_now_s() };
+	if (nhave)
+		fprintf(stderr, "gomap bench: %zu of %zu cells already in %s: skipped\n", nhave, cs.n,
+		        o.csv);
+	progress p = { .tty = isatty(STDERR_FILENO), .total = cs.n - nhave, .start = gb_now_s() };
 	for (size_t i = 0; i < cs.n; i++)
-		p.est_total += estimate(&cs.v[i]);
+		if (!have[i])
+			p.est_total += estimate(&cs.v[i]);
 	char est[32];
 	fmt_dur(est, sizeof est, p.est_total);
 	fprintf(stderr, "gomap bench: %zu cells, %d implementations, %d workloads (first guess: "
 	        "%s)\n", cs.n, nimpl, nwl, est);
 
-	gb_result *rows = calloc(cs.n, sizeof *rows);
-	if (!rows)
-		return 1;
 	int failed = 0;
 	for (size_t i = 0; i < cs.n; i++) {
+		if (have[i])
+			continue;
 		progress_show(&p, &cs.v[i]);
 		double t0 = gb_now_s();
 		const gb_cell *c = &cs.v[i];
@@ -878,21 +936,28 @@ int gomap_bench_main(int argc, char **argv)
 		       ? gb_run_cell(c, &rows[i]) : gb_child_run_with(&self, c, &rows[i]);
 		if (rc != 0)
 			failed++;
-		progress_done(&p, &cs.v[i], &rows[i], rc, gb_now_s() - t0);
-		if (csv)
+		double secs = gb_now_s() - t0;
+		/* The cell's wall time, child start and set-up included: what the
+		 * duration of a resumed run adds up from. */
+		gb_notes_add(rows[i].notes, sizeof rows[i].notes, "secs=%.1f", secs);
+		progress_done(&p, &cs.v[i], &rows[i], rc, secs);
+		if (csv) {
 			gb_csv_row(csv, &rows[i]);
+			fflush(csv); /* a stopped run keeps every finished cell */
+		}
 	}
 	char took[32];
 	fmt_dur(took, sizeof took, gb_now_s() - p.start);
 	if (p.tty)
 		fprintf(stderr, "\r\033[K");
-	fprintf(stderr, "gomap bench: %zu cells in %s%s%s\n", cs.n, took,
+	fprintf(stderr, "gomap bench: %zu cells in %s%s%s\n", cs.n - nhave, took,
 	        failed ? ", failed: " : "", failed ? "see FAILED lines above" : "");
 	if (csv) {
 		fclose(csv);
 		fprintf(stderr, "gomap bench: results written to %s\n", o.csv);
 	}
 	int rc = output(&o, rows, cs.n, caption);
+	free(have);
 	free(rows);
 	free(cs.v);
 	free(desc);
