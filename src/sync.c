@@ -216,8 +216,12 @@ void __tsan_ignore_thread_end(void);
  * cannot see. Its calls run with TSan's access tracking off (TSan builds
  * only); our own accesses stay checked and are ordered by O8.
  */
-static inline void sync_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
+struct gomap_sync;
+static inline void count_pending(struct gomap_sync *m);
+
+static inline void sync_call_rcu(struct gomap_sync *m, struct rcu_head *head, void (*fn)(struct rcu_head *))
 {
+	count_pending(m);
 	TSAN_RELEASE(head); /* the handoff of the object itself */
 	TSAN_IGNORE_BEGIN();
 	call_rcu(head, fn);
@@ -359,6 +363,9 @@ struct gomap_sync {
 	_Atomic size_t grows;
 	_Atomic size_t shrinks;
 	_Atomic size_t clears;
+	/* callbacks queued with call_rcu and not finished: free and barrier
+	 * wait for a grace period only when there are some (see done_pending) */
+	_Atomic size_t pending;
 	/* the entry slab's chunks, under slab_lock */
 	_Atomic uint32_t slab_lock;
 	struct chunk *chunks;
@@ -366,6 +373,26 @@ struct gomap_sync {
 	/* TSan sync objects (addresses only) */
 	char tsan_gp, tsan_cb;
 };
+
+/* ---- callbacks in flight -------------------------------------------------------
+ *
+ * rcu_barrier, which free and barrier need while this map's callbacks are
+ * queued, takes about 10 ms here (liburcu's call_rcu worker sleeps between
+ * batches): a map that never retired anything, or whose callbacks have all
+ * run, is freed without it. A callback's last access to the map is its
+ * release decrement; free's acquire load that reads 0 comes after it.
+ */
+static inline void count_pending(struct gomap_sync *m)
+{
+	FADD(&m->pending, 1, relaxed); /* the queueing thread, before call_rcu */
+}
+
+static inline void done_pending(struct gomap_sync *m)
+{
+	FADD(&m->pending, (size_t)-1, release);
+}
+
+static inline bool any_pending(struct gomap_sync *m) { return LD(&m->pending, acquire) != 0; }
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -916,6 +943,7 @@ static void retire_cb(struct rcu_head *head)
 		GOMAP_PROBE_GRACE_PERIOD(m, gomap__probe_now() - c->t0);
 	carrier_drop(m, c);
 	TSAN_RELEASE(&m->tsan_cb);
+	done_pending(m); /* the last access to m */
 }
 
 static void dispatch(gomap_sync_t *m, struct carrier *c)
@@ -923,7 +951,7 @@ static void dispatch(gomap_sync_t *m, struct carrier *c)
 	(void)m;
 	TSAN_RELEASE(&m->tsan_gp);
 	c->t0 = GOMAP_PROBE_CLOCK();
-	sync_call_rcu(&c->rcu, retire_cb);
+	sync_call_rcu(m, &c->rcu, retire_cb);
 }
 
 /* Queue an entry that was just unlinked from its authoritative slot. Never
@@ -1076,6 +1104,7 @@ static void table_retired_cb(struct rcu_head *head)
 	TSAN_ACQUIRE(&m->tsan_gp);
 	table_destroy(m, t, false);
 	TSAN_RELEASE(&m->tsan_cb);
+	done_pending(m); /* the last access to m */
 }
 
 /* Free a whole chain cur -> next... with every live entry (clear, free). */
@@ -1098,6 +1127,7 @@ static void chain_cleared_cb(struct rcu_head *head)
 	TSAN_ACQUIRE(&m->tsan_gp);
 	chain_destroy(m, t);
 	TSAN_RELEASE(&m->tsan_cb);
+	done_pending(m); /* the last access to m */
 }
 
 /* ---- bucket locks ----------------------------------------------------------------- */
@@ -1134,7 +1164,7 @@ static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
 		return; /* cleared meanwhile: clear frees both */
 	FADD(nt->nb > t->nb ? &m->grows : &m->shrinks, 1, relaxed);
 	TSAN_RELEASE(&m->tsan_gp);
-	sync_call_rcu(&t->rcu, table_retired_cb);
+	sync_call_rcu(m, &t->rcu, table_retired_cb);
 }
 
 /*
@@ -1835,7 +1865,7 @@ GOMAP_API int gomap_sync_clear(gomap_sync_t *m)
 	/* Writers still in old tables finish before the grace period ends; the
 	 * callback then frees the chain old -> next with all its entries. */
 	TSAN_RELEASE(&m->tsan_gp);
-	sync_call_rcu(&old->rcu, chain_cleared_cb);
+	sync_call_rcu(m, &old->rcu, chain_cleared_cb);
 	return 0;
 }
 
@@ -1872,7 +1902,8 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 			drop_list(m, list);
 		}
 	}
-	sync_rcu_barrier();
+	while (any_pending(m)) /* the load that reads 0 orders every callback before us */
+		sync_rcu_barrier();
 	TSAN_ACQUIRE(&m->tsan_cb);
 	return 0;
 }
@@ -1987,7 +2018,8 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 		drop_list(m, m->rs[i].head);
 		m->rs[i].head = NULL;
 	}
-	sync_rcu_barrier();
+	while (any_pending(m)) /* the load that reads 0 orders every callback before us */
+		sync_rcu_barrier();
 	TSAN_ACQUIRE(&m->tsan_cb);
 	/* Entries with nothing to destroy in slab memory go with their chunks
 	 * below, without visiting each. */
