@@ -78,6 +78,9 @@ static void usage(FILE *f)
 "  --quick           short run at reduced sizes (every workload unless\n"
 "                    --workload says otherwise)\n"
 "  --csv FILE        write the results as CSV\n"
+"  --interleave      run the cells' timed runs in rounds (one child process per\n"
+"                    run: every cell's first run, then every cell's second...)\n"
+"                    so that a slow drift of the machine spreads over all cells\n"
 "  --resume          with --csv: keep FILE's rows, skip the cells it already\n"
 "                    has (done or failed) and append the others, so that a long\n"
 "                    run (the full matrix) can be spread over several sittings\n"
@@ -142,7 +145,8 @@ typedef struct opts {
 	int reps;
 	double min_time;
 	double timeout;
-	bool resume; /* --resume: keep and extend the --csv file */
+	bool resume;     /* --resume: keep and extend the --csv file */
+	bool interleave; /* --interleave: timed runs in rounds over the cells */
 	bool min_time_set, timeout_set, pin, quick, list, in_process;
 } opts;
 
@@ -716,6 +720,124 @@ static int output(const opts *o, const gb_result *rows, size_t n, const char *ca
 	return 0;
 }
 
+/* One cell (all its runs) in a child process, or here when asked. */
+static int run_one(const opts *o, const gb_child *self, const gb_cell *c, gb_result *r)
+{
+	return o->in_process || (c->impl->flags & GB_F_CHILD) ? gb_run_cell(c, r)
+	                                                     : gb_child_run_with(self, c, r);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * --interleave: each timed run of a cell in its own child (with its own
+ * warm-up run), in rounds: every cell's first run, then every cell's second,
+ * until each cell has --reps runs; a child repeats a short run until it has
+ * its share (1/--reps) of --min-time, and reports their median. On a
+ * machine whose speed drifts (a shared VM), every cell then samples the
+ * whole period instead of its own few seconds of it, and cells compare
+ * fairly. grow-latency and memory cells keep their own protocol (all runs in
+ * one child, first round). Returns the number of failed cells.
+ */
+static int run_interleaved(const opts *o, const gb_child *self, const cells *cs, const bool *have,
+                           gb_result *rows, FILE *csv, progress *p)
+{
+	size_t n = cs->n;
+	double **v = calloc(n, sizeof *v);
+	size_t *nv = calloc(n, sizeof *nv);
+	double *secs = calloc(n, sizeof *secs);
+	bool *done = calloc(n, sizeof *done);
+	int failed = 0;
+	if (!v || !nv || !secs || !done) {
+		fprintf(stderr, "gomap bench: out of memory\n");
+		failed = (int)n;
+		goto out;
+	}
+	p->total = 0;
+	for (size_t i = 0; i < n; i++)
+		p->total += have[i] ? 0 : cs->v[i].kind >= GB_K_GROW ? 1 : (size_t)cs->v[i].reps;
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < n; i++) {
+			const gb_cell *c = &cs->v[i];
+			if (have[i] || done[i])
+				continue;
+			gb_cell one = *c;
+			bool special = c->kind >= GB_K_GROW;
+			if (!special) {
+				/* one median per child; each child runs its share
+				 * of --min-time (short cells repeat inside it) */
+				one.reps = 1;
+				one.min_time = c->min_time / c->reps;
+			}
+			gb_result r;
+			progress_show(p, c);
+			double t0 = gb_now_s();
+			int rc = run_one(o, self, &one, &r);
+			double s = gb_now_s() - t0;
+			secs[i] += s;
+			progress_done(p, c, &r, rc, s);
+			if (rc != 0 || special) {
+				rows[i] = r;
+				done[i] = true;
+				failed += rc != 0;
+			} else {
+				double *nvv = realloc(v[i], (nv[i] + 1) * sizeof *nvv);
+				if (!nvv) {
+					rows[i] = r;
+					done[i] = true;
+					failed++;
+					continue;
+				}
+				v[i] = nvv;
+				v[i][nv[i]++] = r.median;
+				if (nv[i] == 1)
+					rows[i] = r; /* identity and the run's own notes */
+				done[i] = (int)nv[i] >= c->reps;
+			}
+			if (done[i] && !special && rc == 0) {
+				gb_result *row = &rows[i];
+				qsort(v[i], nv[i], sizeof *v[i], cmp_double);
+				row->median = nv[i] % 2 ? v[i][nv[i] / 2]
+				                        : (v[i][nv[i] / 2 - 1] + v[i][nv[i] / 2]) / 2;
+				row->min = v[i][0];
+				row->max = v[i][nv[i] - 1];
+				row->mops = 1000.0 / row->median;
+				/* the first run's notes, with this cell's run count */
+				char rest[sizeof row->notes] = "";
+				for (char *t = strtok(row->notes, ";"); t; t = strtok(NULL, ";"))
+					if (strncmp(t, "reps=", 5) != 0)
+						gb_notes_add(rest, sizeof rest, "%s", t);
+				snprintf(row->notes, sizeof row->notes, "reps=%zu;interleaved", nv[i]);
+				/* min and max: over the children's medians */
+				if (*rest)
+					gb_notes_add(row->notes, sizeof row->notes, "%s", rest);
+			}
+			if (done[i]) {
+				gb_notes_add(rows[i].notes, sizeof rows[i].notes, "secs=%.1f", secs[i]);
+				if (csv) {
+					gb_csv_row(csv, &rows[i]);
+					fflush(csv);
+				}
+			} else {
+				more = true;
+			}
+		}
+	}
+out:
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+	free(nv);
+	free(secs);
+	free(done);
+	return failed;
+}
+
 int gomap_bench_main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -723,7 +845,7 @@ int gomap_bench_main(int argc, char **argv)
 			return gomap_bench_child_main(argc, argv, "gomap bench (in-process)");
 	enum { O_IMPL = 256, O_WORKLOAD, O_THREADS, O_KEYS, O_K, O_OPS, O_REPS, O_MINTIME,
 	       O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST, O_TIMEOUT, O_INPROC,
-	       O_RESUME };
+	       O_RESUME, O_INTERLEAVE };
 	static const struct option longopts[] = {
 		{ "impl", required_argument, NULL, O_IMPL },
 		{ "workload", required_argument, NULL, O_WORKLOAD },
@@ -738,6 +860,7 @@ int gomap_bench_main(int argc, char **argv)
 		{ "quick", no_argument, NULL, O_QUICK },
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "resume", no_argument, NULL, O_RESUME },
+		{ "interleave", no_argument, NULL, O_INTERLEAVE },
 		{ "plot", required_argument, NULL, O_PLOT },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "list", no_argument, NULL, O_LIST },
@@ -778,6 +901,7 @@ int gomap_bench_main(int argc, char **argv)
 		case O_QUICK: o.quick = true; break;
 		case O_CSV: o.csv = optarg; break;
 		case O_RESUME: o.resume = true; break;
+		case O_INTERLEAVE: o.interleave = true; break;
 		case O_PLOT: o.plot = optarg; break;
 		case O_FROM: o.from = optarg; break;
 		case O_LIST: o.list = true; break;
@@ -910,7 +1034,8 @@ int gomap_bench_main(int argc, char **argv)
 		if (!append)
 			gb_csv_header(csv, desc);
 		else
-			fprintf(csv, "# resumed %s: %zu of %zu cells already here\n", today(), nhave, cs.n);
+			fprintf(csv, "# resumed %s%s%s: %zu of %zu cells already here\n", today(),
+			        *GB_GIT_COMMIT ? ", git " : "", GB_GIT_COMMIT, nhave, cs.n);
 		fflush(csv);
 	}
 	if (nhave)
@@ -926,14 +1051,14 @@ int gomap_bench_main(int argc, char **argv)
 	        "%s)\n", cs.n, nimpl, nwl, est);
 
 	int failed = 0;
-	for (size_t i = 0; i < cs.n; i++) {
+	if (o.interleave)
+		failed = run_interleaved(&o, &self, &cs, have, rows, csv, &p);
+	for (size_t i = 0; i < cs.n && !o.interleave; i++) {
 		if (have[i])
 			continue;
 		progress_show(&p, &cs.v[i]);
 		double t0 = gb_now_s();
-		const gb_cell *c = &cs.v[i];
-		int rc = o.in_process || (c->impl->flags & GB_F_CHILD)
-		       ? gb_run_cell(c, &rows[i]) : gb_child_run_with(&self, c, &rows[i]);
+		int rc = run_one(&o, &self, &cs.v[i], &rows[i]);
 		if (rc != 0)
 			failed++;
 		double secs = gb_now_s() - t0;

@@ -267,6 +267,16 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Runs of a short cell may number thousands, and destroying a map that
+ * waits for RCU callbacks (sync, urcu-lfht) costs ~10 ms of wall time each
+ * here: a cell of 1024-key runs took over two minutes of destroys. So the
+ * maps of finished runs are destroyed in batches, outside the timed phases,
+ * at most GRAVE_MAPS of them and GRAVE_KEYS keys in all held at a time
+ * (a library that waits only for its own pending callbacks then waits once
+ * per batch). */
+#define GRAVE_MAPS 64
+#define GRAVE_KEYS ((uint64_t)1 << 20)
+
 typedef struct plan {
 	const gb_cell *c;
 	const gb_ops *o;
@@ -277,6 +287,9 @@ typedef struct plan {
 	gb_stream *streams;
 	worker *workers;
 	char err[160];
+	/* maps of finished runs, destroyed in a batch (see retire_map) */
+	void *dead[GRAVE_MAPS];
+	int ndead;
 } plan;
 
 static void prefill(const plan *p, void *m)
@@ -287,6 +300,8 @@ static void prefill(const plan *p, void *m)
 		p->o->store(m, &k, &v);
 	}
 }
+
+static void retire_map(plan *p, void *m);
 
 /* One run: returns the wall time of the timed phase in ns, or 0 on error. */
 static uint64_t one_run(plan *p)
@@ -347,12 +362,28 @@ static uint64_t one_run(plan *p)
 		pthread_barrier_destroy(&bar);
 		wall = t1 > t0 ? t1 - t0 : 1;
 	}
-	impl->destroy(m, impl->ctx);
+	retire_map(p, m);
 	return wall ? wall : 1;
+}
+
+static void bury_all(plan *p)
+{
+	for (int i = 0; i < p->ndead; i++)
+		p->c->impl->destroy(p->dead[i], p->c->impl->ctx);
+	p->ndead = 0;
+}
+
+/* Destroy @m now or with the next batch (see GRAVE_MAPS). */
+static void retire_map(plan *p, void *m)
+{
+	p->dead[p->ndead++] = m;
+	if (p->ndead == GRAVE_MAPS || (uint64_t)p->ndead * p->c->K >= GRAVE_KEYS)
+		bury_all(p);
 }
 
 static void plan_free(plan *p)
 {
+	bury_all(p);
 	for (int t = 0; t < p->nstreams; t++)
 		gb_stream_free(&p->streams[t]);
 	free(p->streams);
