@@ -1034,8 +1034,9 @@ int gomap_bench_main(int argc, char **argv)
 		if (!append)
 			gb_csv_header(csv, desc);
 		else
-			fprintf(csv, "# resumed %s%s%s: %zu of %zu cells already here\n", today(),
-			        *GB_GIT_COMMIT ? ", git " : "", GB_GIT_COMMIT, nhave, cs.n);
+			fprintf(csv, "# resumed %s%s%s%s: %zu of %zu cells already here\n", today(),
+			        *GB_GIT_COMMIT ? ", git " : "", GB_GIT_COMMIT,
+			        *GB_GIT_COMMIT ? " (at configure time)" : "", nhave, cs.n);
 		fflush(csv);
 	}
 	if (nhave)

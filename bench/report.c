@@ -429,6 +429,7 @@ void gb_print_article(FILE *f, const gb_result *rows, size_t n)
 	for (size_t a = 0; a < sizeof article / sizeof *article; a++)
 		have_go |= find_row(rows, n, article[a].impl, "seed-read") != NULL;
 	if (!have_go)
-		fprintf(f, "(no Go rows: the Go program was not built or not selected, so "
-		        "the claims cannot be checked in this run)\n");
+		fprintf(f, "(no go-map-mutex or go-syncmap row: the Go program was not built "
+		        "or those were not selected, so the claims cannot be checked in this "
+		        "run)\n");
 }
