@@ -901,6 +901,22 @@ static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *
 	}
 }
 
+/* The u64 fast path of a lookup in table @t (the only one: no growth in
+ * progress), hash and compare inlined. The home group's slots are
+ * prefetched so that their cache miss overlaps the control-byte load
+ * instead of following it. */
+static inline __attribute__((always_inline)) int get_u64(const gomap_map_t *m, const table *t,
+                                                         const void *key, uint64_t h, void *val_out)
+{
+	prefetch_home(m, t, h);
+	size_t i = tfind(m, t, key, h, IK_U64, false);
+	if (i == SIZE_MAX)
+		return 0;
+	if (val_out)
+		copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
+	return 1;
+}
+
 GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out)
 {
 	if (GOMAP_UNLIKELY(!m || !key))
@@ -908,19 +924,8 @@ GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key, void *val_out
 	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_GET);
 	read_check(m, "concurrent map read and map write");
 	const table *t = m->cur;
-	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
-		/* The u64 fast path: one table, hash and compare inlined. The
-		 * home group's slots are prefetched so that their cache miss
-		 * overlaps the control-byte load instead of following it. */
-		uint64_t h = hash_probe(m, key, t->seed, IK_U64);
-		prefetch_home(m, t, h);
-		size_t i = tfind(m, t, key, h, IK_U64, false);
-		if (i == SIZE_MAX)
-			return 0;
-		if (val_out)
-			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
-		return 1;
-	}
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old))
+		return get_u64(m, t, key, hash_probe(m, key, t->seed, IK_U64), val_out);
 	return get_slow(m, key, val_out);
 }
 
@@ -1514,16 +1519,8 @@ int gomap__map_get_h(const gomap_map_t *m, const void *key, uint64_t h, void *va
 		return GOMAP_EINVAL;
 	read_check(m, "concurrent map read and map write");
 	const table *t = m->cur;
-	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old)) {
-		/* gomap_map_get's fast path, for the safe maps' loads. */
-		prefetch_home(m, t, h);
-		size_t i = tfind(m, t, key, h, IK_U64, false);
-		if (i == SIZE_MAX)
-			return 0;
-		if (val_out)
-			copy_val(m, val_out, slot_val(m, slot_at(m, t, i)));
-		return 1;
-	}
+	if (GOMAP_LIKELY(m->ikind == IK_U64 && t && !m->old))
+		return get_u64(m, t, key, h, val_out); /* the safe maps' loads */
 	gomap_bytes q;
 	const void *qk;
 	if (probe_key(m, key, &q, &qk))
