@@ -290,6 +290,19 @@ static int execute(gomap_chan_t *m, gomap_chan_req *r)
 		break;
 	case OP_SNAP:
 		return gomap__snap_take(r->out, m->map, chan_alloc(m));
+	/* load, store and delete straight into the plain map's own entry
+	 * points (the request was checked at submission): the owner is the
+	 * one thread every request waits for, so its path length is the
+	 * map's throughput. */
+	case GOMAP__OP_LOAD:
+		return gomap_map_get(m->map, r->key, r->out);
+	case GOMAP__OP_STORE:
+		rc = gomap_map_put(m->map, r->key, r->val);
+		rc = rc < 0 ? rc : 0;
+		break;
+	case GOMAP__OP_DELETE:
+		rc = gomap_map_delete(m->map, r->key);
+		break;
 	default:
 		rc = gomap__cm_exec(m->map, (int)r->op, r->key, r->val,
 		                    r->val2, r->out);
