@@ -270,13 +270,23 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 	return rc;
 }
 
+/* The shard of a usable key, outside atomic sections (NULL: take the
+ * general path). load, store and delete then go straight to the plain
+ * map's own entry points: see fast_ok in src/mutex.c for why. */
+static inline struct shard *fast_shard(gomap_shard_t *m, const void *key, uint64_t *h)
+{
+	if (GOMAP_UNLIKELY(!m || sh_n || gomap__cm_check_key(m->kt, key) != 0))
+		return NULL;
+	*h = gomap__type_hash(m->kt, key, m->seed);
+	return &m->shards[(size_t)((*h >> SHARD_SHIFT) & m->mask)];
+}
+
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
                                void *val_out)
 {
-	/* A short path outside atomic sections: see fast_ok in src/mutex.c. */
-	if (GOMAP_LIKELY(m && !sh_n && gomap__cm_check_key(m->kt, key) == 0)) {
-		uint64_t h = gomap__type_hash(m->kt, key, m->seed);
-		struct shard *s = &m->shards[(size_t)((h >> SHARD_SHIFT) & m->mask)];
+	uint64_t h;
+	struct shard *s = fast_shard(m, key, &h);
+	if (s) {
 		op_lock(s);
 		int rc = gomap__map_get_h(s->map, key, h, val_out);
 		pthread_mutex_unlock(&s->mu);
@@ -288,6 +298,15 @@ GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
 GOMAP_API int gomap_shard_store(gomap_shard_t *m, const void *key,
                                 const void *val)
 {
+	uint64_t h;
+	struct shard *s = (val || (m && !m->vsize)) ? fast_shard(m, key, &h) : NULL;
+	if (s) {
+		op_lock(s);
+		int rc = gomap__map_put_h(s->map, key, h, val);
+		sync_count(s);
+		pthread_mutex_unlock(&s->mu);
+		return rc < 0 ? rc : 0;
+	}
 	return run(m, GOMAP__OP_STORE, key, val, NULL, NULL);
 }
 
@@ -305,6 +324,15 @@ GOMAP_API int gomap_shard_load_and_delete(gomap_shard_t *m, const void *key,
 
 GOMAP_API int gomap_shard_delete(gomap_shard_t *m, const void *key)
 {
+	uint64_t h;
+	struct shard *s = fast_shard(m, key, &h);
+	if (s) {
+		op_lock(s);
+		int rc = gomap__map_delete_h(s->map, key, h);
+		sync_count(s);
+		pthread_mutex_unlock(&s->mu);
+		return rc;
+	}
 	return run(m, GOMAP__OP_DELETE, key, NULL, NULL, NULL);
 }
 
