@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include <gomap/mutex.h>
 #include <gomap/rwmutex.h>
@@ -326,6 +327,65 @@ static void test_rwmutex_by_hand(void **st)
 	gomap_rwmutex_free(m);
 }
 
+struct writer_arg {
+	gomap_rwmutex_t *m;
+	atomic_int done;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer_arg *a = arg;
+	uint64_t k = 2, v = 22;
+	gomap_rwmutex_store(a->m, &k, &v);
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+static void *reader_waits_thread(void *arg)
+{
+	struct writer_arg *a = arg;
+	uint64_t k = 2;
+	gomap_rwmutex_load(a->m, &k, NULL);
+	atomic_store(&a->done, 1);
+	return NULL;
+}
+
+/* The reader-writer exclusion itself, both ways, through the per-CPU reader
+ * counts: a store waits (past its yields, asleep) for a reader that holds
+ * the lock by hand, and a load waits for a writer that holds it. The
+ * pause only gives the other thread time to get wrongly in; a correct lock
+ * passes however long it is. */
+static void test_rwmutex_exclusion(void **st)
+{
+	(void)st;
+	gomap_rwmutex_t *m;
+	assert_int_equal(gomap_rwmutex_new(&m, &gomap_type_u64,
+	                                   &gomap_type_u64, NULL),
+	                 0);
+	const struct timespec pause = {0, 50 * 1000 * 1000};
+	pthread_t t;
+
+	struct writer_arg w = {m, 0};
+	gomap_rwmutex_rlock(m);
+	assert_int_equal(pthread_create(&t, NULL, writer_thread, &w), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(atomic_load(&w.done), 0); /* kept out by our read lock */
+	gomap_rwmutex_runlock(m);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&w.done), 1);
+	assert_int_equal(gomap_rwmutex_len(m), 1);
+
+	struct writer_arg r = {m, 0};
+	gomap_rwmutex_lock(m);
+	assert_int_equal(pthread_create(&t, NULL, reader_waits_thread, &r), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(atomic_load(&r.done), 0); /* kept out by our write lock */
+	gomap_rwmutex_unlock(m);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&r.done), 1);
+	gomap_rwmutex_free(m);
+}
+
 static void rw_upgrade(void *arg)
 {
 	(void)arg;
@@ -609,6 +669,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_rwmutex_range_reentry),
 	cmocka_unit_test(test_rwmutex_atomic),
 	cmocka_unit_test(test_rwmutex_by_hand),
+	cmocka_unit_test(test_rwmutex_exclusion),
 	cmocka_unit_test(test_rwmutex_misuse_fatal),
 	cmocka_unit_test(test_shard_options),
 	cmocka_unit_test(test_shard_placement),
