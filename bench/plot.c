@@ -159,16 +159,23 @@ static void panel_bars(FILE *f, const char *title, const char *ylabel, bool logy
 	        series->n + 1, id);
 }
 
+/* A MAXN x MAXN table of values, every cell NAN (no figure), or NULL. */
+static double (*new_grid(void))[MAXN]
+{
+	double (*val)[MAXN] = malloc(sizeof(double[MAXN][MAXN]));
+	for (int c = 0; val && c < MAXN; c++)
+		for (int s = 0; s < MAXN; s++)
+			val[c][s] = NAN;
+	return val;
+}
+
 static void panel_st(FILE *f, const gb_result *rows, size_t n, const char *wl, int id)
 {
 	names cats = { 0 }, impls = { 0 };
 	static char catbuf[MAXN][40];
-	double (*val)[MAXN] = malloc(sizeof(double[MAXN][MAXN]));
+	double (*val)[MAXN] = new_grid();
 	if (!val)
 		return;
-	for (int c = 0; c < MAXN; c++)
-		for (int s = 0; s < MAXN; s++)
-			val[c][s] = NAN;
 	int ncat = 0;
 	for (size_t i = 0; i < n; i++) {
 		const gb_result *r = &rows[i];
@@ -202,12 +209,9 @@ static void panel_memory(FILE *f, const gb_result *rows, size_t n, int id)
 {
 	names cats = { 0 }, Ks = { 0 };
 	static char kbuf[MAXN][40];
-	double (*val)[MAXN] = malloc(sizeof(double[MAXN][MAXN]));
+	double (*val)[MAXN] = new_grid();
 	if (!val)
 		return;
-	for (int c = 0; c < MAXN; c++)
-		for (int s = 0; s < MAXN; s++)
-			val[c][s] = NAN;
 	int nk = 0;
 	for (size_t i = 0; i < n; i++) {
 		const gb_result *r = &rows[i];

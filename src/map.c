@@ -256,22 +256,7 @@ static inline void read_check(const gomap_map_t *m, const char *what)
 /* Turn the caller's key into the probe form: STR becomes {ptr, strlen}. */
 static inline int probe_key(const gomap_map_t *m, const void *key, gomap_bytes *q, const void **out)
 {
-	if (m->kt.kind == GOMAP_KIND_STR) {
-		const char *s = *(const char *const *)key;
-		if (!s)
-			return GOMAP_EINVAL;
-		q->ptr = s;
-		q->len = strlen(s);
-		*out = q;
-	} else if (m->kt.kind == GOMAP_KIND_BYTES) {
-		const gomap_bytes *b = key;
-		if (!b->ptr && b->len)
-			return GOMAP_EINVAL;
-		*out = b;
-	} else {
-		*out = key;
-	}
-	return 0;
+	return gomap__probe_key(m->kt.kind, key, q, out);
 }
 
 static inline __attribute__((always_inline)) uint64_t hash_probe(const gomap_map_t *m, const void *qk,

@@ -499,24 +499,7 @@ static void *alloc_aligned(gomap_sync_t *m, size_t size, void **raw, size_t *raw
 /* Turn the caller's key into the stored form: STR becomes {ptr, strlen}. */
 static inline int probe_key(const gomap_sync_t *m, const void *key, gomap_bytes *q, const void **out)
 {
-	if (!key)
-		return GOMAP_EINVAL;
-	if (m->kt.kind == GOMAP_KIND_STR) {
-		const char *s = *(const char *const *)key;
-		if (!s)
-			return GOMAP_EINVAL;
-		q->ptr = s;
-		q->len = strlen(s);
-		*out = q;
-	} else if (m->kt.kind == GOMAP_KIND_BYTES) {
-		const gomap_bytes *b = key;
-		if (!b->ptr && b->len)
-			return GOMAP_EINVAL;
-		*out = b;
-	} else {
-		*out = key;
-	}
-	return 0;
+	return key ? gomap__probe_key(m->kt.kind, key, q, out) : GOMAP_EINVAL;
 }
 
 /* Hash of a key in stored form; bit 0 is always clear (see struct entry). */

@@ -4,6 +4,8 @@
 #ifndef GOMAP_UTIL_H
 #define GOMAP_UTIL_H
 
+#include <string.h>
+
 #include "map_internal.h"
 
 /* A fast per-thread random stream (splitmix64 seeded from getrandom). */
@@ -25,6 +27,29 @@ static inline uint32_t gomap__tid_fast(void)
 
 /* Spin/yield gomap__racewindow times inside a write (GOMAP_DEBUG). */
 void gomap__race_window(void);
+
+/* Turn a caller's key of type @kind into the probe form: STR becomes
+ * {ptr, strlen} in *q. GOMAP_EINVAL for a NULL string or a NULL byte
+ * string of non-zero length. Shared by the plain and the sync map. */
+static inline int gomap__probe_key(int kind, const void *key, gomap_bytes *q, const void **out)
+{
+	if (kind == GOMAP_KIND_STR) {
+		const char *s = *(const char *const *)key;
+		if (!s)
+			return GOMAP_EINVAL;
+		q->ptr = s;
+		q->len = strlen(s);
+		*out = q;
+	} else if (kind == GOMAP_KIND_BYTES) {
+		const gomap_bytes *b = key;
+		if (!b->ptr && b->len)
+			return GOMAP_EINVAL;
+		*out = b;
+	} else {
+		*out = key;
+	}
+	return 0;
+}
 
 #define GOMAP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GOMAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
