@@ -5,7 +5,8 @@
  *
  * Why this design and not Go 1.24's HashTrieMap. A 16-way hash trie costs
  * one dependent cache miss per level, about five at a million keys. Here a
- * lookup costs two: the bucket line, then the entry it points to. Writers
+ * lookup costs two: the bucket line, then the entry it points to; and one in
+ * pair mode (below), where 8-byte keys and values sit in the bucket. Writers
  * lock one bucket (a bit in the bucket's first word), so writes to different
  * keys run in parallel, and the table resizes incrementally: a resize
  * allocates the new table and every later write migrates its own bucket and
@@ -17,7 +18,7 @@
  *    pointer to an overflow bucket (same layout) when 6 slots are not enough.
  *    meta byte 0: LOCK (bit 0), MIGRATED (bit 1); bytes 1..6: the tag (top 8
  *    hash bits) of each slot, a filter that avoids touching entries whose
- *    tag differs; byte 7 of an overflow bucket: its alignment offset. Only
+ *    tag differs. Only
  *    the main bucket's LOCK and MIGRATED bits are used: the main bucket's
  *    lock protects its whole chain.
  *  - entry: {u, key, value, owned string bytes}, allocated once and never
@@ -27,6 +28,14 @@
  *    (no memory for one) is chained through u instead (pointer | 1 | flags).
  *    Lookups never read u (range reads it atomically and recomputes the hash
  *    when bit 0 is set).
+ *  - pair mode (m->pairs: u64/u32 keys without destructor, 8-byte values
+ *    without destructor, the maps most programs share): the same bucket
+ *    holds 3 {key, value} pairs instead of 6 entry pointers. meta bytes
+ *    1..3: the pairs' tags (tag | 1; 0 = free), bytes 4..7: a version that
+ *    every insert bumps. A delete clears the tag and leaves the bytes; an
+ *    insert reuses a free pair. Nothing is allocated per key and nothing is
+ *    retired: RCU only protects tables. Entry-mode statements below about
+ *    entries do not apply to pair mode; P1 and P2 replace O1, O2 and O7.
  *  - table: 2^k buckets; hash h selects bucket (h >> 1) & mask. During a
  *    resize, table->next is the new table. Migration moves "units": for a
  *    grow by r, old bucket u feeds new buckets u + i*old_nb; for a shrink by
@@ -98,6 +107,24 @@
  *     (call_rcu, rcu_barrier, synchronize_rcu) run with TSan's access
  *     tracking off: what liburcu allocates in one thread and frees in its
  *     worker is ordered by futexes TSan cannot see.
+ *  P1 Pair reads (seqlock-like, but readers never wait): load meta
+ *     (acquire), compare the key of a pair whose tag matches, load its value
+ *     (acquire), acquire fence, load meta again. If meta changed (the LOCK
+ *     bit aside) the pair may have been reused meanwhile: look again. Retries
+ *     happen only when a writer completed a change to that bucket, so reads
+ *     stay lock-free. A miss needs no second look: a key present throughout
+ *     the scan keeps its pair (pairs move only by delete and insert), and its
+ *     key word is one atomic load.
+ *  P2 Pair writes, under the main bucket's lock: an insert issues a release
+ *     fence, writes the key (relaxed) and value (release) of a free pair,
+ *     then stores meta with the tag and version + 1 (the main bucket's
+ *     unlock store, or the overflow bucket's own release store). A reader
+ *     whose loads of the pair saw those writes sees, through the fences, at
+ *     least the meta that freed the pair (tag 0) and so retries; the version
+ *     makes meta never return to an earlier value (until 2^32 inserts into
+ *     one bucket happen inside one read). A delete only changes meta. Value
+ *     updates are one release store (O9). Migration copies pairs into the new
+ *     buckets before MIGRATED is published (O4); old pairs stay frozen.
  *  O9 In-place values: when the value is 8 bytes without a destructor (and
  *     keys are not f64), an update of an existing key (store, swap,
  *     compare_and_swap) does not publish a new entry but stores the new
@@ -133,8 +160,9 @@
  * reads all insert counters before all delete counters: it never exceeds
  * the entries present at one moment of the call (gen_count). Every 64th
  * step of a stripe counter, and whenever an insert needs an overflow
- * bucket, the writer sums the counters and starts a grow (average > 4
- * entries per bucket) or a shrink (average < 1/2).
+ * bucket, the writer sums the counters and starts a grow (average above
+ * m->gavg entries per bucket: 4 of 6 slots, 2 of 3 pairs) or a shrink
+ * (average below gavg / 8).
  */
 #include <errno.h>
 #include <sched.h>
@@ -172,13 +200,14 @@
 /* ---- tuning ---------------------------------------------------------------- */
 
 #define SLOTS 6
+#define PSLOTS 3             /* pair mode: inline {key, value} pairs */
 #define MIN_NB 8u            /* smallest table: 8 buckets */
-#define GROW_AVG 4u          /* grow above 4 entries per bucket on average */
-#define SHRINK_DIV 2u        /* shrink below 1/2 entry per bucket */
-#define TARGET_AVG 2u        /* a shrink aims at 2 entries per bucket */
+/* Load factors come from m->gavg: grow above gavg entries per bucket on
+ * average (4 of 6 slots, 2 of 3 pairs), shrink below gavg/8, and a resize
+ * aims at gavg/2 (a grow: a little more, see maybe_resize). */
 #define MAX_RATIO 8u         /* one resize changes the size 8x at most */
 #define INLINE_UNITS 64u     /* resizes this small migrate at once */
-#define HELP_UNITS 1u        /* units a write migrates besides its own */
+#define HELP_UNITS 2u        /* units a write migrates besides its own */
 #define RETIRE_BATCH 64u     /* entries per call_rcu */
 #define CHECK_EVERY 64u      /* stripe steps between load checks */
 #define MAX_STRIPES 64u
@@ -242,6 +271,14 @@ static inline void sync_synchronize_rcu(void)
 	TSAN_IGNORE_END();
 }
 
+/* Test builds only (tests/sync/test_sync_torn): readers yield inside the
+ * window that the bucket's meta check guards, to make writers hit it. */
+#ifdef GOMAP_SYNC_READ_DELAY
+#define READ_DELAY() sched_yield()
+#else
+#define READ_DELAY() ((void)0)
+#endif
+
 #ifdef GOMAP_SYNC_COUNT_WRITES
 _Thread_local unsigned long gomap__sync_writes;
 #define CW() (gomap__sync_writes++)
@@ -274,7 +311,10 @@ struct entry {
 
 struct bucket {
 	_Atomic uint64_t meta;
-	_Atomic(struct entry *) slot[SLOTS];
+	union {
+		_Atomic(struct entry *) slot[SLOTS]; /* entry mode */
+		_Atomic uint64_t kv[2 * PSLOTS];     /* pair mode: key 2i, value 2i+1 */
+	};
 	_Atomic(struct bucket *) next;
 } __attribute__((aligned(64)));
 
@@ -346,6 +386,8 @@ struct gomap_sync {
 	uint8_t is_str; /* owned copies get a NUL */
 	uint8_t is_f64;
 	uint8_t inplace; /* 8-byte values without destructor: updated in place */
+	uint8_t pairs;   /* pair mode: u64/u32 keys, in-place values, inline */
+	uint8_t gavg;    /* grow above this many entries per bucket */
 	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
 	uint32_t voff; /* value offset in data[] */
 	uint32_t vsz;  /* value size */
@@ -460,6 +502,37 @@ static inline uint64_t meta_set_tag(uint64_t w, unsigned i, uint8_t tag)
 	return (w & ~(0xffull << sh)) | ((uint64_t)tag << sh);
 }
 
+/* ---- pair mode: {key, value} inline in the bucket ------------------------------
+ *
+ * Meta: byte 0 as in entry mode, bytes 1..3 the pairs' tags (tag | 1, so a
+ * free pair has tag 0 and an occupied one never has), bytes 4..7 a version
+ * that every insert bumps. Keys are stored as u64 (u32 keys zero-extended).
+ */
+#define P_TAG_BITS 0x0000000080808000ull
+#define P_VER 0x100000000ull
+
+static inline uint8_t ptag(uint64_t h) { return htag(h) | 1; }
+static inline uint8_t ptag_of(uint64_t w, unsigned i) { return (uint8_t)(w >> (8 * (i + 1))); }
+
+/* Pairs whose tag may equal @tag (hints: confirm with ptag_of). */
+static inline uint64_t ptag_match(uint64_t w, uint8_t tag)
+{
+	uint64_t x = w ^ (LSB * tag);
+	return (x - LSB) & ~x & P_TAG_BITS;
+}
+
+static inline uint64_t pkey_in(const void *key, int ik)
+{
+	if (ik == IK_U64) {
+		uint64_t k;
+		memcpy(&k, key, 8);
+		return k;
+	}
+	uint32_t k;
+	memcpy(&k, key, 4);
+	return k;
+}
+
 static inline void rd_lock(void) { rcu_read_lock(); }
 
 static inline void rd_unlock(const gomap_sync_t *m)
@@ -533,6 +606,15 @@ static uint64_t hash_any(const gomap_sync_t *m, const void *qk)
 	case IK_BYTES: return hash_ik(m, qk, IK_BYTES);
 	default: return hash_ik(m, qk, IK_GENERIC);
 	}
+}
+
+/* Hash of a pair-mode key as stored (u32 keys hash their 4 bytes). */
+static inline uint64_t phash(const gomap_sync_t *m, uint64_t k)
+{
+	if (m->ik == IK_U64)
+		return hash_ik(m, &k, IK_U64);
+	uint32_t k32 = (uint32_t)k;
+	return hash_ik(m, &k32, IK_U32);
 }
 
 static inline __attribute__((always_inline)) bool key_eq(const gomap_sync_t *m, struct entry *e, const void *qk,
@@ -1035,7 +1117,8 @@ static struct table *table_new(gomap_sync_t *m, size_t nb, struct gen *g)
 }
 
 /* 64 spare bytes: any allocator alignment leaves room for a 64-aligned
- * bucket, whose offset (< 64) is kept in meta byte 7. */
+ * bucket; its offset (< 64) is kept in the byte right after it, which is
+ * still inside the block. */
 #define OVF_RAW (2 * sizeof(struct bucket))
 
 static struct bucket *ovf_new(gomap_sync_t *m)
@@ -1045,14 +1128,13 @@ static struct bucket *ovf_new(gomap_sync_t *m)
 		return NULL;
 	uintptr_t a = ((uintptr_t)r + 63) & ~(uintptr_t)63;
 	struct bucket *b = (struct bucket *)a;
-	atomic_init(&b->meta, (uint64_t)(a - (uintptr_t)r) << 56);
+	*(unsigned char *)(b + 1) = (unsigned char)(a - (uintptr_t)r);
 	return b;
 }
 
 static void ovf_free(gomap_sync_t *m, struct bucket *b)
 {
-	uint64_t w = LD(&b->meta, relaxed);
-	gomap__free(m->alloc, (unsigned char *)b - (w >> 56), OVF_RAW);
+	gomap__free(m->alloc, (unsigned char *)b - *(unsigned char *)(b + 1), OVF_RAW);
 }
 
 /* Free a table, its overflow buckets and (with @entries) the entries of its
@@ -1061,7 +1143,7 @@ static void table_destroy(gomap_sync_t *m, struct table *t, bool entries)
 {
 	for (size_t i = 0; i < t->nb; i++) {
 		struct bucket *b = &t->b[i];
-		bool live = entries && !(LD(&b->meta, relaxed) & M_MIGRATED);
+		bool live = entries && !m->pairs && !(LD(&b->meta, relaxed) & M_MIGRATED);
 		for (struct bucket *x = b; x;) {
 			struct bucket *nx = LD(&x->next, relaxed);
 			if (live) {
@@ -1173,17 +1255,29 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 		return true;
 	}
 	/* Count the entries of each destination, to allocate first. */
+	const unsigned ns = m->pairs ? PSLOTS : SLOTS;
 	size_t cnt[MAX_RATIO] = {0};
 	for (size_t i = 0; i < nsrc; i++)
-		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed))
-			for (unsigned k = 0; k < SLOTS; k++) {
-				struct entry *e = LD(&x->slot[k], relaxed);
-				if (e)
-					cnt[grow ? bidx(nt, LD(&e->u, relaxed)) / step : 0]++;
+		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed)) {
+			uint64_t xw = LD(&x->meta, relaxed);
+			for (unsigned k = 0; k < ns; k++) {
+				uint64_t h;
+				if (m->pairs) {
+					if (!ptag_of(xw, k))
+						continue;
+					h = phash(m, LD(&x->kv[2 * k], relaxed));
+				} else {
+					struct entry *e = LD(&x->slot[k], relaxed);
+					if (!e)
+						continue;
+					h = LD(&e->u, relaxed);
+				}
+				cnt[grow ? bidx(nt, h) / step : 0]++;
 			}
+		}
 	struct bucket *spare = NULL; /* overflow buckets, linked through next */
 	for (size_t d = 0; d < ndst; d++) {
-		for (size_t need = cnt[d] > SLOTS ? (cnt[d] - 1) / SLOTS : 0; need; need--) {
+		for (size_t need = cnt[d] > ns ? (cnt[d] - 1) / ns : 0; need; need--) {
 			struct bucket *ob = ovf_new(m);
 			if (!ob) {
 				while (spare) {
@@ -1210,14 +1304,25 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 		dw[d] = LD(&tail[d]->meta, relaxed);
 	}
 	for (size_t i = 0; i < nsrc; i++)
-		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed))
-			for (unsigned k = 0; k < SLOTS; k++) {
-				struct entry *e = LD(&x->slot[k], relaxed);
-				if (!e)
-					continue;
-				uint64_t h = LD(&e->u, relaxed);
+		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed)) {
+			uint64_t xw = LD(&x->meta, relaxed);
+			for (unsigned k = 0; k < ns; k++) {
+				struct entry *e = NULL;
+				uint64_t h, pk = 0, pv = 0;
+				if (m->pairs) {
+					if (!ptag_of(xw, k))
+						continue;
+					pk = LD(&x->kv[2 * k], relaxed);
+					pv = LD(&x->kv[2 * k + 1], relaxed);
+					h = phash(m, pk);
+				} else {
+					e = LD(&x->slot[k], relaxed);
+					if (!e)
+						continue;
+					h = LD(&e->u, relaxed);
+				}
 				size_t d = grow ? bidx(nt, h) / step : 0;
-				if (fill[d] == SLOTS) {
+				if (fill[d] == ns) {
 					ST(&tail[d]->meta, dw[d], relaxed);
 					struct bucket *ob = spare;
 					spare = LD(&ob->next, relaxed);
@@ -1228,10 +1333,17 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 					dw[d] = LD(&ob->meta, relaxed);
 					novf++;
 				}
-				dw[d] = meta_set_tag(dw[d], fill[d], htag(h));
-				ST(&tail[d]->slot[fill[d]], e, relaxed);
+				if (m->pairs) {
+					dw[d] = meta_set_tag(dw[d], fill[d], ptag(h));
+					ST(&tail[d]->kv[2 * fill[d]], pk, relaxed);
+					ST(&tail[d]->kv[2 * fill[d] + 1], pv, relaxed);
+				} else {
+					dw[d] = meta_set_tag(dw[d], fill[d], htag(h));
+					ST(&tail[d]->slot[fill[d]], e, relaxed);
+				}
 				fill[d]++;
 			}
+		}
 	for (size_t d = 0; d < ndst; d++)
 		ST(&tail[d]->meta, dw[d], relaxed);
 	if (novf)
@@ -1296,18 +1408,20 @@ static void maybe_resize(gomap_sync_t *m)
 	long c = gen_count(m, t->gen);
 	size_t n = c < 0 ? 0 : (size_t)c;
 	size_t nb = t->nb;
-	if (n > nb * GROW_AVG) {
-		/* Double, or more if inserts outran a resize (to 2.5 per
-		 * bucket): a denser table keeps more of itself in cache, and
-		 * at 4 per bucket only ~5% of keys sit in overflow buckets. */
-		size_t want = pow2_ceil(n / 5 * 2);
+	size_t g = m->gavg;
+	if (n > nb * g) {
+		/* Double, or more if inserts outran a resize (to (g + 1) / 2
+		 * per bucket): a denser table keeps more of itself in cache,
+		 * and at 4 per 6 slots only ~5% of keys sit in overflow
+		 * buckets. */
+		size_t want = pow2_ceil(n / (g + 1) * 2);
 		if (want > nb * MAX_RATIO)
 			want = nb * MAX_RATIO;
 		if (want <= nb)
 			want = nb * 2;
 		start_resize(m, t, want);
-	} else if (nb > MIN_NB && n < nb / SHRINK_DIV) {
-		size_t want = pow2_ceil(n / TARGET_AVG + 1);
+	} else if (nb > MIN_NB && n < nb * g / 8) {
+		size_t want = pow2_ceil(n / (g / 2) + 1);
 		if (want < MIN_NB)
 			want = MIN_NB;
 		if (want < nb / MAX_RATIO)
@@ -1336,8 +1450,10 @@ static inline __attribute__((always_inline)) struct entry *find_ik(gomap_sync_t 
 		for (;;) {
 			for (uint64_t z = tag_match(w, tag); z; z &= z - 1) {
 				struct entry *e = LD(&b->slot[match_slot(z)], acquire); /* O1 */
-				if (e && key_eq(m, e, qk, ik))
+				if (e && key_eq(m, e, qk, ik)) {
+					READ_DELAY();
 					return e;
+				}
 			}
 			b = LD(&b->next, acquire); /* O5 */
 			if (!b)
@@ -1355,6 +1471,57 @@ static struct entry *find_any(gomap_sync_t *m, uint64_t h, const void *qk)
 	case IK_BYTES: return find_ik(m, h, qk, IK_BYTES);
 	default: return find_ik(m, h, qk, IK_GENERIC);
 	}
+}
+
+/*
+ * Pair mode: the value of key @k, read whole (P1). Only loads. A pair is
+ * trusted once its bucket's meta, read again after the pair, still has the
+ * same tags and version: no insert reused a slot meanwhile. A key absent
+ * from the tags or with another key in its slot is simply not there at that
+ * moment, so misses need no second look.
+ */
+static inline __attribute__((always_inline)) bool pfind(gomap_sync_t *m, uint64_t h, uint64_t k, uint64_t *vout)
+{
+	struct table *t = LD(&m->cur, acquire);
+	uint8_t tag = ptag(h);
+again:
+	for (;;) {
+		struct bucket *b = &t->b[bidx(t, h)];
+		uint64_t w = LD(&b->meta, acquire);
+		if (GOMAP_UNLIKELY(w & M_MIGRATED)) {
+			t = LD(&t->next, acquire); /* O4 */
+			continue;
+		}
+		for (;;) {
+			for (uint64_t z = ptag_match(w, tag); z; z &= z - 1) {
+				unsigned i = match_slot(z);
+				if (ptag_of(w, i) != tag || LD(&b->kv[2 * i], relaxed) != k)
+					continue;
+				READ_DELAY();
+				uint64_t v = LD(&b->kv[2 * i + 1], acquire);
+				atomic_thread_fence(memory_order_acquire);
+				if (GOMAP_UNLIKELY((LD(&b->meta, relaxed) ^ w) & ~M_LOCK))
+					goto again; /* the slot changed under us: look again */
+				*vout = v;
+				return true;
+			}
+			b = LD(&b->next, acquire); /* O5 */
+			if (!b)
+				return false;
+			w = LD(&b->meta, acquire);
+		}
+	}
+}
+
+static inline __attribute__((always_inline)) int load_p(gomap_sync_t *m, const void *key, void *out, int ik)
+{
+	uint64_t h = hash_ik(m, key, ik), v;
+	rd_lock();
+	bool f = pfind(m, h, pkey_in(key, ik), &v);
+	rd_unlock(m);
+	if (f && out)
+		memcpy(out, &v, 8);
+	return f;
 }
 
 static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const void *qk, void *out, int ik)
@@ -1381,8 +1548,8 @@ GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val
 	if (!m || !key)
 		return GOMAP_EINVAL;
 	switch (m->ik) {
-	case IK_U64: return load_ik(m, key, val_out_, IK_U64);
-	case IK_U32: return load_ik(m, key, val_out_, IK_U32);
+	case IK_U64: return m->pairs ? load_p(m, key, val_out_, IK_U64) : load_ik(m, key, val_out_, IK_U64);
+	case IK_U32: return m->pairs ? load_p(m, key, val_out_, IK_U32) : load_ik(m, key, val_out_, IK_U32);
 	default: {
 		gomap_bytes q;
 		const void *qk;
@@ -1486,6 +1653,157 @@ static inline bool count_step(gomap_sync_t *m, struct table *t, bool insert)
 
 enum { OP_STORE, OP_SWAP, OP_LOS, OP_CAS, OP_LAD, OP_DEL, OP_CAD };
 
+/* Pair mode, under the lock of @b: the pair index of key @k in *xp, or -1. */
+static int pfind_locked(struct bucket *b, uint64_t w, uint64_t h, uint64_t k, struct bucket **xp)
+{
+	uint8_t tag = ptag(h);
+	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+		for (uint64_t z = ptag_match(xw, tag); z; z &= z - 1) {
+			unsigned i = match_slot(z);
+			if (ptag_of(xw, i) == tag && LD(&x->kv[2 * i], relaxed) == k) {
+				*xp = x;
+				return (int)i;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Pair mode, under the lock of @b: put {k, v} in the first free pair of the
+ * chain (P2: release fence, the pair, then its tag with a new version; in
+ * the main bucket the unlock store publishes the tag). */
+static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, uint64_t k, uint64_t v,
+                          uint64_t h, bool *new_ovf)
+{
+	uint8_t tag = ptag(h);
+	struct bucket *x = b;
+	for (;;) {
+		uint64_t xw = x == b ? *w : LD(&x->meta, relaxed);
+		for (unsigned i = 0; i < PSLOTS; i++) {
+			if (ptag_of(xw, i))
+				continue;
+			atomic_thread_fence(memory_order_release);
+			ST(&x->kv[2 * i], k, relaxed);
+			ST(&x->kv[2 * i + 1], v, release);
+			xw = meta_set_tag(xw, i, tag) + P_VER;
+			if (x == b)
+				*w = xw;
+			else
+				ST(&x->meta, xw, release);
+			return 0;
+		}
+		struct bucket *nx = LD(&x->next, relaxed);
+		if (!nx)
+			break;
+		x = nx;
+	}
+	struct bucket *ob = ovf_new(m);
+	if (!ob)
+		return GOMAP_ENOMEM;
+	atomic_init(&ob->kv[0], k);
+	atomic_init(&ob->kv[1], v);
+	atomic_init(&ob->meta, meta_set_tag(0, 0, tag));
+	ST(&x->next, ob, release); /* O5 */
+	FADD(&t->novf, 1, relaxed);
+	*new_ovf = true;
+	return 0;
+}
+
+/* Pair mode: modify()'s work with the pair in the bucket. Nothing is
+ * allocated (but overflow buckets) and nothing is retired. */
+static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const void *val, const void *old, void *out)
+{
+	uint64_t k = pkey_in(qk, m->ik), nv = 0, cur = 0;
+	if (val)
+		memcpy(&nv, val, 8);
+	/* Lock-free pre-check: answers that need no write take no lock. */
+	if (op != OP_STORE && op != OP_SWAP) {
+		rd_lock();
+		bool f = pfind(m, h, k, &cur);
+		rd_unlock(m);
+		if (!f) {
+			if (op != OP_LOS)
+				return 0;
+		} else if (op == OP_LOS) {
+			if (out)
+				memcpy(out, &cur, 8);
+			return 1;
+		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq(m, &cur, old)) {
+			return 0;
+		}
+	}
+	bool new_ovf = false, check = false, inserted = false;
+	int ret = 0, r;
+	struct table *t;
+	uint64_t w;
+	rd_lock();
+	struct bucket *b = lock_home(m, h, &t, &w), *x = NULL;
+	int i = pfind_locked(b, w, h, k, &x);
+	if (i >= 0)
+		cur = LD(&x->kv[2 * i + 1], relaxed);
+	switch (op) {
+	case OP_STORE:
+	case OP_SWAP:
+	case OP_CAS:
+		if (i < 0) {
+			if (op == OP_CAS)
+				break; /* absent: no swap, even for a zero old */
+			r = pinsert_locked(m, t, b, &w, k, nv, h, &new_ovf);
+			if (r)
+				ret = r;
+			else
+				inserted = true;
+			break;
+		}
+		if (op == OP_CAS && !val_eq(m, &cur, old))
+			break;
+		if (op == OP_SWAP && out)
+			memcpy(out, &cur, 8);
+		ST(&x->kv[2 * i + 1], nv, release); /* in place (O9) */
+		ret = op == OP_STORE ? 0 : 1;
+		break;
+	case OP_LOS:
+		if (i >= 0) {
+			if (out)
+				memcpy(out, &cur, 8);
+			ret = 1;
+			break;
+		}
+		r = pinsert_locked(m, t, b, &w, k, nv, h, &new_ovf);
+		if (r) {
+			ret = r;
+			break;
+		}
+		if (out)
+			memcpy(out, &nv, 8);
+		inserted = true;
+		break;
+	case OP_LAD:
+	case OP_DEL:
+	case OP_CAD:
+		if (i < 0 || (op == OP_CAD && !val_eq(m, &cur, old)))
+			break;
+		if (op == OP_LAD && out)
+			memcpy(out, &cur, 8);
+		check = count_step(m, t, false); /* before the pair leaves */
+		/* Clear the tag; the pair's bytes stay until an insert reuses them. */
+		if (x == b)
+			w = meta_set_tag(w, (unsigned)i, 0);
+		else
+			ST(&x->meta, meta_set_tag(LD(&x->meta, relaxed), (unsigned)i, 0), release);
+		ret = 1;
+		break;
+	}
+	bucket_unlock(b, w);
+	if (inserted)
+		check = count_step(m, t, true); /* after the pair is in */
+	if (check || new_ovf)
+		maybe_resize(m);
+	rd_unlock(m);
+	return ret;
+}
+
 static int modify(gomap_sync_t *m, const void *key, int op, const void *val, const void *old, void *out)
 {
 	if (!m)
@@ -1501,6 +1819,8 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	               ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !val)))
 		return GOMAP_EINVAL;
 	uint64_t h = hash_any(m, qk);
+	if (m->pairs)
+		return modify_p(m, qk, h, op, val, old, out);
 
 	/* Lock-free pre-check: answers that need no write take no lock, and
 	 * an in-place update needs no new entry. */
@@ -1699,7 +2019,28 @@ struct range_state {
 	size_t cap;
 	bool stop;
 	int err;
+	uint64_t *pv; /* pair mode: the pairs of one bucket chain */
+	size_t pcap;  /* pairs room in pv */
 };
+
+/* Room for one more item in a growing array that starts on the stack. */
+static bool range_room(struct range_state *rs, void **arr, size_t *cap, size_t n, size_t isz)
+{
+	if (n < *cap)
+		return true;
+	void *na = gomap__alloc(rs->m->alloc, *cap * 2 * isz);
+	if (!na) {
+		rs->err = GOMAP_ENOMEM;
+		rs->stop = true;
+		return false;
+	}
+	memcpy(na, *arr, n * isz);
+	if (*cap > 64)
+		gomap__free(rs->m->alloc, *arr, *cap * isz);
+	*arr = na;
+	*cap *= 2;
+	return true;
+}
 
 static void visit_virtual(struct range_state *rs, struct table *t, size_t fmask, size_t fval);
 
@@ -1722,20 +2063,8 @@ static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, 
 				if (((size_t)(h >> 1) & fmask) != fval)
 					continue;
 			}
-			if (n == rs->cap) {
-				size_t nc = rs->cap * 2;
-				struct entry **ne = gomap__alloc(m->alloc, nc * sizeof *ne);
-				if (!ne) {
-					rs->err = GOMAP_ENOMEM;
-					rs->stop = true;
-					return;
-				}
-				memcpy(ne, rs->ents, n * sizeof *ne);
-				if (rs->cap > 64)
-					gomap__free(m->alloc, rs->ents, rs->cap * sizeof *ne);
-				rs->ents = ne;
-				rs->cap = nc;
-			}
+			if (!range_room(rs, (void **)&rs->ents, &rs->cap, n, sizeof *rs->ents))
+				return;
 			rs->ents[n++] = e;
 		}
 	}
@@ -1752,6 +2081,54 @@ static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, 
 	}
 }
 
+/* Pair mode: visit_chain with copies of the pairs, each bucket's taken
+ * whole (its meta unchanged across the copy, as in pfind). */
+static void visit_chain_p(struct range_state *rs, struct bucket *b, size_t fmask, size_t fval)
+{
+	gomap_sync_t *m = rs->m;
+	size_t n = 0;
+	for (struct bucket *x = b; x; x = LD(&x->next, acquire)) {
+		uint64_t kv[2 * PSLOTS];
+		unsigned got;
+		for (;;) {
+			uint64_t w = LD(&x->meta, acquire);
+			got = 0;
+			for (unsigned k = 0; k < PSLOTS; k++) {
+				if (!ptag_of(w, k))
+					continue;
+				kv[2 * got] = LD(&x->kv[2 * k], relaxed);
+				kv[2 * got + 1] = LD(&x->kv[2 * k + 1], acquire);
+				got++;
+			}
+			READ_DELAY();
+			atomic_thread_fence(memory_order_acquire);
+			if (!((LD(&x->meta, relaxed) ^ w) & ~M_LOCK))
+				break;
+		}
+		for (unsigned j = 0; j < got; j++) {
+			if (fmask && ((size_t)(phash(m, kv[2 * j]) >> 1) & fmask) != fval)
+				continue;
+			if (!range_room(rs, (void **)&rs->pv, &rs->pcap, n, 2 * sizeof(uint64_t)))
+				return;
+			rs->pv[2 * n] = kv[2 * j];
+			rs->pv[2 * n + 1] = kv[2 * j + 1];
+			n++;
+		}
+	}
+	for (size_t i = 0; i < n && !rs->stop; i++) {
+		bool later = false;
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = rs->pv[2 * j] == rs->pv[2 * i];
+		if (later)
+			continue;
+		uint64_t k64 = rs->pv[2 * i];
+		uint32_t k32 = (uint32_t)k64;
+		memcpy(rs->vbuf, &rs->pv[2 * i + 1], 8);
+		if (!rs->fn(m->ik == IK_U64 ? (const void *)&k64 : (const void *)&k32, rs->vbuf, rs->ctx))
+			rs->stop = true;
+	}
+}
+
 static void visit_bucket(struct range_state *rs, struct table *t, size_t idx, size_t fmask, size_t fval)
 {
 	struct bucket *b = &t->b[idx];
@@ -1764,10 +2141,12 @@ static void visit_bucket(struct range_state *rs, struct table *t, size_t idx, si
 			visit_virtual(rs, nt, t->mask, idx);
 		return;
 	}
-	if (fmask > t->mask)
-		visit_chain(rs, b, fmask, fval);
+	if (fmask <= t->mask)
+		fmask = fval = 0;
+	if (rs->m->pairs)
+		visit_chain_p(rs, b, fmask, fval);
 	else
-		visit_chain(rs, b, 0, 0);
+		visit_chain(rs, b, fmask, fval);
 }
 
 /* Produce the keys with (h >> 1) & fmask == fval that live in table t. */
@@ -1795,7 +2174,8 @@ GOMAP_API int gomap_sync_range(const gomap_sync_t *cm, gomap_range_fn fn, void *
 		return GOMAP_EINVAL;
 	_Alignas(16) unsigned char vstack[256];
 	struct entry *estack[64];
-	struct range_state rs = {m, fn, ctx, vstack, estack, 64, false, 0};
+	uint64_t pstack[2 * 64];
+	struct range_state rs = {m, fn, ctx, vstack, estack, 64, false, 0, pstack, 64};
 	if (m->vsz > sizeof vstack) {
 		rs.vbuf = gomap__alloc(m->alloc, m->vsz);
 		if (!rs.vbuf)
@@ -1814,6 +2194,8 @@ GOMAP_API int gomap_sync_range(const gomap_sync_t *cm, gomap_range_fn fn, void *
 		gomap__free(m->alloc, rs.vbuf, m->vsz);
 	if (rs.ents != estack)
 		gomap__free(m->alloc, rs.ents, rs.cap * sizeof *rs.ents);
+	if (rs.pv != pstack)
+		gomap__free(m->alloc, rs.pv, rs.pcap * 2 * sizeof *rs.pv);
 	return rs.err;
 }
 
@@ -1938,6 +2320,10 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->is_f64 = kt->kind == GOMAP_KIND_F64;
 	/* f64 keys are excluded: a store may replace the stored key (-0/+0). */
 	m->inplace = vt->size == 8 && !vt->destroy && !m->is_f64;
+	/* Pair mode: 8-byte or 4-byte integer keys that own nothing, with
+	 * in-place values. Each lookup then costs one cache miss, not two. */
+	m->pairs = m->inplace && (m->ik == IK_U64 || m->ik == IK_U32) && !kt->destroy && kt->size == (m->ik == IK_U64 ? 8u : 4u);
+	m->gavg = m->pairs ? 2 : 4;
 	size_t ksz = (kt->kind == GOMAP_KIND_STR || kt->kind == GOMAP_KIND_BYTES) ? sizeof(gomap_bytes) : kt->size;
 	/* data[] starts 8 bytes into a malloc-aligned entry: values of 16 bytes
 	 * or more start 16-aligned, smaller ones at their size's alignment. */
@@ -1950,7 +2336,7 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->vsz = (uint32_t)vt->size;
 	m->soff = (uint32_t)(voff + vt->size);
 #ifndef SYNC_NO_SLAB
-	if (!a && !m->owned) {
+	if (!a && !m->owned && !m->pairs) {
 		size_t es = sizeof(struct entry) + m->soff, al = valign < 8 ? 8 : valign;
 		es = (es + al - 1) / al * al;
 		if (es <= SLAB_PAGE / 8)
@@ -1965,7 +2351,7 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	size_t hint = opt ? opt->hint : 0;
 	size_t nb = MIN_NB;
 	if (hint && hint <= ((size_t)1 << 40))
-		nb = pow2_ceil(hint / TARGET_AVG + 1);
+		nb = pow2_ceil(hint / (m->gavg / 2) + 1);
 	if (nb < MIN_NB)
 		nb = MIN_NB;
 	struct table *t = g ? table_new(m, nb, g) : NULL;
@@ -2091,7 +2477,19 @@ static int check_table(gomap_sync_t *m, struct table *t, size_t *live)
 			}
 			if (migrated)
 				continue;
-			for (unsigned k = 0; k < SLOTS; k++) {
+			for (unsigned k = 0; m->pairs && k < PSLOTS; k++) {
+				uint8_t tg = ptag_of(xw, k);
+				if (!tg)
+					continue;
+				uint64_t key = LD(&x->kv[2 * k], relaxed), h = phash(m, key);
+				if (bidx(t, h) != i || tg != ptag(h))
+					return GOMAP_EINVAL; /* I1 */
+				struct bucket *fx = NULL;
+				if (pfind_locked(b, w, h, key, &fx) != (int)k || fx != x)
+					return GOMAP_EINVAL; /* I2 */
+				(*live)++;
+			}
+			for (unsigned k = 0; !m->pairs && k < SLOTS; k++) {
 				struct entry *e = LD(&x->slot[k], relaxed);
 				if (!e)
 					continue;
