@@ -178,6 +178,12 @@ static void spin_pause(unsigned *n)
 		sched_yield(); /* the producer we wait for was preempted */
 }
 
+/* The request after @r if its link is already there, else NULL. */
+static gomap_chan_req *q_peek(gomap_chan_req *r)
+{
+	return atomic_load_explicit(&priv(r)->next, memory_order_acquire);
+}
+
 /* Take the whole queue: *first..*last, or false when it is empty. */
 static bool q_take(gomap_chan_t *m, gomap_chan_req **first,
                    gomap_chan_req **last)
@@ -330,6 +336,26 @@ static void idle(gomap_chan_t *m)
 	atomic_store_explicit(&m->sleeping, 0, memory_order_relaxed);
 }
 
+/* Batches pay for themselves here: the owner knows its next keys, so it
+ * starts their cache misses PREFETCH_AHEAD requests early and they overlap
+ * with the work on the current one instead of following it. */
+#define PREFETCH_AHEAD 6u
+
+static void prefetch_req(gomap_chan_t *m, gomap_chan_req *r)
+{
+	int op = (int)r->op;
+	if (op >= GOMAP__OP_LOAD && op <= GOMAP__OP_LAST_ && r->key)
+		gomap__map_prefetch(m->map, r->key);
+}
+
+/* Prefetch @pf and return the request after it (NULL: end of the chain
+ * ending at @last, or a link not there yet). */
+static gomap_chan_req *prefetch_step(gomap_chan_t *m, gomap_chan_req *pf, gomap_chan_req *last)
+{
+	prefetch_req(m, pf);
+	return pf == last ? NULL : q_peek(pf);
+}
+
 static void *owner_main(void *arg)
 {
 	gomap_chan_t *m = arg;
@@ -344,6 +370,11 @@ static void *owner_main(void *arg)
 			continue;
 		}
 		size_t batch = 0;
+		/* pf runs ahead of r (never behind: it is not completed, so
+		 * its memory is still the caller's request). */
+		gomap_chan_req *pf = r;
+		for (unsigned i = 0; pf && i < PREFETCH_AHEAD; i++)
+			pf = prefetch_step(m, pf, last);
 		for (;;) {
 			batch++;
 			/* Read the link first: completing r may free it. */
@@ -352,6 +383,8 @@ static void *owner_main(void *arg)
 				stop = true; /* nothing can follow it */
 			else
 				complete(r, execute(m, r));
+			if (pf)
+				pf = prefetch_step(m, pf, last);
 			if (!next)
 				break;
 			r = next;

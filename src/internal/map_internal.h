@@ -10,6 +10,9 @@
 /* The seeded hash the map uses for @key (same function as its probes). */
 uint64_t gomap__map_hash(const gomap_map_t *m, const void *key);
 
+/* Prefetch the lines a lookup of @key would touch (a hint; integer keys). */
+void gomap__map_prefetch(const gomap_map_t *m, const void *key);
+
 /* Operations with a precomputed hash h == gomap__map_hash(m, key). */
 int gomap__map_get_h(const gomap_map_t *m, const void *key, uint64_t h, void *val_out);
 void *gomap__map_get_ptr_h(const gomap_map_t *m, const void *key, uint64_t h);
