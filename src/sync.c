@@ -1605,6 +1605,15 @@ static _Atomic(struct entry *) *find_locked(gomap_sync_t *m, struct bucket *b, u
 	return NULL;
 }
 
+/* Under the chain's lock: publish the filled overflow bucket @ob after
+ * @x, the chain's last (O5). */
+static void ovf_link(struct table *t, struct bucket *x, struct bucket *ob, bool *new_ovf)
+{
+	ST(&x->next, ob, release); /* O5 */
+	FADD(&t->novf, 1, relaxed);
+	*new_ovf = true;
+}
+
 /* Under the lock of @b: put @e in the first free slot of the chain (tag
  * first, then the release store of the slot: O1, O2). */
 static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, struct entry *e,
@@ -1635,9 +1644,7 @@ static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uin
 		return GOMAP_ENOMEM;
 	atomic_init(&ob->meta, meta_set_tag(LD(&ob->meta, relaxed), 0, tag));
 	atomic_init(&ob->slot[0], e);
-	ST(&x->next, ob, release); /* O5 */
-	FADD(&t->novf, 1, relaxed);
-	*new_ovf = true;
+	ovf_link(t, x, ob, new_ovf);
 	return 0;
 }
 
@@ -1704,9 +1711,7 @@ static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, ui
 	atomic_init(&ob->kv[0], k);
 	atomic_init(&ob->kv[1], v);
 	atomic_init(&ob->meta, meta_set_tag(0, 0, tag));
-	ST(&x->next, ob, release); /* O5 */
-	FADD(&t->novf, 1, relaxed);
-	*new_ovf = true;
+	ovf_link(t, x, ob, new_ovf);
 	return 0;
 }
 

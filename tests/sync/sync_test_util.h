@@ -91,6 +91,16 @@ static inline uint64_t mix64(uint64_t i)
 	return z ^ (z >> 31);
 }
 
+/* splitmix64: the tests' seeded random stream. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+	*s += 0x9E3779B97F4A7C15ull;
+	uint64_t z = *s;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
 /* Worker-thread check: record the first failure, keep going. */
 static atomic_int tcheck_failed __attribute__((unused));
 static char tcheck_where[256] __attribute__((unused));

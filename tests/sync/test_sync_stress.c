@@ -43,15 +43,6 @@ static const gomap_type stress_vt = {sizeof(uint64_t), GOMAP_KIND_U64, 0, NULL, 
 #define stress_vt gomap_type_u64
 #endif
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ull;
-	uint64_t z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 static void check_threads_ok(void)
 {
 	if (atomic_load(&tcheck_failed))

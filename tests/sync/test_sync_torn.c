@@ -19,15 +19,6 @@
 
 #include "sync_test_util.h"
 
-static uint64_t rng_next(uint64_t *s)
-{
-	*s += 0x9E3779B97F4A7C15ull;
-	uint64_t z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 static void noop_destroy(void *obj, void *ctx)
 {
 	(void)obj;
