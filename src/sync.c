@@ -165,6 +165,7 @@
  * (average below gavg / 8).
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1614,30 +1615,43 @@ static void ovf_link(struct table *t, struct bucket *x, struct bucket *ob, bool 
 	*new_ovf = true;
 }
 
+/* Under the lock of @b (locked meta @w): the first bucket of the chain with
+ * a free slot (entry mode) or pair (pair mode), its index in *ip; or, when
+ * the chain is full, its last bucket with *ip == UINT_MAX. */
+static struct bucket *free_slot(const gomap_sync_t *m, struct bucket *b, uint64_t w, unsigned *ip)
+{
+	for (struct bucket *x = b;; x = LD(&x->next, relaxed)) {
+		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+		for (unsigned i = 0; i < (m->pairs ? PSLOTS : SLOTS); i++) {
+			if (m->pairs ? !ptag_of(xw, i) : !LD(&x->slot[i], relaxed)) {
+				*ip = i;
+				return x;
+			}
+		}
+		if (!LD(&x->next, relaxed)) {
+			*ip = UINT_MAX;
+			return x;
+		}
+	}
+}
+
 /* Under the lock of @b: put @e in the first free slot of the chain (tag
  * first, then the release store of the slot: O1, O2). */
 static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, struct entry *e,
                          uint64_t h, bool *new_ovf)
 {
 	uint8_t tag = htag(h);
-	struct bucket *x = b;
-	for (;;) {
-		for (unsigned i = 0; i < SLOTS; i++) {
-			if (LD(&x->slot[i], relaxed))
-				continue;
-			if (x == b) {
-				*w = meta_set_tag(*w, i, tag);
-				ST(&b->meta, *w, relaxed);
-			} else {
-				ST(&x->meta, meta_set_tag(LD(&x->meta, relaxed), i, tag), relaxed);
-			}
-			ST(&x->slot[i], e, release);
-			return 0;
+	unsigned i;
+	struct bucket *x = free_slot(m, b, *w, &i);
+	if (i != UINT_MAX) {
+		if (x == b) {
+			*w = meta_set_tag(*w, i, tag);
+			ST(&b->meta, *w, relaxed);
+		} else {
+			ST(&x->meta, meta_set_tag(LD(&x->meta, relaxed), i, tag), relaxed);
 		}
-		struct bucket *nx = LD(&x->next, relaxed);
-		if (!nx)
-			break;
-		x = nx;
+		ST(&x->slot[i], e, release);
+		return 0;
 	}
 	struct bucket *ob = ovf_new(m);
 	if (!ob)
@@ -1684,26 +1698,19 @@ static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, ui
                           uint64_t h, bool *new_ovf)
 {
 	uint8_t tag = ptag(h);
-	struct bucket *x = b;
-	for (;;) {
+	unsigned i;
+	struct bucket *x = free_slot(m, b, *w, &i);
+	if (i != UINT_MAX) {
 		uint64_t xw = x == b ? *w : LD(&x->meta, relaxed);
-		for (unsigned i = 0; i < PSLOTS; i++) {
-			if (ptag_of(xw, i))
-				continue;
-			atomic_thread_fence(memory_order_release);
-			ST(&x->kv[2 * i], k, relaxed);
-			ST(&x->kv[2 * i + 1], v, release);
-			xw = meta_set_tag(xw, i, tag) + P_VER;
-			if (x == b)
-				*w = xw;
-			else
-				ST(&x->meta, xw, release);
-			return 0;
-		}
-		struct bucket *nx = LD(&x->next, relaxed);
-		if (!nx)
-			break;
-		x = nx;
+		atomic_thread_fence(memory_order_release);
+		ST(&x->kv[2 * i], k, relaxed);
+		ST(&x->kv[2 * i + 1], v, release);
+		xw = meta_set_tag(xw, i, tag) + P_VER;
+		if (x == b)
+			*w = xw;
+		else
+			ST(&x->meta, xw, release);
+		return 0;
 	}
 	struct bucket *ob = ovf_new(m);
 	if (!ob)
