@@ -1434,33 +1434,41 @@ static void maybe_resize(gomap_sync_t *m)
 
 /* ---- the read path ---------------------------------------------------------------- */
 
+/* A reader's authoritative main bucket for hash @h (following ->next past
+ * MIGRATED buckets, O4), with its meta in *wp. Only loads. */
+static inline __attribute__((always_inline)) struct bucket *read_home(gomap_sync_t *m, uint64_t h, uint64_t *wp)
+{
+	struct table *t = LD(&m->cur, acquire);
+	for (;;) {
+		struct bucket *b = &t->b[bidx(t, h)];
+		uint64_t w = LD(&b->meta, acquire);
+		if (GOMAP_LIKELY(!(w & M_MIGRATED))) {
+			*wp = w;
+			return b;
+		}
+		t = LD(&t->next, acquire); /* O4 */
+	}
+}
+
 /* Find the live entry of a key. Only loads (this is what "reads never write"
  * means); the caller holds the RCU read lock. */
 static inline __attribute__((always_inline)) struct entry *find_ik(gomap_sync_t *m, uint64_t h, const void *qk,
                                                                    int ik)
 {
-	struct table *t = LD(&m->cur, acquire);
 	uint8_t tag = htag(h);
-	for (;;) {
-		struct bucket *b = &t->b[bidx(t, h)];
-		uint64_t w = LD(&b->meta, acquire);
-		if (GOMAP_UNLIKELY(w & M_MIGRATED)) {
-			t = LD(&t->next, acquire); /* O4 */
-			continue;
-		}
-		for (;;) {
-			for (uint64_t z = tag_match(w, tag); z; z &= z - 1) {
-				struct entry *e = LD(&b->slot[match_slot(z)], acquire); /* O1 */
-				if (e && key_eq(m, e, qk, ik)) {
-					READ_DELAY();
-					return e;
-				}
+	uint64_t w;
+	for (struct bucket *b = read_home(m, h, &w);;) {
+		for (uint64_t z = tag_match(w, tag); z; z &= z - 1) {
+			struct entry *e = LD(&b->slot[match_slot(z)], acquire); /* O1 */
+			if (e && key_eq(m, e, qk, ik)) {
+				READ_DELAY();
+				return e;
 			}
-			b = LD(&b->next, acquire); /* O5 */
-			if (!b)
-				return NULL;
-			w = LD(&b->meta, acquire);
 		}
+		b = LD(&b->next, acquire); /* O5 */
+		if (!b)
+			return NULL;
+		w = LD(&b->meta, acquire);
 	}
 }
 
@@ -1483,34 +1491,26 @@ static struct entry *find_any(gomap_sync_t *m, uint64_t h, const void *qk)
  */
 static inline __attribute__((always_inline)) bool pfind(gomap_sync_t *m, uint64_t h, uint64_t k, uint64_t *vout)
 {
-	struct table *t = LD(&m->cur, acquire);
 	uint8_t tag = ptag(h);
-again:
-	for (;;) {
-		struct bucket *b = &t->b[bidx(t, h)];
-		uint64_t w = LD(&b->meta, acquire);
-		if (GOMAP_UNLIKELY(w & M_MIGRATED)) {
-			t = LD(&t->next, acquire); /* O4 */
-			continue;
+again:;
+	uint64_t w;
+	for (struct bucket *b = read_home(m, h, &w);;) {
+		for (uint64_t z = ptag_match(w, tag); z; z &= z - 1) {
+			unsigned i = match_slot(z);
+			if (ptag_of(w, i) != tag || LD(&b->kv[2 * i], relaxed) != k)
+				continue;
+			READ_DELAY();
+			uint64_t v = LD(&b->kv[2 * i + 1], acquire);
+			atomic_thread_fence(memory_order_acquire);
+			if (GOMAP_UNLIKELY((LD(&b->meta, relaxed) ^ w) & ~M_LOCK))
+				goto again; /* the slot changed under us: look again */
+			*vout = v;
+			return true;
 		}
-		for (;;) {
-			for (uint64_t z = ptag_match(w, tag); z; z &= z - 1) {
-				unsigned i = match_slot(z);
-				if (ptag_of(w, i) != tag || LD(&b->kv[2 * i], relaxed) != k)
-					continue;
-				READ_DELAY();
-				uint64_t v = LD(&b->kv[2 * i + 1], acquire);
-				atomic_thread_fence(memory_order_acquire);
-				if (GOMAP_UNLIKELY((LD(&b->meta, relaxed) ^ w) & ~M_LOCK))
-					goto again; /* the slot changed under us: look again */
-				*vout = v;
-				return true;
-			}
-			b = LD(&b->next, acquire); /* O5 */
-			if (!b)
-				return false;
-			w = LD(&b->meta, acquire);
-		}
+		b = LD(&b->next, acquire); /* O5 */
+		if (!b)
+			return false;
+		w = LD(&b->meta, acquire);
 	}
 }
 
