@@ -148,5 +148,8 @@ int gb_plot(const char *path, const gb_result *rows, size_t n,
 /* Shared small helpers. */
 const char *gb_keys_name(gb_keys k);
 double gb_now_s(void);
+/* ns per round trip of a cache line between the first two usable CPUs
+ * (NAN with one CPU); see run.c. */
+double gb_line_rt_ns(void);
 
 #endif /* GOMAP_BENCH_BENCH_H */

@@ -521,7 +521,12 @@ static void progress_done(progress *p, const gb_cell *c, const gb_result *r, int
 		if (rc != 0)
 			fprintf(stderr, "\r\033[K%s: %s\n", lab, fig);
 	} else {
-		fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s)\n", p->done, p->total, lab, fig, secs);
+		double rt = gb_notes_get(r->notes, "rt_ns");
+		if (rt > 0)
+			fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s; line round trip %.0f-%.0f ns)\n",
+			        p->done, p->total, lab, fig, secs, rt, gb_notes_get(r->notes, "rt_max_ns"));
+		else
+			fprintf(stderr, "[%zu/%zu] %s: %s (%.1f s)\n", p->done, p->total, lab, fig, secs);
 	}
 }
 
@@ -733,6 +738,32 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The cache-line round trip between the first two CPUs, measured beside a
+ * cell (see gb_line_rt_ns): its lowest and highest reading go to the notes,
+ * so that a figure taken while the hypervisor had the vCPUs far apart can
+ * be told from one taken while they were close. */
+typedef struct rtspan {
+	double lo, hi;
+} rtspan;
+
+static void rt_probe(rtspan *r)
+{
+	double v = gb_line_rt_ns();
+	if (isnan(v))
+		return;
+	if (r->lo == 0 || v < r->lo)
+		r->lo = v;
+	if (v > r->hi)
+		r->hi = v;
+}
+
+static void rt_note(gb_result *row, const rtspan *r)
+{
+	if (r->lo > 0)
+		gb_notes_add(row->notes, sizeof row->notes, "rt_ns=%.0f;rt_max_ns=%.0f", r->lo,
+		             r->hi);
+}
+
 /*
  * --interleave: each timed run of a cell in its own child (with its own
  * warm-up run), in rounds: every cell's first run, then every cell's second,
@@ -751,8 +782,9 @@ static int run_interleaved(const opts *o, const gb_child *self, const cells *cs,
 	size_t *nv = calloc(n, sizeof *nv);
 	double *secs = calloc(n, sizeof *secs);
 	bool *done = calloc(n, sizeof *done);
+	rtspan *rts = calloc(n, sizeof *rts);
 	int failed = 0;
-	if (!v || !nv || !secs || !done) {
+	if (!v || !nv || !secs || !done || !rts) {
 		fprintf(stderr, "gomap bench: out of memory\n");
 		failed = (int)n;
 		goto out;
@@ -776,6 +808,7 @@ static int run_interleaved(const opts *o, const gb_child *self, const cells *cs,
 			}
 			gb_result r;
 			progress_show(p, c);
+			rt_probe(&rts[i]);
 			double t0 = gb_now_s();
 			int rc = run_one(o, self, &one, &r);
 			double s = gb_now_s() - t0;
@@ -819,6 +852,7 @@ static int run_interleaved(const opts *o, const gb_child *self, const cells *cs,
 			}
 			if (done[i]) {
 				gb_notes_add(rows[i].notes, sizeof rows[i].notes, "secs=%.1f", secs[i]);
+				rt_note(&rows[i], &rts[i]);
 				if (csv) {
 					gb_csv_row(csv, &rows[i]);
 					fflush(csv);
@@ -835,6 +869,7 @@ out:
 	free(nv);
 	free(secs);
 	free(done);
+	free(rts);
 	return failed;
 }
 
@@ -1058,14 +1093,18 @@ int gomap_bench_main(int argc, char **argv)
 		if (have[i])
 			continue;
 		progress_show(&p, &cs.v[i]);
+		rtspan rt = { 0 };
+		rt_probe(&rt);
 		double t0 = gb_now_s();
 		int rc = run_one(&o, &self, &cs.v[i], &rows[i]);
 		if (rc != 0)
 			failed++;
 		double secs = gb_now_s() - t0;
+		rt_probe(&rt);
 		/* The cell's wall time, child start and set-up included: what the
 		 * duration of a resumed run adds up from. */
 		gb_notes_add(rows[i].notes, sizeof rows[i].notes, "secs=%.1f", secs);
+		rt_note(&rows[i], &rt);
 		progress_done(&p, &cs.v[i], &rows[i], rc, secs);
 		if (csv) {
 			gb_csv_row(csv, &rows[i]);
