@@ -159,8 +159,8 @@
  * counted after its entry is in, a delete before its entry leaves, and len
  * reads all insert counters before all delete counters: it never exceeds
  * the entries present at one moment of the call (gen_count). Every 64th
- * step of a stripe counter, and whenever an insert needs an overflow
- * bucket, the writer sums the counters and starts a grow (average above
+ * step of a stripe counter, and at every (nb/64)-th new overflow bucket
+ * of a table (every one in tables under 128 buckets), the writer sums the counters and starts a grow (average above
  * m->gavg entries per bucket: 4 of 6 slots, 2 of 3 pairs) or a shrink
  * (average below gavg / 8).
  */
@@ -208,7 +208,8 @@
  * aims at gavg/2 (a grow: a little more, see maybe_resize). */
 #define MAX_RATIO 8u         /* one resize changes the size 8x at most */
 #define INLINE_UNITS 64u     /* resizes this small migrate at once */
-#define HELP_UNITS 2u        /* units a write migrates besides its own */
+#define HELP_UNITS 4u        /* units a write claims (one FADD) besides its own */
+#define HASH_MEMO 32u        /* pair hashes a migration keeps between passes */
 #define RETIRE_BATCH 64u     /* entries per call_rcu */
 #define CHECK_EVERY 64u      /* stripe steps between load checks */
 #define MAX_STRIPES 64u
@@ -1233,12 +1234,24 @@ static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
 	sync_call_rcu(m, &t->rcu, table_retired_cb);
 }
 
+/* @n more units of the resize t -> nt are migrated: count them, and the
+ * caller that completes the count makes nt current. Writers count their
+ * units once per help (not once per unit): t->migrated is one line that
+ * every writer of a resize hits. */
+static void units_done(gomap_sync_t *m, struct table *t, struct table *nt, size_t n)
+{
+	size_t units = nt->nb > t->nb ? t->nb : nt->nb;
+	if (n && FADD(&t->migrated, n, acq_rel) + n == units)
+		complete_resize(m, t, nt);
+}
+
 /*
- * Migrate unit @u of the resize t -> nt. Returns false when it could not
- * (no memory for overflow buckets): the unit then stays in t, where writers
- * keep using it, and a later write retries.
+ * Migrate unit @u of the resize t -> nt. Returns 1 when this call migrated
+ * it (the caller counts it with units_done), 0 when it already was, and 0
+ * too when it could not (no memory for overflow buckets): the unit then
+ * stays in t, where writers keep using it, and a later write retries.
  */
-static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, size_t u)
+static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, size_t u)
 {
 	bool grow = nt->nb > t->nb;
 	size_t r = grow ? nt->nb / t->nb : t->nb / nt->nb;
@@ -1253,11 +1266,15 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 	if (w[0] & M_MIGRATED) {
 		for (size_t i = 0; i < nsrc; i++)
 			bucket_unlock(src[i], w[i]);
-		return true;
+		return 0;
 	}
-	/* Count the entries of each destination, to allocate first. */
+	/* Count the entries of each destination, to allocate first. A pair's
+	 * hash is computed again from its key (there is no room to keep it in
+	 * the bucket): the first HASH_MEMO are kept for the second pass. */
 	const unsigned ns = m->pairs ? PSLOTS : SLOTS;
 	size_t cnt[MAX_RATIO] = {0};
+	uint64_t memo[HASH_MEMO];
+	size_t nmemo = 0;
 	for (size_t i = 0; i < nsrc; i++)
 		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed)) {
 			uint64_t xw = LD(&x->meta, relaxed);
@@ -1267,6 +1284,8 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 					if (!ptag_of(xw, k))
 						continue;
 					h = phash(m, LD(&x->kv[2 * k], relaxed));
+					if (nmemo < HASH_MEMO)
+						memo[nmemo++] = h;
 				} else {
 					struct entry *e = LD(&x->slot[k], relaxed);
 					if (!e)
@@ -1288,7 +1307,7 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 				}
 				for (size_t i = 0; i < nsrc; i++)
 					bucket_unlock(src[i], w[i]);
-				return false;
+				return 0;
 			}
 			atomic_init(&ob->next, spare);
 			spare = ob;
@@ -1298,7 +1317,7 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 	struct bucket *tail[MAX_RATIO];
 	unsigned fill[MAX_RATIO];
 	uint64_t dw[MAX_RATIO];
-	size_t novf = 0;
+	size_t novf = 0, npair = 0;
 	for (size_t d = 0; d < ndst; d++) {
 		tail[d] = &nt->b[u + d * step];
 		fill[d] = 0;
@@ -1315,7 +1334,8 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 						continue;
 					pk = LD(&x->kv[2 * k], relaxed);
 					pv = LD(&x->kv[2 * k + 1], relaxed);
-					h = phash(m, pk);
+					h = npair < nmemo ? memo[npair] : phash(m, pk);
+					npair++;
 				} else {
 					e = LD(&x->slot[k], relaxed);
 					if (!e)
@@ -1352,10 +1372,7 @@ static bool migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, siz
 	/* Publish (O4): MIGRATED goes out with the unlock's release store. */
 	for (size_t i = 0; i < nsrc; i++)
 		bucket_unlock(src[i], w[i] | M_MIGRATED);
-	size_t units = grow ? t->nb : nt->nb;
-	if (FADD(&t->migrated, 1, acq_rel) + 1 == units)
-		complete_resize(m, t, nt);
-	return true;
+	return 1;
 }
 
 static inline bool unit_migrated(struct table *t, size_t u)
@@ -1367,16 +1384,20 @@ static inline bool unit_migrated(struct table *t, size_t u)
 static void help_resize(gomap_sync_t *m, struct table *t, struct table *nt, uint64_t h)
 {
 	size_t units = nt->nb > t->nb ? t->nb : nt->nb;
-	size_t u = bidx(t, h) & (units - 1);
+	size_t u = bidx(t, h) & (units - 1), n = 0;
 	if (!unit_migrated(t, u))
-		migrate_unit(m, t, nt, u);
-	for (unsigned k = 0; k < HELP_UNITS; k++) {
-		if (LD(&t->migrated, relaxed) >= units)
-			return;
-		size_t v = FADD(&t->cursor, 1, relaxed) & (units - 1);
-		if (!unit_migrated(t, v))
-			migrate_unit(m, t, nt, v);
+		n += migrate_unit(m, t, nt, u);
+	/* One claim of HELP_UNITS neighbouring units: one FADD on the shared
+	 * cursor instead of one per unit, and adjacent lines. */
+	if (LD(&t->migrated, relaxed) < units) {
+		size_t v0 = FADD(&t->cursor, HELP_UNITS, relaxed);
+		for (unsigned k = 0; k < HELP_UNITS; k++) {
+			size_t v = (v0 + k) & (units - 1);
+			if (!unit_migrated(t, v))
+				n += migrate_unit(m, t, nt, v);
+		}
 	}
+	units_done(m, t, nt, n);
 }
 
 /* Start resizing @t (which the caller read from m->cur) to @nb buckets. */
@@ -1395,10 +1416,13 @@ static void start_resize(gomap_sync_t *m, struct table *t, size_t nb)
 	}
 	ST(&t->next, nt, release); /* O4 */
 	size_t units = nb > t->nb ? t->nb : nb;
-	if (units <= INLINE_UNITS)
+	if (units <= INLINE_UNITS) {
+		size_t n = 0;
 		for (size_t u = 0; u < units; u++)
 			if (!unit_migrated(t, u))
-				migrate_unit(m, t, nt, u);
+				n += migrate_unit(m, t, nt, u);
+		units_done(m, t, nt, n);
+	}
 }
 
 static void maybe_resize(gomap_sync_t *m)
@@ -1607,12 +1631,18 @@ static _Atomic(struct entry *) *find_locked(gomap_sync_t *m, struct bucket *b, u
 }
 
 /* Under the chain's lock: publish the filled overflow bucket @ob after
- * @x, the chain's last (O5). */
-static void ovf_link(struct table *t, struct bucket *x, struct bucket *ob, bool *new_ovf)
+ * @x, the chain's last (O5). Sets *check when the caller should look at the
+ * load factor: overflow buckets appearing mean the table may have filled
+ * faster than the counters' periodic check saw (a small table, few
+ * writers). Not at every one, though: summing the counters reads a line
+ * per stripe, each last written by another thread, and a 2^20-key table
+ * makes ~10^5 overflow buckets while it grows; every (nb/64)-th suffices. */
+static void ovf_link(struct table *t, struct bucket *x, struct bucket *ob, bool *check)
 {
 	ST(&x->next, ob, release); /* O5 */
-	FADD(&t->novf, 1, relaxed);
-	*new_ovf = true;
+	size_t n = FADD(&t->novf, 1, relaxed) + 1;
+	size_t every = t->nb / 64; /* nb is a power of two */
+	*check = every <= 1 || (n & (every - 1)) == 0;
 }
 
 /* Under the lock of @b (locked meta @w): the first bucket of the chain with
