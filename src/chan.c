@@ -20,7 +20,15 @@
  *
  * Owner loop: take everything, execute each request (gomap__cm_exec on the
  * plain map, a transaction, or a snapshot for range), complete it, repeat.
- * When the queue is empty it polls @spin times, then sleeps on a futex.
+ * When the queue is empty it polls the stub's link @spin times, then sleeps
+ * on a futex.
+ *
+ * Cache lines. With one request in flight (on two CPUs, one caller runs
+ * beside the owner) a call costs what its lines cost to move between the
+ * two CPUs, so: the owner's part of a request (op, result, key, val, out,
+ * link, state, and a synchronous call's copied key and value) is its first
+ * line; tail, gate, the stub, the owner-written len and the read-mostly
+ * fields each have their own line.
  *
  * Completion: a request's state goes PENDING -> DONE, or PENDING -> WAITING
  * (its waiter sleeps on the futex) -> DONE. The owner writes the result and
@@ -60,6 +68,7 @@
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <gomap/chan.h>
@@ -91,17 +100,26 @@ _Static_assert(SAME_OP(GOMAP_CHAN_LOAD, GOMAP__OP_LOAD) &&
 
 enum { ST_PENDING = 0, ST_WAITING = 1, ST_DONE = 2 };
 
-/* The private part of a request (overlaid on gomap_chan_req.priv_). */
+/* The private part of a request (overlaid on gomap_chan_req.priv_, in the
+ * request's first cache line). */
 struct req_priv {
 	_Atomic(gomap_chan_req *) next;
-	gomap_chan_t *map; /* where it was submitted */
 	_Atomic uint32_t state;
+	union {
+		/* a synchronous call's key and value (in or out), when they
+		 * fit: the owner then finds them in the line it reads anyway,
+		 * not in two more lines of the caller's */
+		uint64_t inl[2];
+		gomap_chan_t *map; /* a submitted request: where */
+	} u;
 };
 _Static_assert(sizeof(struct req_priv) <= sizeof(((gomap_chan_req *)0)->priv_),
                "request private area too small");
 _Static_assert(alignof(struct req_priv) <=
-                       alignof(union { void *p[3]; uint64_t u[3]; }),
+                       alignof(union { void *p[4]; uint64_t u[4]; }),
                "request private area misaligned");
+_Static_assert(offsetof(gomap_chan_req, priv_) + sizeof(struct req_priv) <= 64,
+               "the owner's part of a request spans two cache lines");
 
 static struct req_priv *priv(gomap_chan_req *r)
 {
@@ -119,17 +137,21 @@ static const struct req_priv *cpriv(const gomap_chan_req *r)
 #define WAIT_YIELDS 256u
 
 struct gomap_chan {
-	/* Producers' line: every submit touches both. */
+	/* Producers' lines: the owner exchanges tail once per take, and
+	 * never touches gate, which producers then find in their cache. */
 	alignas(GOMAP__CACHE_LINE) _Atomic(gomap_chan_req *) tail;
-	_Atomic uint64_t gate;
+	alignas(GOMAP__CACHE_LINE) _Atomic uint64_t gate;
 	/* Read by every producer, written by the owner when it sleeps. */
 	alignas(GOMAP__CACHE_LINE) _Atomic uint32_t sleeping;
-	/* Owner's line (stub.next is written by the first producer after a
-	 * take). */
+	/* stub.next is written by the first producer after a take. */
 	alignas(GOMAP__CACHE_LINE) gomap_chan_req stub;
-	_Atomic uint32_t owner_tid;
-	_Atomic size_t len;
+	/* Written by the owner only: after every write (len), at exit. */
+	alignas(GOMAP__CACHE_LINE) _Atomic size_t len;
 	_Atomic uint32_t stopped;
+	/* Read-mostly: every call reads owner_tid, kt and vsize. Sharing
+	 * a line with len cost each store a cache-line round trip between
+	 * the caller and the owner. */
+	alignas(GOMAP__CACHE_LINE) _Atomic uint32_t owner_tid;
 	gomap_map_t *map;
 	const gomap_type *kt; /* the map's own copy */
 	pthread_t thread;
@@ -280,7 +302,7 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r)
 		return r->result;
 	/* The owner would wait for itself: a request queued behind the
 	 * transaction that is running. Refuse instead of deadlocking. */
-	if (priv(r)->map && on_owner(priv(r)->map))
+	if (priv(r)->u.map && on_owner(priv(r)->u.map))
 		return GOMAP_EBUSY;
 	return wait_req(r);
 }
@@ -316,16 +338,22 @@ static int execute(gomap_chan_t *m, gomap_chan_req *r)
 			return rc;
 		break;
 	}
-	atomic_store_explicit(&m->len, gomap_map_len(m->map),
-	                      memory_order_relaxed);
+	size_t n = gomap_map_len(m->map);
+	if (atomic_load_explicit(&m->len, memory_order_relaxed) != n)
+		atomic_store_explicit(&m->len, n, memory_order_relaxed);
 	return rc;
 }
 
 /* Sleep until something is queued. */
 static void idle(gomap_chan_t *m)
 {
+	/* Poll the stub's link, not tail: tail is the producers' line, and
+	 * reading it between a producer's exchange and its gate decrement
+	 * would bounce it once more per request. A producer preempted
+	 * between its exchange and its link is seen below (tail). */
+	struct req_priv *sp = priv(&m->stub);
 	for (unsigned i = 0; i < m->spin; i++) {
-		if (!q_empty(m))
+		if (atomic_load_explicit(&sp->next, memory_order_relaxed))
 			return;
 		gomap__cpu_relax();
 	}
@@ -413,7 +441,7 @@ static int check_req(const gomap_chan_t *m, const gomap_chan_req *r)
 
 static void refuse(gomap_chan_req *r, int err)
 {
-	priv(r)->map = NULL;
+	priv(r)->u.map = NULL;
 	atomic_store_explicit(&priv(r)->next, NULL, memory_order_relaxed);
 	atomic_store_explicit(&priv(r)->state, ST_PENDING,
 	                      memory_order_relaxed);
@@ -440,7 +468,7 @@ static int enqueue(gomap_chan_t *m, gomap_chan_req *first,
 
 static void init_req(gomap_chan_t *m, gomap_chan_req *r)
 {
-	priv(r)->map = m;
+	priv(r)->u.map = m;
 	atomic_init(&priv(r)->next, NULL);
 	atomic_init(&priv(r)->state, ST_PENDING);
 }
@@ -520,13 +548,37 @@ static int call(gomap_chan_t *m, int op, const void *key, const void *val,
 		                    .val = val, .val2 = val2, .out = out};
 		return execute(m, &r);
 	}
-	gomap_chan_req r = {.op = (gomap_chan_op)op, .key = key, .val = val,
-	                    .val2 = val2, .out = out};
+	/* One line for the owner to read and write: the request aligned,
+	 * and a load's, store's or delete's key and value copied into it
+	 * when they fit (the owner's cache misses on the caller's memory
+	 * are the latency every caller waits for). */
+	alignas(GOMAP__CACHE_LINE) gomap_chan_req r = {
+		.op = (gomap_chan_op)op, .key = key, .val = val, .val2 = val2,
+		.out = out};
 	init_req(m, &r);
+	struct req_priv *p = priv(&r);
+	bool vin = false;
+	size_t ks = m->kt->size;
+	if (ks <= sizeof p->u.inl[0] && m->vsize <= sizeof p->u.inl[1] &&
+	    (op == GOMAP__OP_LOAD || op == GOMAP__OP_STORE ||
+	     op == GOMAP__OP_DELETE)) {
+		memcpy(&p->u.inl[0], key, ks);
+		r.key = &p->u.inl[0];
+		if (op == GOMAP__OP_STORE) {
+			memcpy(&p->u.inl[1], val, m->vsize);
+			r.val = &p->u.inl[1];
+		} else if (op == GOMAP__OP_LOAD && out) {
+			r.out = &p->u.inl[1];
+			vin = true;
+		}
+	}
 	rc = enqueue(m, &r, &r);
 	if (rc < 0)
 		return rc;
-	return wait_req(&r);
+	rc = wait_req(&r);
+	if (vin && rc == 1)
+		memcpy(out, &p->u.inl[1], m->vsize);
+	return rc;
 }
 
 GOMAP_API int gomap_chan_load(gomap_chan_t *m, const void *key,

@@ -435,6 +435,8 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 		gomap__free(m->alloc, t, sizeof *t);
 		return NULL;
 	}
+	gomap__advise_huge(m->alloc, t->ctrl, cap);
+	gomap__advise_huge(m->alloc, t->slots, cap * m->slot_size);
 	t->cap = cap;
 	t->mask = cap / GROUP - 1;
 	t->full = t->tombs = t->migrate_pos = 0;

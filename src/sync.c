@@ -558,14 +558,7 @@ static void *alloc_aligned(gomap_sync_t *m, size_t size, void **raw, size_t *raw
 	*raw = r;
 	*raw_size = rs;
 	uintptr_t a = ((uintptr_t)r + 63) & ~(uintptr_t)63;
-#ifdef MADV_HUGEPAGE
-	if (!m->alloc && size >= ((size_t)4 << 20)) {
-		uintptr_t lo = (a + ((1u << 21) - 1)) & ~(uintptr_t)((1u << 21) - 1);
-		uintptr_t hi = (a + size) & ~(uintptr_t)((1u << 21) - 1);
-		if (hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	}
-#endif
+	gomap__advise_huge(m->alloc, (void *)a, size);
 	return (void *)a;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -196,6 +197,28 @@ void *gomap__alloc_zeroed(const gomap_allocator *a, size_t size)
 	if (p)
 		memset(p, 0, size);
 	return p;
+}
+
+/* A table is read at random: over 4 KiB pages, a lookup in a table of a few
+ * MiB misses the TLB as well as the cache, and under a hypervisor the page
+ * walk itself is two-dimensional. Where THP is "madvise" (Debian's
+ * default), a table gets huge pages only if it asks: the whole 2 MiB-aligned
+ * part of it does. Memory the user's allocator gave is left alone. */
+void gomap__advise_huge(const gomap_allocator *a, void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)1 << 21;
+	if (a || !p || size < ((size_t)4 << 20))
+		return;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)p + size) & ~(huge - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)a;
+	(void)p;
+	(void)size;
+#endif
 }
 
 void gomap__free(const gomap_allocator *a, void *p, size_t size)

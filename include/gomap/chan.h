@@ -79,18 +79,20 @@ typedef enum gomap_chan_op {
  * the request is complete.
  */
 typedef struct gomap_chan_req {
+	/* What the owner reads and writes for a load, store or delete comes
+	 * first: in a request aligned to 64 bytes it is one cache line. */
 	gomap_chan_op op;
+	int result;
 	const void *key;
 	const void *val;
-	const void *val2;
 	void *out;
+	union { /* private to the map */
+		void *p[4];
+		uint64_t u[4];
+	} priv_;
+	const void *val2;
 	gomap_atomic_fn fn;
 	void *ctx;
-	int result;
-	union { /* private to the map */
-		void *p[3];
-		uint64_t u[3];
-	} priv_;
 } gomap_chan_req;
 
 /*

@@ -57,6 +57,9 @@ uint64_t gomap__random_seed(void);
 void *gomap__alloc(const gomap_allocator *a, size_t size);
 void *gomap__alloc_zeroed(const gomap_allocator *a, size_t size);
 void gomap__free(const gomap_allocator *a, void *p, size_t size);
+/* Ask for transparent huge pages over [p, p + size) when it is big (4 MiB
+ * or more) and came from malloc (@a NULL); see util.c. */
+void gomap__advise_huge(const gomap_allocator *a, void *p, size_t size);
 
 /* Misuse reporting: prints "fatal error: <msg>", the map, thread ids and a
  * backtrace, runs the fatal hook, aborts. */
