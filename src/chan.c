@@ -564,7 +564,7 @@ static int call(gomap_chan_t *m, int op, const void *key, const void *val,
 	     op == GOMAP__OP_DELETE)) {
 		memcpy(&p->u.inl[0], key, ks);
 		r.key = &p->u.inl[0];
-		if (op == GOMAP__OP_STORE) {
+		if (op == GOMAP__OP_STORE && val) { /* NULL: a set's store */
 			memcpy(&p->u.inl[1], val, m->vsize);
 			r.val = &p->u.inl[1];
 		} else if (op == GOMAP__OP_LOAD && out) {
