@@ -402,6 +402,7 @@ struct gomap_sync {
 	void *rs_raw;
 	size_t rs_raw_size;
 	uint32_t slab; /* entry size when entries come from the slab, else 0 */
+	uint32_t slab_klen; /* owned keys: the longest whose entry is in the slab */
 	/* rarely written; kept off the read-mostly line above */
 	char pad_[64];
 	_Atomic size_t grows;
@@ -630,7 +631,12 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_sync_t *m, 
 	}
 	case IK_BYTES: {
 		const gomap_bytes *a = (const gomap_bytes *)(const void *)e->data, *b = qk;
-		return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+		/* An owned copy sits at a fixed offset in the entry: computing
+		 * its address instead of loading a->ptr lets the CPU fetch the
+		 * entry's second line (a malloc'd entry often spans two) at
+		 * the same time as the first, not after it. */
+		const void *ab = m->owned ? (const void *)(e->data + m->soff) : a->ptr;
+		return a->len == b->len && (a->len == 0 || memcmp(ab, b->ptr, a->len) == 0);
 	}
 	default:
 		return gomap__type_equal(&m->kt, e->data, qk);
@@ -691,9 +697,15 @@ static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 static void *slab_alloc(gomap_sync_t *m);
 static void slab_free(gomap_sync_t *m, void *slot);
 
+/* Does entry @e (or one for a key of @len bytes) live in the slab? */
+static inline bool in_slab(const gomap_sync_t *m, size_t len)
+{
+	return m->slab && (!m->owned || len <= m->slab_klen);
+}
+
 static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 {
-	if (m->slab)
+	if (in_slab(m, m->owned ? ((const gomap_bytes *)(const void *)e->data)->len : 0))
 		slab_free(m, e);
 	else
 		gomap__free(m->alloc, e, entry_size(m, e));
@@ -710,7 +722,7 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 			return NULL;
 		n += kb->len + m->is_str;
 	}
-	struct entry *e = m->slab ? slab_alloc(m) : gomap__alloc(m->alloc, n);
+	struct entry *e = in_slab(m, m->owned ? kb->len : 0) ? slab_alloc(m) : gomap__alloc(m->alloc, n);
 	if (!e)
 		return NULL;
 	CW();
@@ -783,7 +795,8 @@ static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); 
 /* ---- the entry slab ---------------------------------------------------------------
  *
  * With the default allocator, fixed-size entries (every key kind but owned
- * strings) come from a per-map slab instead of malloc: 2 MiB chunks (mmap,
+ * strings, and owned strings short enough for one 64-byte slot: 31 bytes
+ * with an 8-byte value) come from a per-map slab instead of malloc: 2 MiB chunks (mmap,
  * 2 MiB-aligned) cut into 64 KiB pages, each page owned by one stripe and
  * cut into entry-sized slots. Why: a lookup's second cache miss is the
  * entry, and with entries scattered over 4 KiB heap pages it is also a TLB
@@ -2376,6 +2389,13 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 		es = (es + al - 1) / al * al;
 		if (es <= SLAB_PAGE / 8)
 			m->slab = (uint32_t)es; /* bigger entries stay on malloc */
+	} else if (!a && m->owned && sizeof(struct entry) + m->soff + m->is_str < 64) {
+		/* Owned strings: an entry whose key fits one 64-byte slot
+		 * (16-character keys with 8-byte values do) is one aligned
+		 * line in the slab, on huge pages; a malloc'd one often spans
+		 * two lines of a 4 KiB page. Longer keys stay on malloc. */
+		m->slab = 64;
+		m->slab_klen = (uint32_t)(64 - sizeof(struct entry) - m->soff - m->is_str);
 	}
 #endif
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -2428,7 +2448,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	/* Entries with nothing to destroy in slab memory go with their chunks
 	 * below, without visiting each. */
 	struct table *t = LD(&m->cur, relaxed);
-	if (m->slab && !m->kt.destroy && !m->vt.destroy) {
+	if (m->slab && !m->owned && !m->kt.destroy && !m->vt.destroy) {
 		struct gen *g = t->gen;
 		while (t) {
 			struct table *nt = LD(&t->next, relaxed);

@@ -737,6 +737,55 @@ static void test_slab_returns(void **state)
 	gomap_sync_free(m);
 }
 
+/* String keys of every length from 0 to 80: short ones are kept in the
+ * slab (one 64-byte slot), long ones on the heap; both kinds must load,
+ * swap, delete and be freed by the right allocator (ASan sees the heap
+ * ones; valgrind or a wrong free would crash the slab ones). */
+static void test_str_lengths(void **state)
+{
+	(void)state;
+	gomap_sync_t *m;
+	assert_int_equal(gomap_sync_new(&m, &gomap_type_str, &gomap_type_u64, NULL), 0);
+	char keys[81][82];
+	for (int len = 0; len <= 80; len++) {
+		for (int i = 0; i < len; i++)
+			keys[len][i] = (char)('a' + (i * 7 + len) % 26);
+		keys[len][len] = '\0';
+		const char *k = keys[len];
+		uint64_t v = (uint64_t)len;
+		assert_int_equal(gomap_sync_store(m, &k, &v), 0);
+	}
+	gomap_sync_stats st;
+	assert_int_equal(gomap_sync_stats_get(m, &st), 0);
+	assert_int_equal(st.count, 81);
+#ifndef GOMAP_TEST_SANITIZED
+	assert_true(st.slab_bytes > 0); /* the short keys' entries */
+#endif
+	for (int len = 0; len <= 80; len++) {
+		const char *k = keys[len];
+		uint64_t out = 0, v = 1000 + (uint64_t)len;
+		assert_int_equal(gomap_sync_load(m, &k, &out), 1);
+		assert_int_equal(out, (uint64_t)len);
+		assert_int_equal(gomap_sync_swap(m, &k, &v, &out), 1); /* replaces the entry */
+		assert_int_equal(out, (uint64_t)len);
+	}
+	assert_int_equal(gomap_sync_check(m), 0);
+	for (int len = 0; len <= 80; len += 2) {
+		const char *k = keys[len];
+		assert_int_equal(gomap_sync_delete(m, &k), 1);
+	}
+	for (int len = 0; len <= 80; len++) {
+		const char *k = keys[len];
+		uint64_t out = 0;
+		assert_int_equal(gomap_sync_load(m, &k, &out), len % 2);
+		if (len % 2)
+			assert_int_equal(out, 1000 + (uint64_t)len);
+	}
+	assert_int_equal(gomap_sync_barrier(m), 0);
+	assert_int_equal(gomap_sync_check(m), 0);
+	gomap_sync_free(m); /* the odd lengths are still in: freed here */
+}
+
 /* ---- allocation failure: the map is unchanged ----------------------------------------------- */
 
 static void test_alloc_failure(void **state)
@@ -903,6 +952,7 @@ int main(void)
 	    cmocka_unit_test(test_grow_and_shrink),
 	    cmocka_unit_test(test_memory_returns),
 	    cmocka_unit_test(test_slab_returns),
+	    cmocka_unit_test(test_str_lengths),
 	    cmocka_unit_test(test_alloc_failure),
 	    cmocka_unit_test(test_cmap_ops),
 	};
