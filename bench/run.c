@@ -222,6 +222,22 @@ static int nth_cpu(int n)
 	return 0;
 }
 
+/* pthread_create, on CPU @cpu when it is not negative. */
+static int spawn_on(pthread_t *th, int cpu, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	if (cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+	}
+	int rc = pthread_create(th, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
 /* ---- the machine's cache-line round trip ------------------------------------ */
 
 /* On a VM the two vCPUs may sit on one core or on two far-apart cores, and
@@ -231,8 +247,8 @@ static int nth_cpu(int n)
  * so each cell records the round trip measured next to it. */
 typedef struct pingpong {
 	_Alignas(64) _Atomic uint64_t word;
-	int cpu;
 	uint64_t n;
+	uint64_t t0, t1; /* the pinger's timed loop */
 } pingpong;
 
 static void *pong_main(void *arg)
@@ -249,24 +265,14 @@ static void *pong_main(void *arg)
 static void *ping_main(void *arg)
 {
 	pingpong *pp = arg;
-	pthread_t th;
-	pthread_attr_t attr;
-	cpu_set_t set;
-	pthread_attr_init(&attr);
-	CPU_ZERO(&set);
-	CPU_SET(pp->cpu, &set);
-	pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-	int rc = pthread_create(&th, &attr, pong_main, pp);
-	pthread_attr_destroy(&attr);
-	if (rc != 0)
-		return NULL;
+	pp->t0 = now_ns();
 	for (uint64_t i = 0; i < pp->n; i++) {
 		atomic_store_explicit(&pp->word, 2 * i + 1, memory_order_release);
 		while (atomic_load_explicit(&pp->word, memory_order_acquire) != 2 * i + 2)
 			;
 	}
-	pthread_join(th, NULL);
-	return pp;
+	pp->t1 = now_ns();
+	return NULL;
 }
 
 double gb_line_rt_ns(void)
@@ -274,25 +280,17 @@ double gb_line_rt_ns(void)
 	cpu_set_t mine;
 	if (sched_getaffinity(0, sizeof mine, &mine) != 0 || CPU_COUNT(&mine) < 2)
 		return NAN;
-	pingpong pp = { .cpu = nth_cpu(1), .n = 20000 };
+	pingpong pp = { .n = 20000 };
 	atomic_init(&pp.word, 0);
-	pthread_t th;
-	pthread_attr_t attr;
-	cpu_set_t set;
-	pthread_attr_init(&attr);
-	CPU_ZERO(&set);
-	CPU_SET(nth_cpu(0), &set);
-	pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-	int rc = pthread_create(&th, &attr, ping_main, &pp);
-	pthread_attr_destroy(&attr);
-	if (rc != 0)
+	pthread_t pong, ping;
+	if (spawn_on(&pong, nth_cpu(1), pong_main, &pp) != 0)
 		return NAN;
-	uint64_t t0 = now_ns();
-	void *ok = NULL;
-	pthread_join(th, &ok);
-	uint64_t t1 = now_ns();
-	/* thread start-up is a few microseconds of 20000 round trips */
-	return ok ? (double)(t1 - t0) / (double)pp.n : NAN;
+	if (spawn_on(&ping, nth_cpu(0), ping_main, &pp) == 0)
+		pthread_join(ping, NULL);
+	else
+		ping_main(&pp); /* from here, unpinned: the ponger must finish */
+	pthread_join(pong, NULL);
+	return (double)(pp.t1 - pp.t0) / (double)pp.n;
 }
 
 /* ---- timed phases ---------------------------------------------------------- */
@@ -425,16 +423,7 @@ static uint64_t one_run(plan *p)
 			worker *w = &p->workers[t];
 			*w = (worker){ .impl = impl, .o = p->o, .m = m,
 			               .s = &p->streams[t], .bar = &bar };
-			pthread_attr_t attr;
-			pthread_attr_init(&attr);
-			if (c->pin) {
-				cpu_set_t set;
-				CPU_ZERO(&set);
-				CPU_SET(nth_cpu(t), &set);
-				pthread_attr_setaffinity_np(&attr, sizeof set, &set);
-			}
-			int rc = pthread_create(&w->th, &attr, worker_main, w);
-			pthread_attr_destroy(&attr);
+			int rc = spawn_on(&w->th, c->pin ? nth_cpu(t) : -1, worker_main, w);
 			if (rc != 0) {
 				snprintf(p->err, sizeof p->err, "pthread_create: %s", strerror(rc));
 				/* The barrier can never open: nothing to do but stop. */

@@ -160,9 +160,9 @@
  * reads all insert counters before all delete counters: it never exceeds
  * the entries present at one moment of the call (gen_count). Every 64th
  * step of a stripe counter, and at every (nb/64)-th new overflow bucket
- * of a table (every one in tables under 128 buckets), the writer sums the counters and starts a grow (average above
- * m->gavg entries per bucket: 4 of 6 slots, 2 of 3 pairs) or a shrink
- * (average below gavg / 8).
+ * of a table (every one in tables under 128 buckets), the writer sums the
+ * counters and starts a grow (average above m->gavg entries per bucket: 4
+ * of 6 slots, 2 of 3 pairs) or a shrink (average below gavg / 8).
  */
 #include <errno.h>
 #include <limits.h>
@@ -684,20 +684,25 @@ static bool val_eq_e(const gomap_sync_t *m, struct entry *e, const void *v)
 
 /* ---- entries ------------------------------------------------------------------- */
 
+/* The length of an owned key's copy (0 when keys are not owned). */
+static inline size_t owned_len(const gomap_sync_t *m, const struct entry *e)
+{
+	return m->owned ? ((const gomap_bytes *)(const void *)e->data)->len : 0;
+}
+
 static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 {
 	size_t n = sizeof(struct entry) + m->soff;
-	if (m->owned) {
-		const gomap_bytes *b = (const gomap_bytes *)(const void *)e->data;
-		n += b->len + m->is_str;
-	}
+	if (m->owned)
+		n += owned_len(m, e) + m->is_str;
 	return n;
 }
 
 static void *slab_alloc(gomap_sync_t *m);
 static void slab_free(gomap_sync_t *m, void *slot);
 
-/* Does entry @e (or one for a key of @len bytes) live in the slab? */
+/* Does an entry whose owned key copy has @len bytes (0: not owned) live in
+ * the slab? */
 static inline bool in_slab(const gomap_sync_t *m, size_t len)
 {
 	return m->slab && (!m->owned || len <= m->slab_klen);
@@ -705,7 +710,7 @@ static inline bool in_slab(const gomap_sync_t *m, size_t len)
 
 static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 {
-	if (in_slab(m, m->owned ? ((const gomap_bytes *)(const void *)e->data)->len : 0))
+	if (in_slab(m, owned_len(m, e)))
 		slab_free(m, e);
 	else
 		gomap__free(m->alloc, e, entry_size(m, e));
@@ -796,9 +801,9 @@ static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); 
  *
  * With the default allocator, fixed-size entries (every key kind but owned
  * strings, and owned strings short enough for one 64-byte slot: 31 bytes
- * with an 8-byte value) come from a per-map slab instead of malloc: 2 MiB chunks (mmap,
- * 2 MiB-aligned) cut into 64 KiB pages, each page owned by one stripe and
- * cut into entry-sized slots. Why: a lookup's second cache miss is the
+ * with an 8-byte value) come from a per-map slab instead of malloc: 2 MiB
+ * chunks (mmap, 2 MiB-aligned) cut into 64 KiB pages, each page owned by
+ * one stripe and cut into entry-sized slots. Why: a lookup's second cache miss is the
  * entry, and with entries scattered over 4 KiB heap pages it is also a TLB
  * miss; once a map has two chunks its chunks ask for transparent huge pages
  * (MADV_HUGEPAGE), which halved read time at 16 threads in our runs. Slots
@@ -1674,7 +1679,7 @@ static struct bucket *free_slot(const gomap_sync_t *m, struct bucket *b, uint64_
 /* Under the lock of @b: put @e in the first free slot of the chain (tag
  * first, then the release store of the slot: O1, O2). */
 static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, struct entry *e,
-                         uint64_t h, bool *new_ovf)
+                         uint64_t h, bool *ovf_check)
 {
 	uint8_t tag = htag(h);
 	unsigned i;
@@ -1694,7 +1699,7 @@ static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uin
 		return GOMAP_ENOMEM;
 	atomic_init(&ob->meta, meta_set_tag(LD(&ob->meta, relaxed), 0, tag));
 	atomic_init(&ob->slot[0], e);
-	ovf_link(t, x, ob, new_ovf);
+	ovf_link(t, x, ob, ovf_check);
 	return 0;
 }
 
@@ -1731,7 +1736,7 @@ static int pfind_locked(struct bucket *b, uint64_t w, uint64_t h, uint64_t k, st
  * chain (P2: release fence, the pair, then its tag with a new version; in
  * the main bucket the unlock store publishes the tag). */
 static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t *w, uint64_t k, uint64_t v,
-                          uint64_t h, bool *new_ovf)
+                          uint64_t h, bool *ovf_check)
 {
 	uint8_t tag = ptag(h);
 	unsigned i;
@@ -1754,7 +1759,7 @@ static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, ui
 	atomic_init(&ob->kv[0], k);
 	atomic_init(&ob->kv[1], v);
 	atomic_init(&ob->meta, meta_set_tag(0, 0, tag));
-	ovf_link(t, x, ob, new_ovf);
+	ovf_link(t, x, ob, ovf_check);
 	return 0;
 }
 
@@ -1781,7 +1786,7 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 			return 0;
 		}
 	}
-	bool new_ovf = false, check = false, inserted = false;
+	bool ovf_check = false, check = false, inserted = false;
 	int ret = 0, r;
 	struct table *t;
 	uint64_t w;
@@ -1797,7 +1802,7 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 		if (i < 0) {
 			if (op == OP_CAS)
 				break; /* absent: no swap, even for a zero old */
-			r = pinsert_locked(m, t, b, &w, k, nv, h, &new_ovf);
+			r = pinsert_locked(m, t, b, &w, k, nv, h, &ovf_check);
 			if (r)
 				ret = r;
 			else
@@ -1818,7 +1823,7 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 			ret = 1;
 			break;
 		}
-		r = pinsert_locked(m, t, b, &w, k, nv, h, &new_ovf);
+		r = pinsert_locked(m, t, b, &w, k, nv, h, &ovf_check);
 		if (r) {
 			ret = r;
 			break;
@@ -1846,7 +1851,7 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 	bucket_unlock(b, w);
 	if (inserted)
 		check = count_step(m, t, true); /* after the pair is in */
-	if (check || new_ovf)
+	if (check || ovf_check)
 		maybe_resize(m);
 	rd_unlock(m);
 	return ret;
@@ -1907,7 +1912,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	struct entry *dead = NULL;
 	uint64_t dflags = 0;
 	long delta = 0; /* 1: inserted */
-	bool new_ovf = false, check = false;
+	bool ovf_check = false, check = false;
 	int ret = 0;
 	struct table *t;
 	uint64_t w;
@@ -1930,7 +1935,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 				in_place = false;
 				goto alloc;
 			}
-			r = insert_locked(m, t, b, &w, ne, h, &new_ovf);
+			r = insert_locked(m, t, b, &w, ne, h, &ovf_check);
 			if (r) {
 				ret = r;
 				break;
@@ -1977,7 +1982,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			ret = 1;
 			break;
 		}
-		r = insert_locked(m, t, b, &w, ne, h, &new_ovf);
+		r = insert_locked(m, t, b, &w, ne, h, &ovf_check);
 		if (r) {
 			ret = r;
 			break;
@@ -2005,7 +2010,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	bucket_unlock(b, w);
 	if (delta)
 		check = count_step(m, t, true); /* after the entry is in */
-	if (check || new_ovf)
+	if (check || ovf_check)
 		maybe_resize(m);
 	rd_unlock(m);
 	entry_discard(m, ne);
