@@ -29,6 +29,7 @@
 #include <xxhash.h>
 
 #include "internal/probes.h"
+#include "internal/debug.h"
 #include "internal/util.h"
 
 /* ---- errors ------------------------------------------------------------ */
@@ -324,4 +325,13 @@ _Noreturn void gomap__fatal(const char *msg, const void *map, uint32_t other_tid
 	if (fatal_hook)
 		fatal_hook(msg, map, fatal_hook_ctx);
 	abort();
+}
+
+_Noreturn void gomap__assert_fail(const char *cond, const char *file, int line,
+                                  const void *map)
+{
+	char msg[320];
+	snprintf(msg, sizeof msg, "gomap: internal error: assertion `%s' failed at %s:%d",
+	         cond, file, line);
+	gomap__fatal(msg, map, 0);
 }
