@@ -24,18 +24,20 @@
 _Noreturn void gomap__assert_fail(const char *cond, const char *file, int line,
                                   const void *map);
 
-#define GOMAP_ASSERT_AT_(lvl, cond, map)                                       \
+/* @text is stringified by the public macros, before their argument is
+ * macro-expanded, so a report shows the condition as written. */
+#define GOMAP_ASSERT_AT_(lvl, cond, text, map)                                 \
 	do {                                                                   \
 		if (GOMAP_DEBUG_LEVEL >= (lvl) && !(cond))                     \
-			gomap__assert_fail(#cond, __FILE__, __LINE__, (map));  \
+			gomap__assert_fail(text, __FILE__, __LINE__, (map));   \
 	} while (0)
 
 /* GOMAP_ASSERT(cond) - checked at level >= 1. */
-#define GOMAP_ASSERT(cond) GOMAP_ASSERT_AT_(1, cond, NULL)
+#define GOMAP_ASSERT(cond) GOMAP_ASSERT_AT_(1, cond, #cond, NULL)
 /* GOMAP_ASSERT_MAP(cond, map) - the same, naming the map in the report. */
-#define GOMAP_ASSERT_MAP(cond, map) GOMAP_ASSERT_AT_(1, cond, map)
+#define GOMAP_ASSERT_MAP(cond, map) GOMAP_ASSERT_AT_(1, cond, #cond, map)
 /* GOMAP_ASSERT_EXPENSIVE(cond, map) - checked at level >= 2 only: for
  * conditions that walk a whole structure. */
-#define GOMAP_ASSERT_EXPENSIVE(cond, map) GOMAP_ASSERT_AT_(2, cond, map)
+#define GOMAP_ASSERT_EXPENSIVE(cond, map) GOMAP_ASSERT_AT_(2, cond, #cond, map)
 
 #endif
