@@ -34,6 +34,8 @@
  * (its waiter sleeps on the futex) -> DONE. The owner writes the result and
  * outputs, then exchanges DONE in (release) and wakes a sleeper; after that
  * exchange it never touches the request again (the waiter may free it).
+ * State 0 (UNSUBMITTED) is a zeroed request that was never submitted:
+ * nothing will complete it, so waiting on it is refused, not a hang.
  *
  * Shutdown: @gate counts producers inside submit (low bits) plus a CLOSED
  * bit. Submit increments it and refuses if CLOSED; shutdown sets CLOSED,
@@ -75,6 +77,7 @@
 
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 #include "internal/lock.h"
 
 /* Internal ops, beyond the public ones. */
@@ -98,7 +101,7 @@ _Static_assert(SAME_OP(GOMAP_CHAN_LOAD, GOMAP__OP_LOAD) &&
                SAME_OP(GOMAP_CHAN_TXN, GOMAP__OP_LAST_ + 1),
                "chan ops mirror the internal ops");
 
-enum { ST_PENDING = 0, ST_WAITING = 1, ST_DONE = 2 };
+enum { ST_UNSUBMITTED = 0, ST_PENDING = 1, ST_WAITING = 2, ST_DONE = 3 };
 
 /* The private part of a request (overlaid on gomap_chan_req.priv_, in the
  * request's first cache line). */
@@ -254,6 +257,8 @@ static void complete(gomap_chan_req *r, int result)
 	/* Pairs with the waiter's acquire load of DONE. */
 	uint32_t old = atomic_exchange_explicit(&priv(r)->state, ST_DONE,
 	                                        memory_order_acq_rel);
+	/* Completed once, and only after it was submitted (or refused). */
+	GOMAP_ASSERT(old == ST_PENDING || old == ST_WAITING);
 	if (old == ST_WAITING)
 		gomap__futex_wake(&priv(r)->state, INT_MAX);
 }
@@ -286,6 +291,7 @@ static int wait_req(gomap_chan_req *r)
 	                                            memory_order_acquire,
 	                                            memory_order_acquire) ||
 	    s == ST_WAITING) {
+		GOMAP_ASSERT(s == ST_PENDING || s == ST_WAITING);
 		while (atomic_load_explicit(st, memory_order_acquire) !=
 		       ST_DONE)
 			gomap__futex_wait(st, ST_WAITING);
@@ -297,9 +303,12 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r)
 {
 	if (!r)
 		return GOMAP_EINVAL;
-	if (atomic_load_explicit(&priv(r)->state, memory_order_acquire) ==
-	    ST_DONE)
+	uint32_t s = atomic_load_explicit(&priv(r)->state,
+	                                  memory_order_acquire);
+	if (s == ST_DONE)
 		return r->result;
+	if (s == ST_UNSUBMITTED) /* zeroed, never submitted */
+		return GOMAP_EINVAL;
 	/* The owner would wait for itself: a request queued behind the
 	 * transaction that is running. Refuse instead of deadlocking. */
 	if (priv(r)->u.map && on_owner(priv(r)->u.map))

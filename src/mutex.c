@@ -34,6 +34,7 @@
 #include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 
 struct gomap_mutex {
 	pthread_mutex_t mu;

@@ -54,6 +54,7 @@
 #include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 
 /* One per-CPU reader count, alone on its cache lines. */
 struct rslot {

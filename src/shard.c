@@ -39,6 +39,7 @@
 
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 #include "internal/lock.h"
 #include "internal/util.h"
 

@@ -132,10 +132,13 @@ GOMAP_API int gomap_chan_submit_batch(gomap_chan_t *m, gomap_chan_req *reqs,
  * gomap_chan_wait - block until @r (submitted) is complete; returns
  * r->result. Spins briefly, then sleeps. On the owner thread, waiting for
  * a request that is not complete would deadlock: returns GOMAP_EBUSY
- * without waiting.
+ * without waiting. A request that was never submitted (zero-initialised)
+ * would never complete: returns GOMAP_EINVAL at once. Waiting again on a
+ * complete request returns its result again.
  */
 GOMAP_API int gomap_chan_wait(gomap_chan_req *r);
-/* gomap_chan_done - true once @r (submitted) is complete. */
+/* gomap_chan_done - true once @r (submitted) is complete; false for a
+ * request never submitted. */
 GOMAP_API bool gomap_chan_done(const gomap_chan_req *r);
 
 /* The operations of cmap.h, synchronous (submit + wait); return values as
