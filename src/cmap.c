@@ -102,7 +102,13 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 		if (rc != 0)
 			return rc; /* 1 loaded, or an error */
 		rc = gomap__map_put_h(pm, key, h, val);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc; /* the output stays untouched */
+		/* Stored: the actual value is the one given (Go's LoadOrStore
+		 * returns v). The caller may pass one buffer for both. */
+		if (out && vt->size && out != val)
+			memcpy(out, val, vt->size);
+		return 0;
 	case GOMAP__OP_LOAD_AND_DELETE:
 		return gomap__map_take_h(pm, key, h, out);
 	case GOMAP__OP_DELETE:
