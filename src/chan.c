@@ -694,6 +694,8 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 	if (rc < 0)
 		return rc;
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	/* The allocator only promises malloc alignment: align by hand. */
 	size_t raw_bytes = sizeof(gomap_chan_t) + GOMAP__CACHE_LINE;
 	void *raw = gomap__alloc(a, raw_bytes);

@@ -73,6 +73,11 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
 	return 0;
 }
 
+int gomap__cm_check_alloc(const gomap_allocator *a)
+{
+	return a && (!a->alloc || !a->free) ? GOMAP_EINVAL : 0;
+}
+
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
                    const void *val2, void *out)
 {

@@ -261,6 +261,8 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 	if (rc < 0)
 		return rc;
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	gomap_rwmutex_t *m = gomap__alloc(a, sizeof(*m));
 	if (!m)
 		return GOMAP_ENOMEM;

@@ -168,6 +168,48 @@ GOMAP_API void gomap_shard_free(gomap_shard_t *m)
 	gomap__free(m->has_alloc ? &copy : NULL, m, sizeof(*m));
 }
 
+/*
+ * The size hint follows the plain map's rule (map.h) for the whole map: a
+ * hint whose one table would be over Go's allocation limit is ignored; a
+ * sane one is split over the shards, and failing to allocate it is
+ * GOMAP_ENOMEM. Split first, each shard's part could pass the limit that
+ * the whole fails (64 shards: 64 times the limit). The limit depends on the
+ * plain map's slot layout, so the plain map is asked: hint_ignored creates
+ * one with the whole hint and an allocator that grants its header and
+ * nothing else. It is created only if it asked for no table (the hint was
+ * ignored); a wanted table fails with GOMAP_ENOMEM.
+ */
+struct hint_probe {
+	const gomap_allocator *real;
+	unsigned calls;
+};
+
+static void *probe_alloc(void *ctx, size_t size)
+{
+	struct hint_probe *p = ctx;
+	return p->calls++ == 0 ? gomap__alloc(p->real, size) : NULL;
+}
+
+static void probe_free(void *ctx, void *ptr, size_t size)
+{
+	gomap__free(((struct hint_probe *)ctx)->real, ptr, size);
+}
+
+static bool hint_ignored(const gomap_type *kt, const gomap_type *vt,
+                         size_t hint, const gomap_allocator *real)
+{
+	struct hint_probe p = {real, 0};
+	gomap_allocator pa = {probe_alloc, NULL, probe_free, &p};
+	gomap_map_options mo = {.hint = hint, .alloc = &pa};
+	gomap_map_t *pm = NULL;
+	if (gomap_map_new_opts(&pm, kt, vt, &mo) != 0)
+		return false; /* a table was wanted (or not even the header
+		                 could be had: creation will fail the same) */
+	GOMAP_ASSERT(p.calls == 1);
+	gomap_map_free(pm);
+	return true;
+}
+
 GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
                               const gomap_type *vt,
                               const gomap_shard_options *opt)
@@ -184,6 +226,8 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 	size_t n = pow2_at_least(want);
 
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	gomap_shard_t *m = gomap__alloc(a, sizeof(*m));
 	if (!m)
 		return GOMAP_ENOMEM;
@@ -212,8 +256,10 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 	              ~(uintptr_t)(GOMAP__CACHE_LINE - 1);
 	m->shards = (struct shard *)p;
 
-	gomap_map_options mo = {.hint = opt ? (opt->hint + n - 1) / n : 0,
-	                        .alloc = a};
+	size_t hint = opt ? opt->hint : 0;
+	if (hint && hint_ignored(kt, vt, hint, a))
+		hint = 0;
+	gomap_map_options mo = {.hint = hint / n + (hint % n != 0), .alloc = a};
 	for (size_t i = 0; i < n; i++) {
 		struct shard *s = &m->shards[i];
 		/* Adaptive: a contended lock spins briefly before it sleeps.

@@ -41,8 +41,10 @@ typedef struct gomap_chan gomap_chan_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_chan_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries (0: none); see
+	                                 cmap.h for bogus and huge hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 	unsigned spin;                /* owner polls of an empty queue before
 	                                 sleeping (0: default) */
 } gomap_chan_options;
@@ -96,9 +98,9 @@ typedef struct gomap_chan_req {
 } gomap_chan_req;
 
 /*
- * gomap_chan_new - create an empty map and start its owner thread.
- * Returns 0, GOMAP_EINVAL, GOMAP_ENOTSUP, or GOMAP_ENOMEM (also when the
- * thread cannot be started).
+ * gomap_chan_new - create an empty map and start its owner thread (see
+ * gomap_mutex_new). Returns 0, GOMAP_EINVAL, GOMAP_ENOTSUP, or
+ * GOMAP_ENOMEM (also when the thread cannot be started).
  */
 GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
                              const gomap_type *vt,

@@ -46,8 +46,10 @@ typedef struct GOMAP_CAPABILITY("gomap_rwmutex") gomap_rwmutex
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_rwmutex_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries (0: none); see
+	                                 cmap.h for bogus and huge hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 } gomap_rwmutex_options;
 
 #ifndef GOMAP_ATOMIC_FN_DEFINED
