@@ -63,7 +63,9 @@
  * Invariants: only the owner thread touches the plain map while it runs
  * (inline calls run on it too); tail == &stub iff nothing was pushed since
  * the last take; after `stopped` is set, the queue is empty and every
- * accepted request is DONE.
+ * accepted request is DONE. Asserted (debug.h): the owner executes, a
+ * request completes once and only after it was queued, the sentinel is
+ * last, the queue is empty when the owner stops.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -320,6 +322,7 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r)
 
 static int execute(gomap_chan_t *m, gomap_chan_req *r)
 {
+	GOMAP_ASSERT_MAP(on_owner(m), m); /* only the owner touches the map */
 	int rc;
 	switch ((int)r->op) {
 	case OP_TXN:
@@ -416,8 +419,12 @@ static void *owner_main(void *arg)
 			batch++;
 			/* Read the link first: completing r may free it. */
 			next = r == last ? NULL : q_next(r);
-			if ((int)r->op == OP_SHUTDOWN)
-				stop = true; /* nothing can follow it */
+			if ((int)r->op == OP_SHUTDOWN) {
+				/* nothing can follow it: shutdown closed
+				 * the gate before pushing it */
+				GOMAP_ASSERT_MAP(r == last, m);
+				stop = true;
+			}
 			else
 				complete(r, execute(m, r));
 			if (pf)
@@ -428,6 +435,8 @@ static void *owner_main(void *arg)
 		}
 		GOMAP_PROBE_CHAN_BATCH(m->map, batch);
 	}
+	/* Every accepted request was taken and completed. */
+	GOMAP_ASSERT_MAP(q_empty(m) && !q_peek(&m->stub), m);
 	atomic_store_explicit(&m->owner_tid, 0, memory_order_relaxed);
 	/* Pairs with the acquire loads in gomap_chan_shutdown. */
 	atomic_store_explicit(&m->stopped, 1, memory_order_release);

@@ -22,7 +22,8 @@
  * at their mirror update.
  *
  * Invariants: owner != 0 implies the mutex is held by thread `owner`;
- * outside a critical section, len == gomap_map_len(map).
+ * outside a critical section, len == gomap_map_len(map). Both are asserted
+ * (debug.h) whenever the lock is acquired and when an owner unlocks.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -64,16 +65,37 @@ static void sync_len(gomap_mutex_t *m)
 	                      memory_order_relaxed);
 }
 
+/* Just acquired: nobody's user code runs under the lock (owner is cleared
+ * before every unlock), and the last holder left the mirror exact. (The
+ * loads are functions so that a failed assertion prints readable text.) */
+static inline uint32_t owner_now(const gomap_mutex_t *m)
+{
+	return atomic_load_explicit(&m->owner, memory_order_relaxed);
+}
+
+static inline size_t len_mirror(const gomap_mutex_t *m)
+{
+	return atomic_load_explicit(&m->len, memory_order_relaxed);
+}
+
+static inline void assert_acquired(const gomap_mutex_t *m)
+{
+	GOMAP_ASSERT_MAP(owner_now(m) == 0, m);
+	GOMAP_ASSERT_MAP(len_mirror(m) == gomap_map_len(m->map), m);
+}
+
 /* Lock and mark this thread as the holder, for re-entry from user code. */
 static void lock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
 	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.lock", pthread_mutex_trylock(&m->mu) == 0,
 	                       pthread_mutex_lock(&m->mu));
+	assert_acquired(m);
 	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
 }
 
 static void unlock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
+	GOMAP_ASSERT_MAP(held_by_me(m), m);
 	sync_len(m);
 	atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&m->mu);
@@ -136,6 +158,7 @@ static inline void op_lock(gomap_mutex_t *m)
 	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
 	                       GOMAP__LOCK_PATIENTLY(pthread_mutex_trylock(&m->mu) == 0,
 	                                             pthread_mutex_lock(&m->mu)));
+	assert_acquired(m);
 }
 
 static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
@@ -297,6 +320,7 @@ GOMAP_API bool gomap_mutex_trylock(gomap_mutex_t *m)
 		return false;
 	if (pthread_mutex_trylock(&m->mu) != 0)
 		return false;
+	assert_acquired(m);
 	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
 	return true;
 }

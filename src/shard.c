@@ -28,7 +28,9 @@
  * Invariants: every key in shard i's map has shard index i; count[i] ==
  * gomap_map_len(shard i) outside shard i's critical sections; the
  * per-thread count for a map is the number of its shards whose owner is
- * this thread.
+ * this thread. Asserted (debug.h): owner and count when a shard is locked,
+ * the per-thread count never going below zero, and (level 2) that the
+ * shard map's hash is the one its plain maps use.
  */
 #include <pthread.h>
 #include <stdalign.h>
@@ -104,11 +106,13 @@ static void held_sub(const gomap_shard_t *m, size_t n)
 {
 	for (unsigned i = 0; i < sh_n; i++)
 		if (sh_held[i].m == m) {
+			GOMAP_ASSERT_MAP(sh_held[i].n >= n, m);
 			sh_held[i].n -= n;
 			if (sh_held[i].n == 0)
 				sh_held[i] = sh_held[--sh_n];
 			return;
 		}
+	GOMAP_ASSERT_MAP(!"held_sub: shards released that were not held", m);
 }
 
 static bool owned_by_me(const struct shard *s)
@@ -237,6 +241,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 		m->has_alloc = true;
 		a = &m->alloc;
 	}
+	GOMAP_ASSERT(n >= want && n <= SHARD_MAX && (n & (n - 1)) == 0);
 	m->nshards = n;
 	m->mask = n - 1;
 	m->vsize = vt->size;
@@ -298,11 +303,30 @@ fail:
 
 /* ---- keyed operations ---------------------------------------------------- */
 
+/* Just acquired shard @s: nobody's user code runs under its lock (owner
+ * is cleared before every unlock), and its count mirror is exact. */
+static inline uint32_t owner_now(const struct shard *s)
+{
+	return atomic_load_explicit(&s->owner, memory_order_relaxed);
+}
+
+static inline size_t count_mirror(const struct shard *s)
+{
+	return atomic_load_explicit(&s->count, memory_order_relaxed);
+}
+
+static inline void assert_acquired(const struct shard *s)
+{
+	GOMAP_ASSERT_MAP(owner_now(s) == 0, s->map);
+	GOMAP_ASSERT_MAP(count_mirror(s) == gomap_map_len(s->map), s->map);
+}
+
 /* Lock a shard for one operation of this file: no user code runs under it. */
 static inline void op_lock(struct shard *s)
 {
 	GOMAP_PROBE_TIMED_LOCK(s->map, "shard.run", pthread_mutex_trylock(&s->mu) == 0,
 	                       pthread_mutex_lock(&s->mu));
+	assert_acquired(s);
 }
 
 static int run(gomap_shard_t *m, int op, const void *key, const void *val,
@@ -338,7 +362,10 @@ static inline struct shard *fast_shard(gomap_shard_t *m, const void *key, uint64
 	if (GOMAP_UNLIKELY(!m || sh_n || gomap__cm_check_key(m->kt, key) != 0))
 		return NULL;
 	*h = gomap__type_hash(m->kt, key, m->seed);
-	return &m->shards[(size_t)((*h >> SHARD_SHIFT) & m->mask)];
+	struct shard *s = &m->shards[(size_t)((*h >> SHARD_SHIFT) & m->mask)];
+	/* One hash serves both: the plain maps keep the shard map's seed. */
+	GOMAP_ASSERT_EXPENSIVE(*h == gomap__map_hash(s->map, key), m);
+	return s;
 }
 
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
@@ -444,6 +471,7 @@ static void lock_all(gomap_shard_t *m)
 	uint32_t me = gomap__tid();
 	for (size_t i = 0; i < m->nshards; i++) {
 		pthread_mutex_lock(&m->shards[i].mu);
+		assert_acquired(&m->shards[i]);
 		atomic_store_explicit(&m->shards[i].owner, me,
 		                      memory_order_relaxed);
 	}
@@ -455,6 +483,7 @@ static void unlock_all(gomap_shard_t *m)
 	held_sub(m, m->nshards);
 	for (size_t i = m->nshards; i-- > 0;) {
 		struct shard *s = &m->shards[i];
+		GOMAP_ASSERT_MAP(owned_by_me(s), m);
 		sync_count(s);
 		atomic_store_explicit(&s->owner, 0, memory_order_relaxed);
 		pthread_mutex_unlock(&s->mu);
@@ -528,6 +557,7 @@ GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
 		struct shard *s = &m->shards[i];
 		gomap__snap snap;
 		pthread_mutex_lock(&s->mu);
+		assert_acquired(s);
 		int rc = gomap__snap_take(&snap, s->map, a);
 		pthread_mutex_unlock(&s->mu);
 		if (rc < 0)
@@ -556,6 +586,7 @@ GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
 		return rc;
 	}
 	pthread_mutex_lock(&s->mu);
+	assert_acquired(s);
 	atomic_store_explicit(&s->owner, gomap__tid(), memory_order_relaxed);
 	held_add(m, 1);
 	int rc = fn(s->map, ctx);
