@@ -143,8 +143,9 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r);
  * request never submitted. */
 GOMAP_API bool gomap_chan_done(const gomap_chan_req *r);
 
-/* The operations of cmap.h, synchronous (submit + wait); return values as
- * documented there, or GOMAP_ESHUTDOWN after shutdown. */
+/* The operations of cmap.h, synchronous (submit + wait); return values and
+ * outputs as documented there (an asynchronous request's @out follows the
+ * same rules), or GOMAP_ESHUTDOWN after shutdown. */
 GOMAP_API int gomap_chan_load(gomap_chan_t *m, const void *key,
                               void *val_out);
 GOMAP_API int gomap_chan_store(gomap_chan_t *m, const void *key,

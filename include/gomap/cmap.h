@@ -38,6 +38,10 @@
  * out the zero value where an output stays untouched here: a caller that
  * wants it zeroes the buffer first.)
  *
+ * Range callbacks get the key by address; that address may be passed back
+ * to any call on the same map, delete included (the variants' headers say
+ * which calls a callback may make).
+ *
  * Creation options, every variant (the plain map's rules, map.h):
  *  - hint: expected entries. A bogus hint (one table for it would be over
  *    2^48 bytes, Go's limit) is ignored, as Go ignores it; a sane hint is

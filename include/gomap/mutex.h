@@ -63,7 +63,8 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
  * not overlap any other call on @m. */
 GOMAP_API void gomap_mutex_free(gomap_mutex_t *m);
 
-/* The operations of cmap.h; return values as documented there. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. */
 GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
                                void *val_out);
 GOMAP_API int gomap_mutex_store(gomap_mutex_t *m, const void *key,

@@ -67,8 +67,9 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
                                 const gomap_rwmutex_options *opt);
 GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m);
 
-/* The operations of cmap.h; return values as documented there. Writing
- * operations return GOMAP_EBUSY from a thread that holds the shared lock. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. Writing operations return GOMAP_EBUSY
+ * from a thread that holds the shared lock. */
 GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
                                  void *val_out);
 GOMAP_API int gomap_rwmutex_store(gomap_rwmutex_t *m, const void *key,

@@ -73,7 +73,8 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
                               const gomap_shard_options *opt);
 GOMAP_API void gomap_shard_free(gomap_shard_t *m);
 
-/* The operations of cmap.h; return values as documented there. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. */
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
                                void *val_out);
 GOMAP_API int gomap_shard_store(gomap_shard_t *m, const void *key,
