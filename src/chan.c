@@ -34,6 +34,8 @@
  * (its waiter sleeps on the futex) -> DONE. The owner writes the result and
  * outputs, then exchanges DONE in (release) and wakes a sleeper; after that
  * exchange it never touches the request again (the waiter may free it).
+ * State 0 (UNSUBMITTED) is a zeroed request that was never submitted:
+ * nothing will complete it, so waiting on it is refused, not a hang.
  *
  * Shutdown: @gate counts producers inside submit (low bits) plus a CLOSED
  * bit. Submit increments it and refuses if CLOSED; shutdown sets CLOSED,
@@ -61,7 +63,9 @@
  * Invariants: only the owner thread touches the plain map while it runs
  * (inline calls run on it too); tail == &stub iff nothing was pushed since
  * the last take; after `stopped` is set, the queue is empty and every
- * accepted request is DONE.
+ * accepted request is DONE. Asserted (debug.h): the owner executes, a
+ * request completes once and only after it was queued, the sentinel is
+ * last, the queue is empty when the owner stops.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -75,6 +79,7 @@
 
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 #include "internal/lock.h"
 
 /* Internal ops, beyond the public ones. */
@@ -98,7 +103,7 @@ _Static_assert(SAME_OP(GOMAP_CHAN_LOAD, GOMAP__OP_LOAD) &&
                SAME_OP(GOMAP_CHAN_TXN, GOMAP__OP_LAST_ + 1),
                "chan ops mirror the internal ops");
 
-enum { ST_PENDING = 0, ST_WAITING = 1, ST_DONE = 2 };
+enum { ST_UNSUBMITTED = 0, ST_PENDING = 1, ST_WAITING = 2, ST_DONE = 3 };
 
 /* The private part of a request (overlaid on gomap_chan_req.priv_, in the
  * request's first cache line). */
@@ -254,6 +259,8 @@ static void complete(gomap_chan_req *r, int result)
 	/* Pairs with the waiter's acquire load of DONE. */
 	uint32_t old = atomic_exchange_explicit(&priv(r)->state, ST_DONE,
 	                                        memory_order_acq_rel);
+	/* Completed once, and only after it was submitted (or refused). */
+	GOMAP_ASSERT(old == ST_PENDING || old == ST_WAITING);
 	if (old == ST_WAITING)
 		gomap__futex_wake(&priv(r)->state, INT_MAX);
 }
@@ -286,6 +293,7 @@ static int wait_req(gomap_chan_req *r)
 	                                            memory_order_acquire,
 	                                            memory_order_acquire) ||
 	    s == ST_WAITING) {
+		GOMAP_ASSERT(s == ST_PENDING || s == ST_WAITING);
 		while (atomic_load_explicit(st, memory_order_acquire) !=
 		       ST_DONE)
 			gomap__futex_wait(st, ST_WAITING);
@@ -297,9 +305,12 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r)
 {
 	if (!r)
 		return GOMAP_EINVAL;
-	if (atomic_load_explicit(&priv(r)->state, memory_order_acquire) ==
-	    ST_DONE)
+	uint32_t s = atomic_load_explicit(&priv(r)->state,
+	                                  memory_order_acquire);
+	if (s == ST_DONE)
 		return r->result;
+	if (s == ST_UNSUBMITTED) /* zeroed, never submitted */
+		return GOMAP_EINVAL;
 	/* The owner would wait for itself: a request queued behind the
 	 * transaction that is running. Refuse instead of deadlocking. */
 	if (priv(r)->u.map && on_owner(priv(r)->u.map))
@@ -311,6 +322,7 @@ GOMAP_API int gomap_chan_wait(gomap_chan_req *r)
 
 static int execute(gomap_chan_t *m, gomap_chan_req *r)
 {
+	GOMAP_ASSERT_MAP(on_owner(m), m); /* only the owner touches the map */
 	int rc;
 	switch ((int)r->op) {
 	case OP_TXN:
@@ -407,8 +419,12 @@ static void *owner_main(void *arg)
 			batch++;
 			/* Read the link first: completing r may free it. */
 			next = r == last ? NULL : q_next(r);
-			if ((int)r->op == OP_SHUTDOWN)
-				stop = true; /* nothing can follow it */
+			if ((int)r->op == OP_SHUTDOWN) {
+				/* nothing can follow it: shutdown closed
+				 * the gate before pushing it */
+				GOMAP_ASSERT_MAP(r == last, m);
+				stop = true;
+			}
 			else
 				complete(r, execute(m, r));
 			if (pf)
@@ -419,6 +435,8 @@ static void *owner_main(void *arg)
 		}
 		GOMAP_PROBE_CHAN_BATCH(m->map, batch);
 	}
+	/* Every accepted request was taken and completed. */
+	GOMAP_ASSERT_MAP(q_empty(m) && !q_peek(&m->stub), m);
 	atomic_store_explicit(&m->owner_tid, 0, memory_order_relaxed);
 	/* Pairs with the acquire loads in gomap_chan_shutdown. */
 	atomic_store_explicit(&m->stopped, 1, memory_order_release);
@@ -685,6 +703,8 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 	if (rc < 0)
 		return rc;
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	/* The allocator only promises malloc alignment: align by hand. */
 	size_t raw_bytes = sizeof(gomap_chan_t) + GOMAP__CACHE_LINE;
 	void *raw = gomap__alloc(a, raw_bytes);

@@ -20,6 +20,7 @@
 
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 
 int gomap__cm_check_key(const gomap_type *kt, const void *key)
 {
@@ -73,6 +74,11 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
 	return 0;
 }
 
+int gomap__cm_check_alloc(const gomap_allocator *a)
+{
+	return a && (!a->alloc || !a->free) ? GOMAP_EINVAL : 0;
+}
+
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
                    const void *val2, void *out)
 {
@@ -86,6 +92,8 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 	GOMAP_PROBE_OP(pm, GOMAP_PROBE_OP_CMAP + op);
 	if (op == GOMAP__OP_CLEAR)
 		return gomap_map_clear(pm);
+	/* The *_h calls trust @h: a caller's hash (shard) must be the map's. */
+	GOMAP_ASSERT_EXPENSIVE(h == gomap__map_hash(pm, key), pm);
 
 	const gomap_type *vt = gomap__map_val_type(pm);
 	int rc;
@@ -102,7 +110,13 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 		if (rc != 0)
 			return rc; /* 1 loaded, or an error */
 		rc = gomap__map_put_h(pm, key, h, val);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc; /* the output stays untouched */
+		/* Stored: the actual value is the one given (Go's LoadOrStore
+		 * returns v). The caller may pass one buffer for both. */
+		if (out && vt->size && out != val)
+			memcpy(out, val, vt->size);
+		return 0;
 	case GOMAP__OP_LOAD_AND_DELETE:
 		return gomap__map_take_h(pm, key, h, out);
 	case GOMAP__OP_DELETE:

@@ -22,7 +22,8 @@
  * at their mirror update.
  *
  * Invariants: owner != 0 implies the mutex is held by thread `owner`;
- * outside a critical section, len == gomap_map_len(map).
+ * outside a critical section, len == gomap_map_len(map). Both are asserted
+ * (debug.h) whenever the lock is acquired and when an owner unlocks.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +35,7 @@
 #include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 
 struct gomap_mutex {
 	pthread_mutex_t mu;
@@ -63,16 +65,37 @@ static void sync_len(gomap_mutex_t *m)
 	                      memory_order_relaxed);
 }
 
+/* Just acquired: nobody's user code runs under the lock (owner is cleared
+ * before every unlock), and the last holder left the mirror exact. (The
+ * loads are functions so that a failed assertion prints readable text.) */
+static inline uint32_t owner_now(const gomap_mutex_t *m)
+{
+	return atomic_load_explicit(&m->owner, memory_order_relaxed);
+}
+
+static inline size_t len_mirror(const gomap_mutex_t *m)
+{
+	return atomic_load_explicit(&m->len, memory_order_relaxed);
+}
+
+static inline void assert_acquired(const gomap_mutex_t *m)
+{
+	GOMAP_ASSERT_MAP(owner_now(m) == 0, m);
+	GOMAP_ASSERT_MAP(len_mirror(m) == gomap_map_len(m->map), m);
+}
+
 /* Lock and mark this thread as the holder, for re-entry from user code. */
 static void lock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
 	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.lock", pthread_mutex_trylock(&m->mu) == 0,
 	                       pthread_mutex_lock(&m->mu));
+	assert_acquired(m);
 	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
 }
 
 static void unlock_owned(gomap_mutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
+	GOMAP_ASSERT_MAP(held_by_me(m), m);
 	sync_len(m);
 	atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
 	pthread_mutex_unlock(&m->mu);
@@ -89,6 +112,8 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
 	if (rc < 0)
 		return rc;
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	gomap_mutex_t *m = gomap__alloc(a, sizeof(*m));
 	if (!m)
 		return GOMAP_ENOMEM;
@@ -133,6 +158,7 @@ static inline void op_lock(gomap_mutex_t *m)
 	GOMAP_PROBE_TIMED_LOCK(m->map, "mutex.run", pthread_mutex_trylock(&m->mu) == 0,
 	                       GOMAP__LOCK_PATIENTLY(pthread_mutex_trylock(&m->mu) == 0,
 	                                             pthread_mutex_lock(&m->mu)));
+	assert_acquired(m);
 }
 
 static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
@@ -294,6 +320,7 @@ GOMAP_API bool gomap_mutex_trylock(gomap_mutex_t *m)
 		return false;
 	if (pthread_mutex_trylock(&m->mu) != 0)
 		return false;
+	assert_acquired(m);
 	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
 	return true;
 }

@@ -42,7 +42,9 @@
  * while a writer holds the lock, every per-CPU count is 0 (readers that
  * raise one see @writers and lower it again without reading the map);
  * a map is in this thread's rd_held iff this thread holds it shared;
- * outside a write section, len == gomap_map_len(map).
+ * outside a write section, len == gomap_map_len(map). Asserted (debug.h):
+ * owner and len when the lock is taken exclusively, reader counts and
+ * @writers never going below zero, hold depths.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -54,6 +56,7 @@
 #include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 
 /* One per-CPU reader count, alone on its cache lines. */
 struct rslot {
@@ -113,6 +116,8 @@ static void rd_push(const gomap_rwmutex_t *m, int slot)
 		gomap__fatal("gomap: too many rwmutex maps read-locked by one "
 		             "thread",
 		             m, 0);
+	/* a first hold records what rw_rdlock returned: a count or -1 */
+	GOMAP_ASSERT_MAP(slot >= -1 && slot <= (int)m->slot_mask, m);
 	rd_held[rd_n].m = m;
 	rd_held[rd_n].depth = 1;
 	rd_held[rd_n].slot = slot;
@@ -128,6 +133,7 @@ static bool rd_pop(const gomap_rwmutex_t *m, int *slot)
 		gomap__fatal("gomap: runlock of an rwmutex map not read-locked "
 		             "by this thread",
 		             m, 0);
+	GOMAP_ASSERT_MAP(h->depth > 0, m);
 	if (--h->depth)
 		return false;
 	*slot = h->slot;
@@ -138,6 +144,18 @@ static bool rd_pop(const gomap_rwmutex_t *m, int *slot)
 static bool rd_held_by_me(const gomap_rwmutex_t *m)
 {
 	return rd_n && rd_find(m);
+}
+
+/* Relaxed loads for assertions (functions: a failed one prints readable
+ * text). */
+static inline uint32_t owner_now(const gomap_rwmutex_t *m)
+{
+	return atomic_load_explicit(&m->owner, memory_order_relaxed);
+}
+
+static inline size_t len_mirror(const gomap_rwmutex_t *m)
+{
+	return atomic_load_explicit(&m->len, memory_order_relaxed);
 }
 
 static bool wr_held_by_me(const gomap_rwmutex_t *m)
@@ -157,8 +175,9 @@ static void sync_len(gomap_rwmutex_t *m)
 /* Lower a reader count; wake the writer draining it when it reaches 0. */
 static inline void rd_leave(gomap_rwmutex_t *m, struct rslot *s)
 {
-	if (atomic_fetch_sub_explicit(&s->n, 1, memory_order_seq_cst) == 1 &&
-	    atomic_load_explicit(&m->writers, memory_order_seq_cst) != 0)
+	uint32_t was = atomic_fetch_sub_explicit(&s->n, 1, memory_order_seq_cst);
+	GOMAP_ASSERT_MAP(was != 0, m); /* every leave follows its enter */
+	if (was == 1 && atomic_load_explicit(&m->writers, memory_order_seq_cst) != 0)
 		gomap__futex_wake(&s->n, INT_MAX);
 }
 
@@ -214,12 +233,17 @@ static inline void rw_wrlock(gomap_rwmutex_t *m)
 	                                             pthread_rwlock_wrlock(&m->rw)));
 	for (uint32_t i = 0; i <= m->slot_mask; i++)
 		drain(&m->slots[i]);
+	/* Exclusive now: no user code of another holder runs, and the last
+	 * writer left the mirror exact. */
+	GOMAP_ASSERT_MAP(owner_now(m) == 0, m);
+	GOMAP_ASSERT_MAP(len_mirror(m) == gomap_map_len(m->map), m);
 }
 
 static inline void rw_wrunlock(gomap_rwmutex_t *m)
 {
 	pthread_rwlock_unlock(&m->rw);
-	atomic_fetch_sub_explicit(&m->writers, 1, memory_order_seq_cst);
+	uint32_t was = atomic_fetch_sub_explicit(&m->writers, 1, memory_order_seq_cst);
+	GOMAP_ASSERT_MAP(was != 0, m); /* this writer was counted */
 }
 
 static void rdlock(gomap_rwmutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
@@ -242,6 +266,7 @@ static void wrlock_owned(gomap_rwmutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 
 static void wrunlock_owned(gomap_rwmutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
+	GOMAP_ASSERT_MAP(wr_held_by_me(m), m);
 	sync_len(m);
 	atomic_store_explicit(&m->owner, 0, memory_order_relaxed);
 	rw_wrunlock(m);
@@ -260,6 +285,8 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 	if (rc < 0)
 		return rc;
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	gomap_rwmutex_t *m = gomap__alloc(a, sizeof(*m));
 	if (!m)
 		return GOMAP_ENOMEM;

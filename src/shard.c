@@ -28,7 +28,9 @@
  * Invariants: every key in shard i's map has shard index i; count[i] ==
  * gomap_map_len(shard i) outside shard i's critical sections; the
  * per-thread count for a map is the number of its shards whose owner is
- * this thread.
+ * this thread. Asserted (debug.h): owner and count when a shard is locked,
+ * the per-thread count never going below zero, and (level 2) that the
+ * shard map's hash is the one its plain maps use.
  */
 #include <pthread.h>
 #include <stdalign.h>
@@ -39,6 +41,7 @@
 
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 #include "internal/lock.h"
 #include "internal/util.h"
 
@@ -103,11 +106,13 @@ static void held_sub(const gomap_shard_t *m, size_t n)
 {
 	for (unsigned i = 0; i < sh_n; i++)
 		if (sh_held[i].m == m) {
+			GOMAP_ASSERT_MAP(sh_held[i].n >= n, m);
 			sh_held[i].n -= n;
 			if (sh_held[i].n == 0)
 				sh_held[i] = sh_held[--sh_n];
 			return;
 		}
+	GOMAP_ASSERT_MAP(!"held_sub: shards released that were not held", m);
 }
 
 static bool owned_by_me(const struct shard *s)
@@ -167,6 +172,48 @@ GOMAP_API void gomap_shard_free(gomap_shard_t *m)
 	gomap__free(m->has_alloc ? &copy : NULL, m, sizeof(*m));
 }
 
+/*
+ * The size hint follows the plain map's rule (map.h) for the whole map: a
+ * hint whose one table would be over Go's allocation limit is ignored; a
+ * sane one is split over the shards, and failing to allocate it is
+ * GOMAP_ENOMEM. Split first, each shard's part could pass the limit that
+ * the whole fails (64 shards: 64 times the limit). The limit depends on the
+ * plain map's slot layout, so the plain map is asked: hint_ignored creates
+ * one with the whole hint and an allocator that grants its header and
+ * nothing else. It is created only if it asked for no table (the hint was
+ * ignored); a wanted table fails with GOMAP_ENOMEM.
+ */
+struct hint_probe {
+	const gomap_allocator *real;
+	unsigned calls;
+};
+
+static void *probe_alloc(void *ctx, size_t size)
+{
+	struct hint_probe *p = ctx;
+	return p->calls++ == 0 ? gomap__alloc(p->real, size) : NULL;
+}
+
+static void probe_free(void *ctx, void *ptr, size_t size)
+{
+	gomap__free(((struct hint_probe *)ctx)->real, ptr, size);
+}
+
+static bool hint_ignored(const gomap_type *kt, const gomap_type *vt,
+                         size_t hint, const gomap_allocator *real)
+{
+	struct hint_probe p = {real, 0};
+	gomap_allocator pa = {probe_alloc, NULL, probe_free, &p};
+	gomap_map_options mo = {.hint = hint, .alloc = &pa};
+	gomap_map_t *pm = NULL;
+	if (gomap_map_new_opts(&pm, kt, vt, &mo) != 0)
+		return false; /* a table was wanted (or not even the header
+		                 could be had: creation will fail the same) */
+	GOMAP_ASSERT(p.calls == 1);
+	gomap_map_free(pm);
+	return true;
+}
+
 GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
                               const gomap_type *vt,
                               const gomap_shard_options *opt)
@@ -183,6 +230,8 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 	size_t n = pow2_at_least(want);
 
 	const gomap_allocator *a = opt ? opt->alloc : NULL;
+	if (gomap__cm_check_alloc(a) < 0)
+		return GOMAP_EINVAL;
 	gomap_shard_t *m = gomap__alloc(a, sizeof(*m));
 	if (!m)
 		return GOMAP_ENOMEM;
@@ -192,6 +241,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 		m->has_alloc = true;
 		a = &m->alloc;
 	}
+	GOMAP_ASSERT(n >= want && n <= SHARD_MAX && (n & (n - 1)) == 0);
 	m->nshards = n;
 	m->mask = n - 1;
 	m->vsize = vt->size;
@@ -211,8 +261,10 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 	              ~(uintptr_t)(GOMAP__CACHE_LINE - 1);
 	m->shards = (struct shard *)p;
 
-	gomap_map_options mo = {.hint = opt ? (opt->hint + n - 1) / n : 0,
-	                        .alloc = a};
+	size_t hint = opt ? opt->hint : 0;
+	if (hint && hint_ignored(kt, vt, hint, a))
+		hint = 0;
+	gomap_map_options mo = {.hint = hint / n + (hint % n != 0), .alloc = a};
 	for (size_t i = 0; i < n; i++) {
 		struct shard *s = &m->shards[i];
 		/* Adaptive: a contended lock spins briefly before it sleeps.
@@ -251,11 +303,30 @@ fail:
 
 /* ---- keyed operations ---------------------------------------------------- */
 
+/* Just acquired shard @s: nobody's user code runs under its lock (owner
+ * is cleared before every unlock), and its count mirror is exact. */
+static inline uint32_t owner_now(const struct shard *s)
+{
+	return atomic_load_explicit(&s->owner, memory_order_relaxed);
+}
+
+static inline size_t count_mirror(const struct shard *s)
+{
+	return atomic_load_explicit(&s->count, memory_order_relaxed);
+}
+
+static inline void assert_acquired(const struct shard *s)
+{
+	GOMAP_ASSERT_MAP(owner_now(s) == 0, s->map);
+	GOMAP_ASSERT_MAP(count_mirror(s) == gomap_map_len(s->map), s->map);
+}
+
 /* Lock a shard for one operation of this file: no user code runs under it. */
 static inline void op_lock(struct shard *s)
 {
 	GOMAP_PROBE_TIMED_LOCK(s->map, "shard.run", pthread_mutex_trylock(&s->mu) == 0,
 	                       pthread_mutex_lock(&s->mu));
+	assert_acquired(s);
 }
 
 static int run(gomap_shard_t *m, int op, const void *key, const void *val,
@@ -291,7 +362,10 @@ static inline struct shard *fast_shard(gomap_shard_t *m, const void *key, uint64
 	if (GOMAP_UNLIKELY(!m || sh_n || gomap__cm_check_key(m->kt, key) != 0))
 		return NULL;
 	*h = gomap__type_hash(m->kt, key, m->seed);
-	return &m->shards[(size_t)((*h >> SHARD_SHIFT) & m->mask)];
+	struct shard *s = &m->shards[(size_t)((*h >> SHARD_SHIFT) & m->mask)];
+	/* One hash serves both: the plain maps keep the shard map's seed. */
+	GOMAP_ASSERT_EXPENSIVE(*h == gomap__map_hash(s->map, key), m);
+	return s;
 }
 
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
@@ -397,6 +471,7 @@ static void lock_all(gomap_shard_t *m)
 	uint32_t me = gomap__tid();
 	for (size_t i = 0; i < m->nshards; i++) {
 		pthread_mutex_lock(&m->shards[i].mu);
+		assert_acquired(&m->shards[i]);
 		atomic_store_explicit(&m->shards[i].owner, me,
 		                      memory_order_relaxed);
 	}
@@ -408,6 +483,7 @@ static void unlock_all(gomap_shard_t *m)
 	held_sub(m, m->nshards);
 	for (size_t i = m->nshards; i-- > 0;) {
 		struct shard *s = &m->shards[i];
+		GOMAP_ASSERT_MAP(owned_by_me(s), m);
 		sync_count(s);
 		atomic_store_explicit(&s->owner, 0, memory_order_relaxed);
 		pthread_mutex_unlock(&s->mu);
@@ -481,6 +557,7 @@ GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
 		struct shard *s = &m->shards[i];
 		gomap__snap snap;
 		pthread_mutex_lock(&s->mu);
+		assert_acquired(s);
 		int rc = gomap__snap_take(&snap, s->map, a);
 		pthread_mutex_unlock(&s->mu);
 		if (rc < 0)
@@ -509,6 +586,7 @@ GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
 		return rc;
 	}
 	pthread_mutex_lock(&s->mu);
+	assert_acquired(s);
 	atomic_store_explicit(&s->owner, gomap__tid(), memory_order_relaxed);
 	held_add(m, 1);
 	int rc = fn(s->map, ctx);

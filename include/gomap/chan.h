@@ -41,8 +41,10 @@ typedef struct gomap_chan gomap_chan_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_chan_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries (0: none); see
+	                                 cmap.h for bogus and huge hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 	unsigned spin;                /* owner polls of an empty queue before
 	                                 sleeping (0: default) */
 } gomap_chan_options;
@@ -96,9 +98,9 @@ typedef struct gomap_chan_req {
 } gomap_chan_req;
 
 /*
- * gomap_chan_new - create an empty map and start its owner thread.
- * Returns 0, GOMAP_EINVAL, GOMAP_ENOTSUP, or GOMAP_ENOMEM (also when the
- * thread cannot be started).
+ * gomap_chan_new - create an empty map and start its owner thread (see
+ * gomap_mutex_new). Returns 0, GOMAP_EINVAL, GOMAP_ENOTSUP, or
+ * GOMAP_ENOMEM (also when the thread cannot be started).
  */
 GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
                              const gomap_type *vt,
@@ -132,14 +134,18 @@ GOMAP_API int gomap_chan_submit_batch(gomap_chan_t *m, gomap_chan_req *reqs,
  * gomap_chan_wait - block until @r (submitted) is complete; returns
  * r->result. Spins briefly, then sleeps. On the owner thread, waiting for
  * a request that is not complete would deadlock: returns GOMAP_EBUSY
- * without waiting.
+ * without waiting. A request that was never submitted (zero-initialised)
+ * would never complete: returns GOMAP_EINVAL at once. Waiting again on a
+ * complete request returns its result again.
  */
 GOMAP_API int gomap_chan_wait(gomap_chan_req *r);
-/* gomap_chan_done - true once @r (submitted) is complete. */
+/* gomap_chan_done - true once @r (submitted) is complete; false for a
+ * request never submitted. */
 GOMAP_API bool gomap_chan_done(const gomap_chan_req *r);
 
-/* The operations of cmap.h, synchronous (submit + wait); return values as
- * documented there, or GOMAP_ESHUTDOWN after shutdown. */
+/* The operations of cmap.h, synchronous (submit + wait); return values and
+ * outputs as documented there (an asynchronous request's @out follows the
+ * same rules), or GOMAP_ESHUTDOWN after shutdown. */
 GOMAP_API int gomap_chan_load(gomap_chan_t *m, const void *key,
                               void *val_out);
 GOMAP_API int gomap_chan_store(gomap_chan_t *m, const void *key,

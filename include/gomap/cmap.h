@@ -21,8 +21,34 @@
  *   int    gomap_V_clear(m)                         0
  * Any of them may also return a negative GOMAP_E* code (bad input,
  * GOMAP_ENOMEM; GOMAP_ESHUTDOWN for chan), leaving the map unchanged.
- * Values are copied in and out; *_out pointers may be NULL. Values are
- * compared with the value descriptor's equal (bytewise by default).
+ * Values are compared with the value descriptor's equal (bytewise by
+ * default).
+ *
+ * Outputs. Values are copied in and out; *_out pointers may be NULL; an
+ * output receives exactly the value type's size (nothing for a set):
+ *   load             found: the value;       absent: untouched
+ *   load_or_store    loaded: the value found; stored: @val (Go's
+ *                    LoadOrStore returns v); @val and @actual_out may be
+ *                    the same buffer
+ *   load_and_delete  deleted: the value, now the caller's (not
+ *                    destroyed);             absent: untouched
+ *   swap             replaced: the previous value, now the caller's (not
+ *                    destroyed);             inserted: untouched
+ * A call that returns an error leaves every output untouched. (Go hands
+ * out the zero value where an output stays untouched here: a caller that
+ * wants it zeroes the buffer first.)
+ *
+ * Range callbacks get the key by address; that address may be passed back
+ * to any call on the same map, delete included (the variants' headers say
+ * which calls a callback may make).
+ *
+ * Creation options, every variant (the plain map's rules, map.h):
+ *  - hint: expected entries. A bogus hint (one table for it would be over
+ *    2^48 bytes, Go's limit) is ignored, as Go ignores it; a sane hint is
+ *    allocated at creation, and if it cannot be, creation fails with
+ *    GOMAP_ENOMEM.
+ *  - alloc: NULL for malloc/free, or a hook with @alloc and @free set
+ *    (GOMAP_EINVAL otherwise); called from any thread.
  */
 #ifndef GOMAP_CMAP_H
 #define GOMAP_CMAP_H

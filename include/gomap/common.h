@@ -38,7 +38,8 @@ extern "C" {
 /* Error codes: negated errno values. */
 enum {
 	GOMAP_OK = 0,
-	GOMAP_EPERM = -1,      /* write to a frozen map */
+	GOMAP_EPERM = -1,      /* reserved: no call returns it (a write to a
+	                          frozen map is a fatal error, diag.h) */
 	GOMAP_ENOENT = -2,     /* no such key, where absence is an error */
 	GOMAP_ENOMEM = -12,    /* allocation failed; nothing was changed */
 	GOMAP_EBUSY = -16,     /* operation not allowed now (e.g. re-entry) */

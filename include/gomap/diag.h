@@ -71,7 +71,8 @@ GOMAP_API int gomap_trace_summary(char *buf, size_t size);
 /* ---- freezing ---------------------------------------------------------------
  * A frozen plain map is read-only: reads, iteration, clone and stats work;
  * every write through the API (put, delete, clear, shrink, and the safe
- * maps' operations on it) stops the program with
+ * maps' operations on it) stops the program (abort(), after the fatal
+ * hook; no GOMAP_E* code is returned, as Go panics) with
  *     fatal error: write to frozen map
  * and the table memory itself is made read-only (mprotect), so a stray
  * write through a pointer from gomap_map_get_ptr / gomap_map_iter_next

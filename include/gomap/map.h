@@ -73,9 +73,12 @@ GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key);
 /*
  * gomap_map_put - insert or overwrite (Go's m[k] = v).
  * Returns 1 if a new key was inserted, 0 if an existing one was
- * overwritten, GOMAP_EINVAL, GOMAP_EPERM (frozen), or GOMAP_ENOMEM (the map
- * is unchanged). Growth that cannot allocate keeps the map at its size and
- * is not an error while free slots remain.
+ * overwritten, GOMAP_EINVAL, or GOMAP_ENOMEM (the map is unchanged).
+ * Growth that cannot allocate keeps the map at its size and is not an
+ * error while free slots remain. Writing to a frozen map (diag.h) is not
+ * an error code but a fatal error, "write to frozen map", like Go's panic
+ * on a write to a read-only map: every write (put, delete, clear, shrink)
+ * aborts there.
  */
 GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
 

@@ -34,8 +34,10 @@ typedef struct GOMAP_CAPABILITY("gomap_mutex") gomap_mutex gomap_mutex_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_mutex_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries (0: none); see
+	                                 cmap.h for bogus and huge hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 } gomap_mutex_options;
 
 #ifndef GOMAP_ATOMIC_FN_DEFINED
@@ -49,8 +51,10 @@ typedef int (*gomap_atomic_read_fn)(const gomap_map_t *map, void *ctx);
 
 /*
  * gomap_mutex_new - create an empty map. @opt may be NULL.
- * Returns 0 and *out, GOMAP_EINVAL (NULL out/descriptor, bad descriptor),
- * GOMAP_ENOTSUP, or GOMAP_ENOMEM.
+ * Returns 0 and *out, GOMAP_EINVAL (NULL out/descriptor, bad descriptor,
+ * allocator hook without alloc or free), GOMAP_ENOTSUP, or GOMAP_ENOMEM
+ * (also for a sane hint that cannot be allocated). On failure *out is
+ * NULL.
  */
 GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
                               const gomap_type *vt,
@@ -59,7 +63,8 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
  * not overlap any other call on @m. */
 GOMAP_API void gomap_mutex_free(gomap_mutex_t *m);
 
-/* The operations of cmap.h; return values as documented there. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. */
 GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
                                void *val_out);
 GOMAP_API int gomap_mutex_store(gomap_mutex_t *m, const void *key,

@@ -46,8 +46,10 @@ typedef struct GOMAP_CAPABILITY("gomap_rwmutex") gomap_rwmutex
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_rwmutex_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries (0: none); see
+	                                 cmap.h for bogus and huge hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 } gomap_rwmutex_options;
 
 #ifndef GOMAP_ATOMIC_FN_DEFINED
@@ -65,8 +67,9 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
                                 const gomap_rwmutex_options *opt);
 GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m);
 
-/* The operations of cmap.h; return values as documented there. Writing
- * operations return GOMAP_EBUSY from a thread that holds the shared lock. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. Writing operations return GOMAP_EBUSY
+ * from a thread that holds the shared lock. */
 GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
                                  void *val_out);
 GOMAP_API int gomap_rwmutex_store(gomap_rwmutex_t *m, const void *key,

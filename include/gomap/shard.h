@@ -41,8 +41,11 @@ typedef struct gomap_shard gomap_shard_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_shard_options {
-	size_t hint;                  /* expected entries, all shards (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe */
+	size_t hint;                  /* expected entries, all shards (0:
+	                                 none); see cmap.h for bogus and huge
+	                                 hints */
+	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
+	                                 with alloc and free set */
 	size_t shards;                /* 0: 4 x online CPUs, at least 64;
 	                                 rounded up to a power of two; at most
 	                                 65536 */
@@ -62,14 +65,16 @@ typedef int (*gomap_atomic_read_fn)(const gomap_map_t *map, void *ctx);
 typedef int (*gomap_shard_all_fn)(gomap_map_t *const *maps, size_t nshards,
                                   void *ctx);
 
-/* gomap_shard_new - create an empty map. Returns 0, GOMAP_EINVAL,
- * GOMAP_ERANGE (more than 65536 shards), GOMAP_ENOTSUP or GOMAP_ENOMEM. */
+/* gomap_shard_new - create an empty map (see gomap_mutex_new). Returns 0,
+ * GOMAP_EINVAL, GOMAP_ERANGE (more than 65536 shards), GOMAP_ENOTSUP or
+ * GOMAP_ENOMEM. */
 GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
                               const gomap_type *vt,
                               const gomap_shard_options *opt);
 GOMAP_API void gomap_shard_free(gomap_shard_t *m);
 
-/* The operations of cmap.h; return values as documented there. */
+/* The operations of cmap.h; return values and outputs (on a hit, a miss,
+ * an error) as documented there. */
 GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
                                void *val_out);
 GOMAP_API int gomap_shard_store(gomap_shard_t *m, const void *key,

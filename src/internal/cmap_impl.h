@@ -69,6 +69,10 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
  */
 int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt);
 
+/* gomap__cm_check_alloc - an allocator hook (or NULL: malloc) that a map
+ * can use: @alloc and @free set. 0 or GOMAP_EINVAL, as the plain map. */
+int gomap__cm_check_alloc(const gomap_allocator *a);
+
 /* ---- range snapshot -------------------------------------------------------
  * A private copy of a plain map's entries, taken while the map is held and
  * visited after it is released, so the range callback runs outside every
