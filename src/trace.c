@@ -648,7 +648,8 @@ static chunk *drain_all(void)
 	return all;
 }
 
-/* Stop and write (session_lock held, active). */
+/* Stop and write (session_lock held, active). On a write error, errno
+ * holds the OS's reason when this returns. */
 static int stop_locked(void)
 {
 	atomic_store_explicit(&gomap__trace_on, 0, memory_order_relaxed);
@@ -750,9 +751,14 @@ static int stop_locked(void)
 	        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"producer\":\"gomap %d.%d.%d\","
 	        "\"sample_rate\":%u,\"events\":%zu,\"dropped_events\":%llu}}\n",
 	        GOMAP_VERSION_MAJOR, GOMAP_VERSION_MINOR, GOMAP_VERSION_PATCH, rate, n, (unsigned long long)nd);
+	/* The first failing write's errno is the reason (ENOSPC, EIO...);
+	 * buffered output may only fail at fclose. */
+	int io_err = 0;
 	if (ferror(f))
-		rc = GOMAP_EINVAL;
-	if (fclose(f) != 0)
+		io_err = errno ? errno : EIO;
+	if (fclose(f) != 0 && !io_err)
+		io_err = errno ? errno : EIO;
+	if (io_err)
 		rc = GOMAP_EINVAL;
 	out_file = NULL;
 
@@ -761,6 +767,8 @@ static int stop_locked(void)
 	free(maps);
 	free(ev);
 	free_chunks(all);
+	if (io_err)
+		errno = io_err;
 	return rc;
 }
 
@@ -783,7 +791,9 @@ GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
 	}
 	FILE *f = fopen(path, "w");
 	if (!f) {
+		int err = errno;
 		pthread_mutex_unlock(&session_lock);
+		errno = err; /* the caller's reason: ENOENT, EACCES, EISDIR... */
 		return GOMAP_EINVAL;
 	}
 	/* Leftovers recorded while a previous stop ran. */
@@ -808,7 +818,9 @@ GOMAP_API int gomap_trace_stop(void)
 {
 	pthread_mutex_lock(&session_lock);
 	int rc = active ? stop_locked() : GOMAP_EINVAL;
+	int err = errno;
 	pthread_mutex_unlock(&session_lock);
+	errno = err;
 	return rc;
 }
 
@@ -852,8 +864,11 @@ __attribute__((constructor)) static void trace_env_init(void)
 			rate = v > 0xffffffffu ? 0xffffffffu : (unsigned)v;
 	}
 	if (gomap_trace_start(path, rate) != 0) {
-		static const char msg[] = "gomap: GOMAP_TRACE: cannot open the trace file; tracing stays off\n";
-		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+		char msg[4200];
+		int len = snprintf(msg, sizeof msg, "gomap: GOMAP_TRACE: cannot open %s: %s; tracing stays off\n", path,
+		                   strerror(errno));
+		if (len > 0)
+			(void)!write(STDERR_FILENO, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
 	}
 }
 

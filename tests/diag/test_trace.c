@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -274,7 +275,21 @@ static void test_trace_api(void **state)
 		skip();
 	}
 	assert_int_equal(gomap_trace_start(NULL, 1), GOMAP_EINVAL);
+	/* the OS's reason is left in errno */
+	errno = 0;
 	assert_int_equal(gomap_trace_start("/nonexistent-dir/x.json", 1), GOMAP_EINVAL);
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_int_equal(gomap_trace_start("/", 1), GOMAP_EINVAL);
+	assert_int_equal(errno, EISDIR);
+	assert_false(gomap_trace_running());
+	/* a write error shows at stop: the trace ends, errno says why */
+	assert_int_equal(gomap_trace_start("/dev/full", 1), 0);
+	assert_true(gomap_trace_running());
+	errno = 0;
+	assert_int_equal(gomap_trace_stop(), GOMAP_EINVAL);
+	assert_int_equal(errno, ENOSPC);
+	assert_false(gomap_trace_running());
 	assert_int_equal(gomap_trace_stop(), GOMAP_EINVAL);
 	assert_false(gomap_trace_running());
 	assert_int_equal(gomap_trace_start(path, 1), 0);
