@@ -10,6 +10,13 @@
  * backtrace of the detecting thread; then the user hook, then abort().
  * Only one thread reports: a second detector waits for the abort, so the
  * output is never interleaved.
+ *
+ * Invariants (GOMAP_ASSERT, src/internal/debug.h): a descriptor that
+ * reaches hash or equal passed gomap__type_check when its map was made, so
+ * its kind is a known one; a STR key reaching hash is not NULL, a BYTES key
+ * of non-zero length has bytes (the callers turn both into GOMAP_EINVAL
+ * first; equal also compares values, which may be NULL); an allocator hook in use has its alloc and free functions (the
+ * maps check them at creation).
  */
 #include <errno.h>
 #include <execinfo.h>
@@ -86,8 +93,15 @@ int gomap__type_check(const gomap_type *t, bool is_key)
 	}
 }
 
+/* A kind gomap__type_check accepts: anything else is a corrupted map. */
+static inline bool kind_known(const gomap_type *t)
+{
+	return (unsigned)t->kind <= (unsigned)GOMAP_KIND_BYTES;
+}
+
 bool gomap__type_equal(const gomap_type *t, const void *a, const void *b)
 {
+	GOMAP_ASSERT(t && kind_known(t));
 	switch (t->kind) {
 	case GOMAP_KIND_F64: {
 		double x, y;
@@ -116,6 +130,7 @@ bool gomap__type_equal(const gomap_type *t, const void *a, const void *b)
 
 uint64_t gomap__type_hash(const gomap_type *t, const void *key, uint64_t seed)
 {
+	GOMAP_ASSERT(t && kind_known(t));
 	switch (t->kind) {
 	case GOMAP_KIND_F64: {
 		double d;
@@ -128,10 +143,12 @@ uint64_t gomap__type_hash(const gomap_type *t, const void *key, uint64_t seed)
 	}
 	case GOMAP_KIND_STR: {
 		const char *s = *(const char *const *)key;
+		GOMAP_ASSERT(s != NULL);
 		return XXH3_64bits_withSeed(s, strlen(s), seed);
 	}
 	case GOMAP_KIND_BYTES: {
 		const gomap_bytes *b = key;
+		GOMAP_ASSERT(b->ptr || !b->len);
 		return XXH3_64bits_withSeed(b->ptr, b->len, seed);
 	}
 	case GOMAP_KIND_RAW:
@@ -174,6 +191,7 @@ uint32_t gomap__tid(void)
 {
 	if (__builtin_expect(gomap__tid_cache == 0, 0))
 		gomap__tid_cache = (uint32_t)syscall(SYS_gettid);
+	GOMAP_ASSERT(gomap__tid_cache != 0); /* 0 means "no thread" to the detectors */
 	return gomap__tid_cache;
 }
 
@@ -185,6 +203,7 @@ void *gomap__alloc(const gomap_allocator *a, size_t size)
 		size = 1;
 	if (!a)
 		return malloc(size);
+	GOMAP_ASSERT(a->alloc != NULL);
 	return a->alloc(a->ctx, size);
 }
 
@@ -196,6 +215,7 @@ void *gomap__alloc_zeroed(const gomap_allocator *a, size_t size)
 		return calloc(1, size);
 	if (a->alloc_zeroed)
 		return a->alloc_zeroed(a->ctx, size);
+	GOMAP_ASSERT(a->alloc != NULL);
 	void *p = a->alloc(a->ctx, size);
 	if (p)
 		memset(p, 0, size);
@@ -230,10 +250,12 @@ void gomap__free(const gomap_allocator *a, void *p, size_t size)
 		return;
 	if (size == 0)
 		size = 1;
-	if (!a)
+	if (!a) {
 		free(p);
-	else
+	} else {
+		GOMAP_ASSERT(a->free != NULL);
 		a->free(a->ctx, p, size);
+	}
 }
 
 /* ---- GOMAP_DEBUG ----------------------------------------------------------
