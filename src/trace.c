@@ -30,6 +30,14 @@
  * Ordering/TSan: gomap__trace_on and the settings read on the hot path are
  * relaxed atomics; everything else is under list_lock, a buffer's mutex, or
  * session_lock (start/stop, in that lock order: session, list, buffer).
+ *
+ * Invariants (GOMAP_ASSERT): active <=> out_file != NULL (session_lock); a
+ * buffer's head and tail are both NULL or both set, and no chunk holds more
+ * than CHUNK_EVENTS events; stop copies exactly the events the chunks hold,
+ * and every map event finds its map's track. A failed assertion reports
+ * through gomap__fatal, whose misuse probe comes back here: a thread inside
+ * the tracer (tl_in_tracer) is not traced again, so it cannot deadlock on
+ * a lock it holds.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,6 +51,7 @@
 
 #include <gomap/diag.h>
 
+#include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/util.h"
 
@@ -111,6 +120,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static bool exit_key_ok;
 static _Thread_local tbuf *tl_buf;
 static _Thread_local unsigned tl_sample;
+static _Thread_local bool tl_in_tracer; /* holds a tracer lock */
 
 static _Atomic unsigned sample_rate;
 static _Atomic long events_left;
@@ -128,6 +138,7 @@ static void thread_gone(void *p)
 {
 	tbuf *b = p;
 	tl_buf = NULL; /* a later event on this thread registers anew */
+	tl_in_tracer = true;
 	pthread_mutex_lock(&list_lock);
 	pthread_mutex_lock(&b->lock);
 	bool empty = b->head == NULL;
@@ -145,6 +156,7 @@ static void thread_gone(void *p)
 		b->dead = true;
 	}
 	pthread_mutex_unlock(&list_lock);
+	tl_in_tracer = false;
 }
 
 static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, thread_gone) == 0; }
@@ -172,9 +184,11 @@ static tbuf *my_buf(void)
 
 static void record(int kind, const void *m, const char *str, uint64_t ts, uint64_t a, uint64_t b, int flag)
 {
+	tl_in_tracer = true;
 	tbuf *tb = my_buf();
 	if (!tb) {
 		atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+		tl_in_tracer = false;
 		return;
 	}
 	pthread_mutex_lock(&tb->lock);
@@ -187,6 +201,7 @@ static void record(int kind, const void *m, const char *str, uint64_t ts, uint64
 		if (!nc) {
 			pthread_mutex_unlock(&tb->lock);
 			atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+			tl_in_tracer = false;
 			return;
 		}
 		nc->next = NULL;
@@ -197,6 +212,7 @@ static void record(int kind, const void *m, const char *str, uint64_t ts, uint64
 			tb->head = nc;
 		tb->tail = c = nc;
 	}
+	GOMAP_ASSERT(tb->head != NULL && c->n < CHUNK_EVENTS);
 	tev *e = &c->ev[c->n++];
 	e->ts = ts;
 	e->a = a;
@@ -209,6 +225,7 @@ static void record(int kind, const void *m, const char *str, uint64_t ts, uint64
 	e->kind = (uint8_t)kind;
 	e->flag = (uint8_t)flag;
 	pthread_mutex_unlock(&tb->lock);
+	tl_in_tracer = false;
 }
 
 /* ---- hooks (probes.h) ---------------------------------------------------------------- */
@@ -262,12 +279,16 @@ static int stop_locked(void);
 
 void gomap__trace_misuse(const void *m, const char *msg)
 {
+	if (tl_in_tracer)
+		return; /* an internal error inside the tracer: its locks are held */
 	record(EV_MISUSE, m, msg, gomap__probe_now(), 0, 0, 0);
 	/* The process is about to abort: write what we have. */
+	tl_in_tracer = true;
 	pthread_mutex_lock(&session_lock);
 	if (active && out_pid == getpid())
 		(void)stop_locked();
 	pthread_mutex_unlock(&session_lock);
+	tl_in_tracer = false;
 }
 
 /* ---- writing ----------------------------------------------------------------------- */
@@ -633,6 +654,7 @@ static chunk *drain_all(void)
 		chunk *h = b->head, *t = b->tail;
 		b->head = b->tail = NULL;
 		pthread_mutex_unlock(&b->lock);
+		GOMAP_ASSERT((h == NULL) == (t == NULL) && (!t || t->next == NULL));
 		if (h) {
 			t->next = all;
 			all = h;
@@ -648,9 +670,11 @@ static chunk *drain_all(void)
 	return all;
 }
 
-/* Stop and write (session_lock held, active). */
+/* Stop and write (session_lock held, active). On a write error, errno
+ * holds the OS's reason when this returns. */
 static int stop_locked(void)
 {
+	GOMAP_ASSERT(active && out_file != NULL);
 	atomic_store_explicit(&gomap__trace_on, 0, memory_order_relaxed);
 	uint64_t t_end = gomap__probe_now();
 	pthread_mutex_lock(&list_lock);
@@ -666,9 +690,11 @@ static int stop_locked(void)
 	if (ev) {
 		size_t k = 0;
 		for (chunk *c = all; c; c = c->next) {
+			GOMAP_ASSERT(c->n <= CHUNK_EVENTS);
 			memcpy(ev + k, c->ev, c->n * sizeof *ev);
 			k += c->n;
 		}
+		GOMAP_ASSERT(k == n);
 		free_chunks(all);
 		all = NULL;
 	} else {
@@ -697,6 +723,7 @@ static int stop_locked(void)
 				if (!is_map_event(ev[i].kind))
 					continue;
 				const void **hit = bsearch(&ev[i].map, maps, nmaps, sizeof *maps, cmp_ptr);
+				GOMAP_ASSERT(hit != NULL);
 				ev[i].track = MAP_TRACK + (uint32_t)(hit - maps);
 			}
 		} else {
@@ -750,9 +777,14 @@ static int stop_locked(void)
 	        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"producer\":\"gomap %d.%d.%d\","
 	        "\"sample_rate\":%u,\"events\":%zu,\"dropped_events\":%llu}}\n",
 	        GOMAP_VERSION_MAJOR, GOMAP_VERSION_MINOR, GOMAP_VERSION_PATCH, rate, n, (unsigned long long)nd);
+	/* The first failing write's errno is the reason (ENOSPC, EIO...);
+	 * buffered output may only fail at fclose. */
+	int io_err = 0;
 	if (ferror(f))
-		rc = GOMAP_EINVAL;
-	if (fclose(f) != 0)
+		io_err = errno ? errno : EIO;
+	if (fclose(f) != 0 && !io_err)
+		io_err = errno ? errno : EIO;
+	if (io_err)
 		rc = GOMAP_EINVAL;
 	out_file = NULL;
 
@@ -761,29 +793,38 @@ static int stop_locked(void)
 	free(maps);
 	free(ev);
 	free_chunks(all);
+	if (io_err)
+		errno = io_err;
 	return rc;
 }
 
 static void stop_at_exit(void)
 {
+	tl_in_tracer = true;
 	pthread_mutex_lock(&session_lock);
 	if (active && out_pid == getpid())
 		(void)stop_locked();
 	pthread_mutex_unlock(&session_lock);
+	tl_in_tracer = false;
 }
 
 GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
 {
 	if (!path || !*path)
 		return GOMAP_EINVAL;
+	tl_in_tracer = true;
 	pthread_mutex_lock(&session_lock);
 	if (active) {
 		pthread_mutex_unlock(&session_lock);
+		tl_in_tracer = false;
 		return GOMAP_EBUSY;
 	}
 	FILE *f = fopen(path, "w");
 	if (!f) {
+		int err = errno;
 		pthread_mutex_unlock(&session_lock);
+		tl_in_tracer = false;
+		errno = err; /* the caller's reason: ENOENT, EACCES, EISDIR... */
 		return GOMAP_EINVAL;
 	}
 	/* Leftovers recorded while a previous stop ran. */
@@ -800,15 +841,22 @@ GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
 	if (!atexit_done)
 		atexit_done = atexit(stop_at_exit) == 0;
 	atomic_store_explicit(&gomap__trace_on, 1, memory_order_relaxed);
+	GOMAP_ASSERT(active && out_file != NULL);
 	pthread_mutex_unlock(&session_lock);
+	tl_in_tracer = false;
 	return 0;
 }
 
 GOMAP_API int gomap_trace_stop(void)
 {
+	tl_in_tracer = true;
 	pthread_mutex_lock(&session_lock);
+	GOMAP_ASSERT(active == (out_file != NULL));
 	int rc = active ? stop_locked() : GOMAP_EINVAL;
+	int err = errno;
 	pthread_mutex_unlock(&session_lock);
+	tl_in_tracer = false;
+	errno = err;
 	return rc;
 }
 
@@ -852,8 +900,11 @@ __attribute__((constructor)) static void trace_env_init(void)
 			rate = v > 0xffffffffu ? 0xffffffffu : (unsigned)v;
 	}
 	if (gomap_trace_start(path, rate) != 0) {
-		static const char msg[] = "gomap: GOMAP_TRACE: cannot open the trace file; tracing stays off\n";
-		(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+		char msg[4200];
+		int len = snprintf(msg, sizeof msg, "gomap: GOMAP_TRACE: cannot open %s: %s; tracing stays off\n", path,
+		                   strerror(errno));
+		if (len > 0)
+			(void)!write(STDERR_FILENO, msg, (size_t)len < sizeof msg ? (size_t)len : sizeof msg - 1);
 	}
 }
 

@@ -10,15 +10,24 @@
  * backtrace of the detecting thread; then the user hook, then abort().
  * Only one thread reports: a second detector waits for the abort, so the
  * output is never interleaved.
+ *
+ * Invariants (GOMAP_ASSERT, src/internal/debug.h): a descriptor that
+ * reaches hash or equal passed gomap__type_check when its map was made, so
+ * its kind is a known one; a STR key reaching hash is not NULL, a BYTES key
+ * of non-zero length has bytes (the callers turn both into GOMAP_EINVAL
+ * first; equal also compares values, which may be NULL); an allocator hook in use has its alloc and free functions (the
+ * maps check them at creation).
  */
 #include <errno.h>
 #include <execinfo.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -84,8 +93,15 @@ int gomap__type_check(const gomap_type *t, bool is_key)
 	}
 }
 
+/* A kind gomap__type_check accepts: anything else is a corrupted map. */
+static inline bool kind_known(const gomap_type *t)
+{
+	return (unsigned)t->kind <= (unsigned)GOMAP_KIND_BYTES;
+}
+
 bool gomap__type_equal(const gomap_type *t, const void *a, const void *b)
 {
+	GOMAP_ASSERT(t && kind_known(t));
 	switch (t->kind) {
 	case GOMAP_KIND_F64: {
 		double x, y;
@@ -114,6 +130,7 @@ bool gomap__type_equal(const gomap_type *t, const void *a, const void *b)
 
 uint64_t gomap__type_hash(const gomap_type *t, const void *key, uint64_t seed)
 {
+	GOMAP_ASSERT(t && kind_known(t));
 	switch (t->kind) {
 	case GOMAP_KIND_F64: {
 		double d;
@@ -126,10 +143,12 @@ uint64_t gomap__type_hash(const gomap_type *t, const void *key, uint64_t seed)
 	}
 	case GOMAP_KIND_STR: {
 		const char *s = *(const char *const *)key;
+		GOMAP_ASSERT(s != NULL);
 		return XXH3_64bits_withSeed(s, strlen(s), seed);
 	}
 	case GOMAP_KIND_BYTES: {
 		const gomap_bytes *b = key;
+		GOMAP_ASSERT(b->ptr || !b->len);
 		return XXH3_64bits_withSeed(b->ptr, b->len, seed);
 	}
 	case GOMAP_KIND_RAW:
@@ -172,6 +191,7 @@ uint32_t gomap__tid(void)
 {
 	if (__builtin_expect(gomap__tid_cache == 0, 0))
 		gomap__tid_cache = (uint32_t)syscall(SYS_gettid);
+	GOMAP_ASSERT(gomap__tid_cache != 0); /* 0 means "no thread" to the detectors */
 	return gomap__tid_cache;
 }
 
@@ -183,6 +203,7 @@ void *gomap__alloc(const gomap_allocator *a, size_t size)
 		size = 1;
 	if (!a)
 		return malloc(size);
+	GOMAP_ASSERT(a->alloc != NULL);
 	return a->alloc(a->ctx, size);
 }
 
@@ -194,6 +215,7 @@ void *gomap__alloc_zeroed(const gomap_allocator *a, size_t size)
 		return calloc(1, size);
 	if (a->alloc_zeroed)
 		return a->alloc_zeroed(a->ctx, size);
+	GOMAP_ASSERT(a->alloc != NULL);
 	void *p = a->alloc(a->ctx, size);
 	if (p)
 		memset(p, 0, size);
@@ -228,35 +250,133 @@ void gomap__free(const gomap_allocator *a, void *p, size_t size)
 		return;
 	if (size == 0)
 		size = 1;
-	if (!a)
+	if (!a) {
 		free(p);
-	else
+	} else {
+		GOMAP_ASSERT(a->free != NULL);
 		a->free(a->ctx, p, size);
+	}
 }
 
-/* ---- GOMAP_DEBUG ---------------------------------------------------------- */
+/* ---- GOMAP_DEBUG ----------------------------------------------------------
+ * Like GODEBUG: comma-separated name=value items, read at load and by
+ * gomap_debug_reload. Blanks around names and values are ignored, the last
+ * item for a name wins, and an item that is not understood (unknown name,
+ * no '=', a value out of range) prints one warning line to stderr and
+ * changes nothing, so a typo never turns a check off silently. */
 
 int gomap__mapchecks = 1;
 int gomap__racewindow = 0;
+
+#define RACEWINDOW_MAX 100000000
+
+typedef struct span {
+	const char *p;
+	size_t n;
+} span;
+
+static span span_trim(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return (span){p, n};
+}
+
+static bool span_is(span s, const char *word)
+{
+	size_t n = strlen(word);
+	return s.n == n && strncasecmp(s.p, word, n) == 0;
+}
+
+/* 1, 0, or -1 when @v is none of the spellings. */
+static int parse_bool(span v)
+{
+	static const char *const yes[] = {"1", "on", "true", "yes"};
+	static const char *const no[] = {"0", "off", "false", "no"};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (span_is(v, yes[i]))
+			return 1;
+		if (span_is(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* A decimal whole number in [0, max], or -1. */
+static long parse_count(span v, long max)
+{
+	if (v.n == 0)
+		return -1;
+	long x = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		x = x * 10 + (v.p[i] - '0');
+		if (x > max)
+			return -1;
+	}
+	return x;
+}
+
+/* One line on stderr, written at once (no stdio: this runs at load). */
+static void debug_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void debug_warn(const char *fmt, ...)
+{
+	char line[256];
+	int n = snprintf(line, sizeof line, "gomap: GOMAP_DEBUG: ");
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof line - 2)
+		len = sizeof line - 2;
+	line[len++] = '\n';
+	(void)!write(STDERR_FILENO, line, len);
+}
+
+/* At most this much of a bad item is quoted back. */
+#define QUOTE(s) (int)((s).n > 64 ? 64 : (s).n), (s).p, (s).n > 64 ? "..." : ""
 
 GOMAP_API void gomap_debug_reload(void)
 {
 	int checks = 1, window = 0;
 	const char *env = getenv("GOMAP_DEBUG");
-	if (env) {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", env);
-		char *save = NULL;
-		for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(tok, '=');
-			if (!eq)
-				continue;
-			*eq = '\0';
-			long v = strtol(eq + 1, NULL, 10);
-			if (strcmp(tok, "mapchecks") == 0)
-				checks = v != 0;
-			else if (strcmp(tok, "racewindow") == 0)
-				window = v < 0 ? 0 : v > 100000000 ? 100000000 : (int)v;
+	for (const char *p = env; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		span item = span_trim(p, len);
+		p += len + (end != NULL);
+		if (item.n == 0)
+			continue; /* "a=1,,b=2": nothing between the commas */
+		const char *eq = memchr(item.p, '=', item.n);
+		if (!eq) {
+			debug_warn("\"%.*s%s\" has no value (want name=value); ignored", QUOTE(item));
+			continue;
+		}
+		span name = span_trim(item.p, (size_t)(eq - item.p));
+		span val = span_trim(eq + 1, item.n - (size_t)(eq + 1 - item.p));
+		if (span_is(name, "mapchecks")) {
+			int b = parse_bool(val);
+			if (b < 0)
+				debug_warn("mapchecks=\"%.*s%s\": want 1/0, on/off, true/false or yes/no; "
+				           "keeping mapchecks=%d",
+				           QUOTE(val), checks);
+			else
+				checks = b;
+		} else if (span_is(name, "racewindow")) {
+			long w = parse_count(val, RACEWINDOW_MAX);
+			if (w < 0)
+				debug_warn("racewindow=\"%.*s%s\": want a whole number from 0 to %d; keeping "
+				           "racewindow=%d",
+				           QUOTE(val), RACEWINDOW_MAX, window);
+			else
+				window = (int)w;
+		} else {
+			debug_warn("unknown setting \"%.*s%s\" (known: mapchecks, racewindow); ignored",
+			           QUOTE(name));
 		}
 	}
 	gomap__mapchecks = checks;

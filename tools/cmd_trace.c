@@ -13,6 +13,8 @@
 #define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +34,7 @@ int gomap_cmd_trace(int argc, char **argv);
 typedef struct trace_job {
 	const gomap_cmap_ops *ops; /* NULL: plain */
 	void *cm;
-	pthread_barrier_t start;
+	atomic_int go;             /* 0 wait, 1 run, -1 give up (not all threads started) */
 	long ops_per_thread;
 	uint64_t keys;
 } trace_job;
@@ -47,19 +49,24 @@ static void *trace_thread(void *arg)
 {
 	trace_worker *w = arg;
 	trace_job *j = w->job;
+	int go;
+	/* Start together; a flag rather than a barrier, so that the main
+	 * thread can call the run off when it cannot start every thread. */
+	while ((go = atomic_load(&j->go)) == 0)
+		sched_yield();
+	if (go < 0)
+		return NULL;
 	gomap_map_t *own = NULL;
 	if (!j->ops && gomap_map_new(&own, &gomap_type_u64, &gomap_type_u64, 0)) {
 		w->err = 1;
-		pthread_barrier_wait(&j->start);
 		return NULL;
 	}
-	pthread_barrier_wait(&j->start);
 	uint64_t x = w->seed | 1;
 	for (long i = 0; i < j->ops_per_thread; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		uint64_t k = (x >> 8) % j->keys, v = i;
+		uint64_t k = (x >> 8) % j->keys, v = (uint64_t)i;
 		unsigned op = (unsigned)(x % 100);
 		int r;
 		if (op < 50)
@@ -74,6 +81,10 @@ static void *trace_thread(void *arg)
 	gomap_map_free(own);
 	return NULL;
 }
+
+/* Why the tracer could not open or write its file: the OS's reason when
+ * the call set errno, gomap's text otherwise. */
+static const char *trace_reason(int rc, int err) { return err ? strerror(err) : gomap_strerror(rc); }
 
 static void print_summary(void)
 {
@@ -129,18 +140,20 @@ static int trace_bench(const char *workload, const char *variant, long threads, 
 		fprintf(stderr, "gomap trace: %s does not support the keys of %s\n", variant, workload);
 		return 2;
 	}
+	errno = 0;
 	int rc = gomap_trace_start(path, (unsigned)rate);
 	if (rc) {
-		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, gomap_strerror(rc),
+		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, trace_reason(rc, errno),
 		        rc == GOMAP_EBUSY ? " (is GOMAP_TRACE set?)" : "");
 		return 1;
 	}
 	gb_result r;
 	memset(&r, 0, sizeof r);
 	int brc = gb_run_cell(&c, &r);
+	errno = 0;
 	rc = gomap_trace_stop();
 	if (rc) {
-		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, gomap_strerror(rc));
+		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, trace_reason(rc, errno));
 		return 1;
 	}
 	printf("gomap trace: workload %s on %s, %d thread(s), K=%llu, %llu operations per run (a warm-up run and "
@@ -178,6 +191,22 @@ static void trace_usage(FILE *f)
 	        "  Open FILE at https://ui.perfetto.dev or chrome://tracing.\n");
 }
 
+/* Largest -n: keeps THREADS * OPS (and the key count derived from it) far
+ * inside a long; a run that long would take days anyway. */
+#define TRACE_MAX_OPS 1000000000000L
+
+/* A whole number in [lo, hi], or false. */
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || !*s || *end || n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
 int gomap_cmd_trace(int argc, char **argv)
 {
 	const char *variant = NULL, *path = "gomap-trace.json", *workload = NULL;
@@ -188,33 +217,40 @@ int gomap_cmd_trace(int argc, char **argv)
 			trace_usage(stdout);
 			return 0;
 		}
-		char *end = NULL;
-		long n = v ? strtol(v, &end, 10) : 0;
-		bool num_ok = v && *v && end && *end == '\0';
-		if (!v)
-			goto bad;
-		if (!strcmp(a, "-v"))
-			variant = v;
-		else if (!strcmp(a, "-w"))
-			workload = v;
-		else if (!strcmp(a, "-o"))
-			path = v;
-		else if (!strcmp(a, "-t") && num_ok && n >= 1 && n <= 1024)
-			threads = n;
-		else if (!strcmp(a, "-n") && num_ok && n >= 1)
-			ops = n;
-		else if (!strcmp(a, "-k") && num_ok && n >= 1)
-			keys = n;
-		else if (!strcmp(a, "-r") && num_ok && n >= 0 && n <= 0x7fffffff)
-			rate = n;
-		else
-			goto bad;
+		long *num = NULL, lo = 1, hi = 0;
+		if (!strcmp(a, "-t"))
+			num = &threads, hi = 1024;
+		else if (!strcmp(a, "-n"))
+			num = &ops, hi = TRACE_MAX_OPS;
+		else if (!strcmp(a, "-k"))
+			num = &keys, hi = TRACE_MAX_OPS;
+		else if (!strcmp(a, "-r"))
+			num = &rate, lo = 0, hi = 0x7fffffff;
+		else if (strcmp(a, "-v") && strcmp(a, "-w") && strcmp(a, "-o")) {
+			fprintf(stderr, "gomap trace: unknown option '%s'\n", a);
+			trace_usage(stderr);
+			return 2;
+		}
+		if (!v) {
+			fprintf(stderr, "gomap trace: bad argument '%s': it needs a value\n", a);
+			trace_usage(stderr);
+			return 2;
+		}
 		i++;
-		continue;
-	bad:
-		fprintf(stderr, "gomap trace: bad argument '%s'\n", a);
-		trace_usage(stderr);
-		return 2;
+		if (num) {
+			if (!parse_long(v, lo, hi, num)) {
+				fprintf(stderr, "gomap trace: bad argument '%s %s': want a number from %ld to %ld\n", a, v,
+				        lo, hi);
+				trace_usage(stderr);
+				return 2;
+			}
+		} else if (!strcmp(a, "-v")) {
+			variant = v;
+		} else if (!strcmp(a, "-w")) {
+			workload = v;
+		} else {
+			path = v;
+		}
 	}
 	if (!gomap_tracing_compiled()) {
 		fprintf(stderr, "gomap trace: this library was built with GOMAP_TRACING=OFF\n");
@@ -228,6 +264,7 @@ int gomap_cmd_trace(int argc, char **argv)
 		ops = 200000;
 	trace_job job;
 	memset(&job, 0, sizeof job);
+	atomic_init(&job.go, 0);
 	if (!variant && gomap_cmap_find("mutex"))
 		variant = "mutex";
 	if (variant && strcmp(variant, "plain") != 0) {
@@ -240,25 +277,34 @@ int gomap_cmd_trace(int argc, char **argv)
 	if (!variant)
 		variant = "plain";
 	job.ops_per_thread = ops;
-	job.keys = keys ? (uint64_t)keys : (uint64_t)(threads * ops / 4 + 1);
+	/* threads <= 1024 and ops <= TRACE_MAX_OPS: no overflow */
+	job.keys = keys ? (uint64_t)keys : (uint64_t)threads * (uint64_t)ops / 4 + 1;
+
+	/* From here on every exit goes through `out`, which releases what
+	 * was made so far. */
+	int status = 1;
+	bool tracing = false;
+	pthread_t *t = NULL;
+	trace_worker *w = NULL;
+	long started = 0;
 	if (job.ops && job.ops->create(&job.cm, &gomap_type_u64, &gomap_type_u64)) {
 		fprintf(stderr, "gomap trace: cannot create a %s map\n", variant);
-		return 1;
+		goto out;
 	}
-	pthread_t *t = calloc((size_t)threads, sizeof *t);
-	trace_worker *w = calloc((size_t)threads, sizeof *w);
-	if (!t || !w || pthread_barrier_init(&job.start, NULL, (unsigned)threads)) {
+	t = calloc((size_t)threads, sizeof *t);
+	w = calloc((size_t)threads, sizeof *w);
+	if (!t || !w) {
 		fprintf(stderr, "gomap trace: out of memory\n");
-		return 1;
+		goto out;
 	}
+	errno = 0;
 	int rc = gomap_trace_start(path, (unsigned)rate);
 	if (rc) {
-		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, gomap_strerror(rc),
+		fprintf(stderr, "gomap trace: cannot start tracing into %s: %s%s\n", path, trace_reason(rc, errno),
 		        rc == GOMAP_EBUSY ? " (is GOMAP_TRACE set?)" : "");
-		return 1;
+		goto out;
 	}
-	int status = 0;
-	long started = 0;
+	tracing = true;
 	for (long i = 0; i < threads; i++) {
 		w[i] = (trace_worker){&job, 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1), 0};
 		if (pthread_create(&t[i], NULL, trace_thread, &w[i]))
@@ -266,29 +312,39 @@ int gomap_cmd_trace(int argc, char **argv)
 		started++;
 	}
 	if (started < threads) {
-		/* The barrier waits for every thread: no partial runs. */
+		atomic_store(&job.go, -1); /* the started ones return at once */
 		fprintf(stderr, "gomap trace: cannot start %ld threads\n", threads);
-		return 1;
+		goto out;
 	}
+	atomic_store(&job.go, 1);
+	int failed = 0;
 	for (long i = 0; i < threads; i++) {
 		pthread_join(t[i], NULL);
-		status |= w[i].err;
+		failed |= w[i].err;
 	}
+	started = 0;
+	tracing = false;
+	errno = 0;
 	rc = gomap_trace_stop();
-	if (job.ops)
-		job.ops->destroy(job.cm);
-	pthread_barrier_destroy(&job.start);
-	free(t);
-	free(w);
 	if (rc) {
-		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, gomap_strerror(rc));
-		return 1;
+		fprintf(stderr, "gomap trace: writing %s failed: %s\n", path, trace_reason(rc, errno));
+		goto out;
 	}
 	printf("gomap trace: %s, %ld threads x %ld operations on %llu keys; 1 operation in %ld recorded\n",
 	       variant, threads, ops, (unsigned long long)job.keys, rate);
 	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
 	print_summary();
-	if (status)
+	if (failed)
 		fprintf(stderr, "gomap trace: some operations failed\n");
+	status = failed;
+out:
+	for (long i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (tracing)
+		(void)gomap_trace_stop();
+	if (job.ops && job.cm)
+		job.ops->destroy(job.cm);
+	free(t);
+	free(w);
 	return status;
 }

@@ -141,9 +141,12 @@ GOMAP_API void gomap_set_fatal_hook(gomap_fatal_hook hook, void *ctx);
 
 /*
  * gomap_debug_reload - re-read GOMAP_DEBUG (comma-separated key=value, like
- * GODEBUG): mapchecks=0|1 turns detection off/on for maps created after;
- * racewindow=N widens each write by N spin-yields so misuse is caught
- * reliably. The variable is read once automatically, on first use.
+ * GODEBUG): mapchecks=1|0 (also on/off, true/false, yes/no, any case)
+ * turns detection on/off for maps created after; racewindow=N (0 to
+ * 100000000) widens each write by N spin-yields so misuse is caught
+ * reliably. An item that is not understood prints one warning line to
+ * stderr and changes nothing. The variable is read once automatically,
+ * when the library loads.
  */
 GOMAP_API void gomap_debug_reload(void);
 

@@ -42,17 +42,18 @@ GOMAP_API bool gomap_tracing_compiled(void);
  * (get/put/delete ...) in every @sample_rate per thread; 0 records no
  * operations. Lock waits, growth, grace periods, chan batches and misuse are
  * never sampled.
- * Returns 0, GOMAP_EINVAL (NULL path, or the file cannot be opened),
- * GOMAP_EBUSY (a trace is running), GOMAP_ENOTSUP (built without tracing).
+ * Returns 0, GOMAP_EINVAL (NULL path, or the file cannot be opened: then
+ * errno holds the OS's reason, e.g. ENOENT or EACCES), GOMAP_EBUSY (a trace
+ * is running), GOMAP_ENOTSUP (built without tracing).
  */
 GOMAP_API int gomap_trace_start(const char *path, unsigned sample_rate);
 
 /*
  * gomap_trace_stop - stop recording and write the file. Events that other
  * threads record while stop runs are discarded.
- * Returns 0, GOMAP_EINVAL (no trace running, or writing failed),
- * GOMAP_ENOMEM (no memory to sort: the file is written unsorted),
- * GOMAP_ENOTSUP.
+ * Returns 0, GOMAP_EINVAL (no trace running, or writing failed: then errno
+ * holds the OS's reason, e.g. ENOSPC), GOMAP_ENOMEM (no memory to sort: the
+ * file is written unsorted), GOMAP_ENOTSUP.
  */
 GOMAP_API int gomap_trace_stop(void);
 

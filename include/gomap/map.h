@@ -168,53 +168,16 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m);
 
 /* ---- typed wrappers -------------------------------------------------------
  * GOMAP_MAP_DEFINE(name, K, V, key_desc, val_desc) declares static inline
- * name_new/free/get/put/delete/len for the C types K and V, e.g.
- *   GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str,
- *                    (gomap_type)GOMAP_TYPE_RAW(int))
+ * functions for the C types K and V, with their sizes and kinds checked at
+ * compile time; see gomap/typed.h, which also has the safe maps' DEFINEs.
+ *   GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str, GOMAP_T_RAW(int));
  *   ages_t *m; ages_new(&m, 0); ages_put(m, "bob", 42);
  */
-#if defined(__GNUC__)
-#define GOMAP_MAYBE_UNUSED_ __attribute__((unused))
-#else
-#define GOMAP_MAYBE_UNUSED_
-#endif
-#define GOMAP_MAP_DEFINE(name, K, V, key_desc, val_desc)                       \
-	typedef struct name##_s name##_t;                                      \
-	static inline GOMAP_MAYBE_UNUSED_ int name##_new(name##_t **out, size_t hint)              \
-	{                                                                      \
-		const gomap_type kd_ = (key_desc), vd_ = (val_desc);           \
-		return gomap_map_new((gomap_map_t **)(void *)out, &kd_, &vd_,  \
-		                     hint);                                    \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ void name##_free(name##_t *m)                            \
-	{                                                                      \
-		gomap_map_free((gomap_map_t *)(void *)m);                      \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ int name##_put(name##_t *m, K k, V v)                    \
-	{                                                                      \
-		return gomap_map_put((gomap_map_t *)(void *)m, &k, &v);        \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ int name##_get(const name##_t *m, K k, V *v)             \
-	{                                                                      \
-		return gomap_map_get((const gomap_map_t *)(const void *)m, &k, \
-		                     v);                                       \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ V *name##_get_ptr(const name##_t *m, K k)                \
-	{                                                                      \
-		return (V *)gomap_map_get_ptr(                                 \
-		    (const gomap_map_t *)(const void *)m, &k);                 \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ int name##_delete(name##_t *m, K k)                      \
-	{                                                                      \
-		return gomap_map_delete((gomap_map_t *)(void *)m, &k);         \
-	}                                                                      \
-	static inline GOMAP_MAYBE_UNUSED_ size_t name##_len(const name##_t *m)                     \
-	{                                                                      \
-		return gomap_map_len((const gomap_map_t *)(const void *)m);    \
-	}                                                                      \
-	typedef int name##_define_end_
 
 #ifdef __cplusplus
 }
 #endif
+
+#include "typed.h"
+
 #endif /* GOMAP_MAP_H */

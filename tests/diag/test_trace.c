@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -274,7 +275,21 @@ static void test_trace_api(void **state)
 		skip();
 	}
 	assert_int_equal(gomap_trace_start(NULL, 1), GOMAP_EINVAL);
+	/* the OS's reason is left in errno */
+	errno = 0;
 	assert_int_equal(gomap_trace_start("/nonexistent-dir/x.json", 1), GOMAP_EINVAL);
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_int_equal(gomap_trace_start("/", 1), GOMAP_EINVAL);
+	assert_int_equal(errno, EISDIR);
+	assert_false(gomap_trace_running());
+	/* a write error shows at stop: the trace ends, errno says why */
+	assert_int_equal(gomap_trace_start("/dev/full", 1), 0);
+	assert_true(gomap_trace_running());
+	errno = 0;
+	assert_int_equal(gomap_trace_stop(), GOMAP_EINVAL);
+	assert_int_equal(errno, ENOSPC);
+	assert_false(gomap_trace_running());
 	assert_int_equal(gomap_trace_stop(), GOMAP_EINVAL);
 	assert_false(gomap_trace_running());
 	assert_int_equal(gomap_trace_start(path, 1), 0);
@@ -411,7 +426,7 @@ static void test_trace_misuse_flush(void **state)
 	char path[512], env[600];
 	path_in_dir(path, sizeof path, "misuse.json");
 	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
-	const char *args[] = {"--misuse-child", env, "GOMAP_DEBUG=racewindow=2000", NULL};
+	const char *args[] = {"--misuse-child", env, "GOMAP_DEBUG=racewindow=400", NULL};
 	child_result *r = malloc(sizeof *r);
 	assert_non_null(r);
 	assert_int_equal(run_child(exec_child, args, r), 0);
@@ -427,22 +442,53 @@ static void test_trace_misuse_flush(void **state)
 
 /* ---- child entry points ---------------------------------------------------------- */
 
+/* Two threads overwrite the keys of a filled map (no growth, so the
+ * structure stays intact while raced) until the detector stops the
+ * process. Each counts only the writes it makes while the other has made
+ * its first and not stopped, and gives up after 15 s of those: a
+ * survivor was raced for real and not caught (exit 4). */
+enum { RACY_KEYS = 64 };
 static gomap_map_t *racy;
+static pthread_barrier_t racy_start;
+static atomic_int racy_begun[2], racy_finished[2];
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *racy_writer(void *arg)
 {
-	uint64_t base = (uint64_t)(uintptr_t)arg << 32;
-	for (uint64_t i = 0; i < 200000; i++) {
-		uint64_t k = base + i;
+	const int me = (int)(uintptr_t)arg, other = 1 - me;
+	uint64_t overlapped = 0;
+	double deadline = 0;
+	pthread_barrier_wait(&racy_start);
+	for (uint64_t i = 0;; i++) {
+		uint64_t k = (i + (uint64_t)me * 7) % RACY_KEYS;
 		gomap_map_put(racy, &k, &i);
+		atomic_store(&racy_begun[me], 1);
+		if (atomic_load(&racy_finished[other]))
+			break;
+		if (!atomic_load(&racy_begun[other]))
+			continue;
+		if (overlapped++ == 0)
+			deadline = mono_s() + 15; /* inside the child's 30 s alarm */
+		if ((overlapped & 63) == 0 && mono_s() > deadline)
+			break;
 	}
+	atomic_store(&racy_finished[me], 1);
 	return NULL;
 }
 
 static int misuse_child(void)
 {
-	if (gomap_map_new(&racy, &gomap_type_u64, &gomap_type_u64, 0))
+	if (gomap_map_new(&racy, &gomap_type_u64, &gomap_type_u64, RACY_KEYS))
 		return 3;
+	for (uint64_t k = 0; k < RACY_KEYS; k++)
+		gomap_map_put(racy, &k, &k);
+	pthread_barrier_init(&racy_start, NULL, 2);
 	pthread_t t[2];
 	for (uintptr_t i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, racy_writer, (void *)i);

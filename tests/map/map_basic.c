@@ -955,10 +955,8 @@ static void test_check(void **state)
 
 /* ---- typed wrapper --------------------------------------------------------------------------------- */
 
-GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str,
-                 (gomap_type)GOMAP_TYPE_RAW(int));
-GOMAP_MAP_DEFINE(u64dbl, uint64_t, double, gomap_type_u64,
-                 (gomap_type)GOMAP_TYPE_RAW(double));
+GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str, GOMAP_T_RAW(int));
+GOMAP_MAP_DEFINE(u64dbl, uint64_t, double, gomap_type_u64, GOMAP_T_RAW(double));
 
 static void test_typed_wrapper(void **state)
 {

@@ -10,9 +10,17 @@
  * The racing writers only overwrite keys that already exist, so no growth
  * happens and the map's structure stays intact while it is raced: the only
  * way for the child to die is the detector (a crash would be a test
- * failure, not a flake). Detection is best effort by design, so each child
- * races thousands of times with a wide window: the chance of a miss is far
- * below 1%.
+ * failure, not a flake).
+ *
+ * Detection is best effort by design, so a detection test must not depend
+ * on the scheduler letting two threads overlap within a fixed number of
+ * calls (on a loaded machine one thread can finish before the other runs).
+ * Both threads pass a start barrier, and each counts only the calls it
+ * makes while the other has made its first call and not finished: both
+ * keep racing until the detector stops the process, or until each has made
+ * MAX_OVERLAP_S seconds of such overlapping calls. A child that survives
+ * that was raced for real and not caught: a detector failure, reported
+ * with the counts.
  *
  * Not built for the tsan config (see CMakeLists.txt).
  */
@@ -23,14 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "childproc.h"
 
 #define NKEYS 64
 #define RACEWINDOW "racewindow=400"
-#define WRITES_PER_THREAD 4000
-#define MAX_READ_ROUNDS 100000000
+#define MAX_OVERLAP_S 30.0 /* per child; the child's alarm is 120 s */
 
 enum role { R_PUT, R_DELETE_ABSENT, R_CLEAR, R_GET, R_GET_PTR, R_ITER, R_RANGE,
 	    R_CLONE };
@@ -38,17 +46,16 @@ enum role { R_PUT, R_DELETE_ABSENT, R_CLEAR, R_GET, R_GET_PTR, R_ITER, R_RANGE,
 struct race {
 	gomap_map_t *m;
 	pthread_barrier_t start;
-	uint64_t writes;          /* per writing thread */
-	atomic_int writers_left;  /* readers stop when the writers are done */
+	atomic_int begun[2];    /* thread i has made its first call */
+	atomic_int finished[2]; /* thread i has stopped calling */
+	uint64_t max_overlap;   /* per thread: overlapping calls to make */
+	double max_seconds;     /* per thread: or this long, from its first */
+	uint64_t overlapped[2]; /* out: overlapping calls each made */
 };
-
-static bool is_writer(enum role r)
-{
-	return r == R_PUT || r == R_DELETE_ABSENT || r == R_CLEAR;
-}
 
 struct worker {
 	struct race *race;
+	int me;
 	enum role role;
 	uint64_t salt;
 };
@@ -61,67 +68,85 @@ static bool range_nop(const void *k, void *v, void *ctx)
 	return true;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One call of @role on @m (the i-th of this thread). */
+static void one_call(gomap_map_t *m, enum role role, uint64_t i, uint64_t salt)
+{
+	switch (role) {
+	case R_PUT: {
+		uint64_t k = (i + salt) % NKEYS, v = i;
+		(void)gomap_map_put(m, &k, &v); /* overwrite: no growth */
+		break;
+	}
+	case R_DELETE_ABSENT: {
+		/* delete of an absent key is still a write (Go issue 40327) */
+		uint64_t k = 1000000 + i;
+		(void)gomap_map_delete(m, &k);
+		break;
+	}
+	case R_CLEAR:
+		(void)gomap_map_clear(m);
+		break;
+	case R_GET: {
+		uint64_t k = i % NKEYS, v;
+		(void)gomap_map_get(m, &k, &v);
+		break;
+	}
+	case R_GET_PTR: {
+		uint64_t k = i % NKEYS;
+		(void)gomap_map_get_ptr(m, &k);
+		break;
+	}
+	case R_ITER: {
+		gomap_iter it;
+		gomap_map_iter_init(m, &it);
+		while (gomap_map_iter_next(&it, NULL, NULL))
+			;
+		break;
+	}
+	case R_RANGE:
+		(void)gomap_map_range(m, range_nop, NULL);
+		break;
+	case R_CLONE: {
+		gomap_map_t *c = NULL;
+		if (gomap_map_clone(m, &c) == 0)
+			gomap_map_free(c);
+		break;
+	}
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	gomap_map_t *m = w->race->m;
-	const uint64_t writes = w->race->writes;
-	atomic_int *left = &w->race->writers_left;
-#define READING(i) ((i) < MAX_READ_ROUNDS && atomic_load(left) > 0)
-	pthread_barrier_wait(&w->race->start);
-	switch (w->role) {
-	case R_PUT:
-		for (uint64_t i = 0; i < writes; i++) {
-			uint64_t k = (i + w->salt) % NKEYS, v = i;
-			(void)gomap_map_put(m, &k, &v); /* overwrite: no growth */
-		}
-		break;
-	case R_DELETE_ABSENT:
-		/* delete of an absent key is still a write (Go issue 40327) */
-		for (uint64_t i = 0; i < writes; i++) {
-			uint64_t k = 1000000 + i;
-			(void)gomap_map_delete(m, &k);
-		}
-		break;
-	case R_CLEAR:
-		for (uint64_t i = 0; i < writes; i++)
-			(void)gomap_map_clear(m);
-		break;
-	case R_GET:
-		for (uint64_t i = 0; READING(i); i++) {
-			uint64_t k = i % NKEYS, v;
-			(void)gomap_map_get(m, &k, &v);
-		}
-		break;
-	case R_GET_PTR:
-		for (uint64_t i = 0; READING(i); i++) {
-			uint64_t k = i % NKEYS;
-			(void)gomap_map_get_ptr(m, &k);
-		}
-		break;
-	case R_ITER:
-		for (uint64_t i = 0; READING(i); i++) {
-			gomap_iter it;
-			gomap_map_iter_init(m, &it);
-			while (gomap_map_iter_next(&it, NULL, NULL))
-				;
-		}
-		break;
-	case R_RANGE:
-		for (uint64_t i = 0; READING(i); i++)
-			(void)gomap_map_range(m, range_nop, NULL);
-		break;
-	case R_CLONE:
-		for (uint64_t i = 0; READING(i); i++) {
-			gomap_map_t *c = NULL;
-			if (gomap_map_clone(m, &c) == 0)
-				gomap_map_free(c);
-		}
-		break;
+	struct race *r = w->race;
+	const int other = 1 - w->me;
+	uint64_t overlapped = 0;
+	double deadline = 0;
+	pthread_barrier_wait(&r->start);
+	for (uint64_t i = 0;; i++) {
+		one_call(r->m, w->role, i, w->salt);
+		if (i == 0)
+			atomic_store(&r->begun[w->me], 1);
+		if (atomic_load(&r->finished[other]))
+			break; /* no overlap possible any more */
+		if (!atomic_load(&r->begun[other]))
+			continue; /* the other thread has not run yet: not a race */
+		if (overlapped++ == 0)
+			deadline = now_s() + r->max_seconds;
+		if (overlapped >= r->max_overlap)
+			break;
+		if ((overlapped & 63) == 0 && now_s() > deadline)
+			break;
 	}
-#undef READING
-	if (is_writer(w->role))
-		atomic_fetch_sub(left, 1);
+	r->overlapped[w->me] = overlapped;
+	atomic_store(&r->finished[w->me], 1);
 	return NULL;
 }
 
@@ -135,22 +160,46 @@ static gomap_map_t *new_filled_map(void)
 	return m;
 }
 
-/* Race two roles on @m (created by the caller, after GOMAP_DEBUG is read),
- * @writes writes per writing thread. */
-static void race_on(gomap_map_t *m, enum role a, enum role b, uint64_t writes)
+/* Race roles @a and @b on @m (created by the caller, after GOMAP_DEBUG is
+ * read) until one thread made @max_overlap calls while the other was
+ * running (had made its first call and not stopped), or made them for
+ * @max_seconds; the other stops with it. Returns the larger count, and
+ * each thread's in @each (may be NULL). */
+static uint64_t race_on(gomap_map_t *m, enum role a, enum role b, uint64_t max_overlap,
+                        double max_seconds, uint64_t each[2])
 {
 	struct race r;
+	memset(&r, 0, sizeof r);
 	r.m = m;
-	r.writes = writes;
-	atomic_init(&r.writers_left, is_writer(a) + is_writer(b));
+	r.max_overlap = max_overlap;
+	r.max_seconds = max_seconds;
+	for (int i = 0; i < 2; i++) {
+		atomic_init(&r.begun[i], 0);
+		atomic_init(&r.finished[i], 0);
+	}
 	pthread_barrier_init(&r.start, NULL, 2);
-	struct worker w[2] = {{&r, a, 0}, {&r, b, NKEYS / 2}};
+	struct worker w[2] = {{&r, 0, a, 0}, {&r, 1, b, NKEYS / 2}};
 	pthread_t t[2];
 	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, worker_main, &w[i]);
+		if (pthread_create(&t[i], NULL, worker_main, &w[i]) != 0)
+			abort();
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&r.start);
+	if (each) {
+		each[0] = r.overlapped[0];
+		each[1] = r.overlapped[1];
+	}
+	return r.overlapped[0] > r.overlapped[1] ? r.overlapped[0] : r.overlapped[1];
+}
+
+/* Until detection (or MAX_OVERLAP_S of overlapping calls). */
+static void race_until_detected(gomap_map_t *m, enum role a, enum role b)
+{
+	uint64_t each[2];
+	(void)race_on(m, a, b, UINT64_MAX, MAX_OVERLAP_S, each);
+	fprintf(stderr, "CHILD SURVIVED: %llu and %llu overlapping calls, no report\n",
+	        (unsigned long long)each[0], (unsigned long long)each[1]);
 }
 
 /* The fatal hook: record what it was called with, on stderr. */
@@ -175,24 +224,24 @@ static void child_race(void *p)
 	gomap_map_t *m = new_filled_map();
 	fprintf(stderr, "MAP=%p\n", (void *)m);
 	fflush(stderr);
-	race_on(m, ca->a, ca->b, WRITES_PER_THREAD);
-	fprintf(stderr, "CHILD SURVIVED\n");
+	race_until_detected(m, ca->a, ca->b);
 }
 
-static void expect_fatal(enum role a, enum role b, const char *msg,
-                         bool with_hook)
+/* Race @a against @b in a child with GOMAP_DEBUG=@debug; expect Go's @msg. */
+static void expect_fatal_with(enum role a, enum role b, const char *msg,
+                              bool with_hook, const char *debug)
 {
 	if (!gomap_checks_compiled())
 		skip();
 	struct child_arg ca = {a, b, with_hook};
 	cp_result *r = malloc(sizeof *r);
-	cp_run_fn(child_race, &ca, RACEWINDOW, 120, r);
+	cp_run_fn(child_race, &ca, debug, 120, r);
 	char how[96], want[128];
 	snprintf(want, sizeof want, "fatal error: %s", msg);
 	if (!cp_aborted(r) || !strstr(r->out, want)) {
 		fprintf(stderr, "---- child output ----\n%s\n---- end ----\n", r->out);
-		fail_msg("roles %d/%d: child %s; wanted SIGABRT with \"%s\"", a, b,
-		         cp_describe(r, how, sizeof how), want);
+		fail_msg("roles %d/%d, GOMAP_DEBUG=%s: child %s; wanted SIGABRT with \"%s\"",
+		         a, b, debug, cp_describe(r, how, sizeof how), want);
 	}
 	/* Go's text alone on its line */
 	const char *at = strstr(r->out, want);
@@ -222,6 +271,12 @@ static void expect_fatal(enum role a, enum role b, const char *msg,
 		}
 	}
 	free(r);
+}
+
+static void expect_fatal(enum role a, enum role b, const char *msg,
+                         bool with_hook)
+{
+	expect_fatal_with(a, b, msg, with_hook, RACEWINDOW);
 }
 
 static void test_writes_put_put(void **state)
@@ -285,6 +340,17 @@ static void test_fatal_hook(void **state)
 	expect_fatal(R_PUT, R_GET, "concurrent map read and map write", true);
 }
 
+/* mapchecks takes the usual boolean spellings: "on" must turn detection
+ * on, not off (it once went through strtol and read as 0). */
+static void test_mapchecks_on_spelling(void **state)
+{
+	(void)state;
+	expect_fatal_with(R_PUT, R_PUT, "concurrent map writes", false,
+	                  "mapchecks=on," RACEWINDOW);
+	expect_fatal_with(R_PUT, R_GET, "concurrent map read and map write",
+	                  false, "mapchecks=0,mapchecks=TRUE," RACEWINDOW);
+}
+
 /* mapchecks=0: a write race goes unreported (the race is still a bug, and
  * a crash is possible in principle, so any exit is accepted, but not the
  * message). */
@@ -293,9 +359,12 @@ static void child_race_unchecked(void *p)
 	(void)p;
 	gomap_debug_reload();
 	gomap_map_t *m = new_filled_map();
-	race_on(m, R_PUT, R_PUT, 500);
-	race_on(m, R_PUT, R_GET, 500);
+	/* real races: 500 calls while the other thread runs */
+	if (race_on(m, R_PUT, R_PUT, 500, MAX_OVERLAP_S, NULL) < 500 ||
+	    race_on(m, R_PUT, R_GET, 500, MAX_OVERLAP_S, NULL) < 500)
+		fprintf(stderr, "RACE TOO SHORT\n");
 	gomap_map_free(m);
+	fprintf(stderr, "UNCHECKED DONE\n");
 }
 
 static void test_mapchecks_off(void **state)
@@ -304,14 +373,17 @@ static void test_mapchecks_off(void **state)
 	cp_result *r = malloc(sizeof *r);
 	cp_run_fn(child_race_unchecked, NULL, "mapchecks=0,racewindow=20", 120,
 	          r);
-	if (strstr(r->out, "concurrent map")) {
+	if (strstr(r->out, "concurrent map") || !strstr(r->out, "UNCHECKED DONE") ||
+	    strstr(r->out, "RACE TOO SHORT")) {
 		fprintf(stderr, "---- child output ----\n%s\n---- end ----\n", r->out);
-		fail_msg("mapchecks=0 still reported misuse");
+		fail_msg("mapchecks=0: misuse reported, or the child did not race");
 	}
-	/* the keys can come in any order */
-	cp_run_fn(child_race_unchecked, NULL, "racewindow=20,mapchecks=0", 120,
+	/* the keys can come in any order, and any boolean spelling works */
+	cp_run_fn(child_race_unchecked, NULL, "racewindow=20,mapchecks=off", 120,
 	          r);
 	assert_null(strstr(r->out, "concurrent map"));
+	assert_non_null(strstr(r->out, "UNCHECKED DONE"));
+	assert_null(strstr(r->out, "RACE TOO SHORT"));
 	free(r);
 }
 
@@ -326,12 +398,12 @@ static void child_old_map_keeps_checks(void *p)
 	setenv("GOMAP_DEBUG", "mapchecks=0," RACEWINDOW, 1);
 	gomap_debug_reload();
 	gomap_map_t *unchecked = new_filled_map();
-	race_on(unchecked, R_PUT, R_PUT, 200); /* unreported */
+	if (race_on(unchecked, R_PUT, R_PUT, 200, MAX_OVERLAP_S, NULL) < 200)
+		fprintf(stderr, "RACE TOO SHORT\n"); /* unreported */
 	fprintf(stderr, "UNCHECKED RACE DONE\n");
 	fflush(stderr);
 	fprintf(stderr, "MAP=%p\n", (void *)old);
-	race_on(old, R_PUT, R_PUT, WRITES_PER_THREAD); /* reported */
-	fprintf(stderr, "CHILD SURVIVED\n");
+	race_until_detected(old, R_PUT, R_PUT); /* reported */
 }
 
 static void test_mapchecks_per_map(void **state)
@@ -342,7 +414,7 @@ static void test_mapchecks_per_map(void **state)
 	cp_result *r = malloc(sizeof *r);
 	cp_run_fn(child_old_map_keeps_checks, NULL, NULL, 120, r);
 	const char *done = strstr(r->out, "UNCHECKED RACE DONE");
-	if (!done || !cp_aborted(r) ||
+	if (!done || !cp_aborted(r) || strstr(r->out, "RACE TOO SHORT") ||
 	    !strstr(done, "fatal error: concurrent map writes")) {
 		char how[96];
 		fprintf(stderr, "---- child output ----\n%s\n---- end ----\n", r->out);
@@ -484,6 +556,7 @@ int main(void)
 	    cmocka_unit_test(test_range_write),
 	    cmocka_unit_test(test_clone_write),
 	    cmocka_unit_test(test_fatal_hook),
+	    cmocka_unit_test(test_mapchecks_on_spelling),
 	    cmocka_unit_test(test_mapchecks_off),
 	    cmocka_unit_test(test_mapchecks_per_map),
 	    cmocka_unit_test(test_no_false_alarm),
