@@ -60,7 +60,11 @@
  *     at most once; an unpublished entry is freed at once;
  *  I5 resizes are sequential: a table gets ->next only while it is m->cur
  *     and has none, and m->cur moves only by completing that resize (CAS
- *     cur: old -> new) or by clear (exchange).
+ *     cur: old -> new) or by clear (exchange);
+ *  I6 a resize target's seq is its source's + 1, and no chain of a table
+ *     holds more overflow buckets than the table's novf counts: every walk
+ *     over tables and chains is bounded by these, and a walk past its bound
+ *     is a fatal "corrupted map" error, never an endless loop.
  *
  * Ordering (which release pairs with which acquire; all C11 atomics, so
  * ThreadSanitizer sees them):
@@ -103,7 +107,10 @@
  *  O8 liburcu's own synchronisation is invisible to ThreadSanitizer, so in
  *     TSan builds every read section ends with __tsan_release on the map and
  *     every RCU callback begins with __tsan_acquire on it: exactly the
- *     happens-before that the grace period provides. liburcu's own calls
+ *     happens-before that the grace period provides. A freed entry's slab
+ *     slot then passes to its next owner under the stripe lock, so TSan
+ *     sees every reader of the old entry ordered before the new owner's
+ *     writes. liburcu's own calls
  *     (call_rcu, rcu_barrier, synchronize_rcu) run with TSan's access
  *     tracking off: what liburcu allocates in one thread and frees in its
  *     worker is ordered by futexes TSan cannot see.
@@ -153,6 +160,18 @@
  * the annotations. Compiled with GOMAP_SYNC_COUNT_WRITES, every shared store
  * here bumps a thread-local counter so tests can check this.
  *
+ * clear exchanges m->cur for a new empty table and retires the old chain
+ * through call_rcu, except on a map that is already empty: with every
+ * bucket of the current table locked (ascending, as migrations lock) and
+ * no resize running, no entry can be in, so clear returns there without
+ * allocating or queueing anything (Go's TestMapClearNoAllocations).
+ *
+ * Debug levels (src/internal/debug.h): level 1 asserts the invariants of
+ * slab accounting, retiring, resize steps and migration units where they
+ * change; level 2 also checks the written chain after every write (under
+ * its lock) and runs gomap_sync_check after writes while no other write is
+ * in flight (see dbg_write_end).
+ *
  * len and resize triggers: each thread group (threads hash to 8..64 stripes)
  * has an insert and a delete counter in the table generation (shared by a
  * table and its resize targets; clear starts a new one). An insert is
@@ -166,6 +185,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -194,6 +214,7 @@
 #include <gomap/sync.h>
 
 #include "internal/cmap_impl.h"
+#include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/sync_internal.h"
 #include "internal/util.h"
@@ -222,6 +243,33 @@
 #if __has_feature(thread_sanitizer)
 #define SYNC_TSAN 1
 #endif
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SYNC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYNC_ASAN 1
+#endif
+#endif
+
+/* The entry slab under AddressSanitizer (see "the entry slab"): a slot is
+ * addressable only while allocated, and only for the entry's own bytes;
+ * free slots and never-used page space are poisoned. LeakSanitizer scans
+ * the chunks as roots: entries hold the only copy of the pointers users
+ * store as keys or values. */
+#ifdef SYNC_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
+#define SLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define SLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define SLAB_ROOT_ADD(p, n) __lsan_register_root_region((p), (n))
+#define SLAB_ROOT_DEL(p, n) __lsan_unregister_root_region((p), (n))
+#else
+#define SLAB_POISON(p, n) ((void)(p), (void)(n))
+#define SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
+#define SLAB_ROOT_ADD(p, n) ((void)(p), (void)(n))
+#define SLAB_ROOT_DEL(p, n) ((void)(p), (void)(n))
 #endif
 
 #ifdef SYNC_TSAN
@@ -293,6 +341,23 @@ _Thread_local unsigned long gomap__sync_writes;
 #define LD(p, o) atomic_load_explicit((p), memory_order_##o)
 #define FADD(p, v, o) (CW(), atomic_fetch_add_explicit((p), (v), memory_order_##o))
 
+/* ---- corrupted maps -----------------------------------------------------------
+ *
+ * Every loop over map memory is bounded: table chains by the tables'
+ * sequence numbers, overflow chains by their table's count of overflow
+ * buckets, retire chains and slab lists by their own counts. Past the
+ * bound the structure is corrupt (memory overwritten by the program, a
+ * map used after free): stop with a fatal error naming the map instead of
+ * spinning forever. These checks stay on in release builds; they cost a
+ * compare per step of chains that are rarely walked.
+ */
+static _Noreturn __attribute__((cold, noinline)) void corrupted(const void *m, const char *what)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "corrupted map (sync: %s)", what);
+	gomap__fatal(msg, m, 0);
+}
+
 /* ---- structures ------------------------------------------------------------ */
 
 #define M_LOCK 0x1ull
@@ -343,6 +408,7 @@ struct table {
 	gomap_sync_t *m;
 	void *raw;
 	size_t raw_size;
+	uint64_t seq; /* a resize target's is its source's + 1 (see next_table) */
 	/* written by writers (resizes, overflow allocation) */
 	_Atomic size_t cursor __attribute__((aligned(64)));
 	_Atomic size_t migrated;
@@ -363,6 +429,7 @@ struct rstripe {
 	struct entry *head;    /* entries retired when no carrier could be had */
 	struct spage *pages; /* owned slab pages */
 	struct spage *cur;   /* the one allocated from */
+	uint32_t npages;     /* on the pages list */
 } __attribute__((aligned(64)));
 
 /* A batch of retired entries on its way through call_rcu: an array (the
@@ -374,6 +441,7 @@ struct carrier {
 	struct entry *list; /* linked through u (R_RETIRED | flags) */
 	uint64_t t0; /* when queued, for the grace-period probe (0: nobody listens) */
 	uint32_t n;
+	uint32_t nlist; /* entries on list */
 	uintptr_t e[RETIRE_BATCH]; /* entry | R_SKIP_* flags */
 };
 
@@ -417,6 +485,13 @@ struct gomap_sync {
 	size_t nchunks;
 	/* TSan sync objects (addresses only) */
 	char tsan_gp, tsan_cb;
+#if GOMAP_DEBUG_LEVEL >= 2
+	/* Whole-map checks after writes (see dbg_write_end): every write holds
+	 * this shared; a check runs only when it can take it exclusively, i.e.
+	 * while no write is in flight. */
+	pthread_rwlock_t dbg_lock;
+	_Atomic size_t dbg_writes;
+#endif
 };
 
 /* ---- callbacks in flight -------------------------------------------------------
@@ -698,7 +773,7 @@ static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 	return n;
 }
 
-static void *slab_alloc(gomap_sync_t *m);
+static void *slab_alloc(gomap_sync_t *m, size_t n);
 static void slab_free(gomap_sync_t *m, void *slot);
 
 /* Does an entry whose owned key copy has @len bytes (0: not owned) live in
@@ -727,7 +802,7 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 			return NULL;
 		n += kb->len + m->is_str;
 	}
-	struct entry *e = in_slab(m, m->owned ? kb->len : 0) ? slab_alloc(m) : gomap__alloc(m->alloc, n);
+	struct entry *e = in_slab(m, m->owned ? kb->len : 0) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
 	if (!e)
 		return NULL;
 	CW();
@@ -768,14 +843,19 @@ static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
 	entry_free_mem(m, e);
 }
 
-static void drop_list(gomap_sync_t *m, struct entry *e)
+/* Drop a retire chain of @n entries (linked through u). */
+static void drop_list(gomap_sync_t *m, struct entry *e, uint32_t n)
 {
-	while (e) {
+	for (; e; n--) {
+		if (n == 0)
+			corrupted(m, "retire chain longer than counted");
 		uint64_t u = LD(&e->u, relaxed);
+		GOMAP_ASSERT_MAP(u & R_RETIRED, m);
 		struct entry *next = (struct entry *)(uintptr_t)(u & ~R_FLAGS);
 		entry_drop(m, e, u);
 		e = next;
 	}
+	GOMAP_ASSERT_MAP(n == 0, m);
 }
 
 /* ---- retiring entries ---------------------------------------------------------- */
@@ -815,13 +895,26 @@ static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); 
  * page from the slot address and takes its owner stripe's lock. An empty
  * page goes back to its chunk and an empty chunk is unmapped, so memory
  * returns after mass deletes. Chunk and page bookkeeping is under the map's
- * slab lock. Off under sanitizers, so that ASan and TSan see every entry
- * as its own heap block.
+ * slab lock.
+ *
+ * Sanitizers run the slab too, so the default allocation path is the one
+ * under test. ASan: a chunk starts poisoned past its header; an allocation
+ * unpoisons exactly the entry's bytes, a free poisons the whole slot (its
+ * free-list link included, unpoisoned only while the stripe lock holder
+ * reads it), and a chunk is unpoisoned before munmap. A use after free
+ * into a slot is then ASan's "use-after-poison". TSan: a slot passes from
+ * its freer to its next owner under the stripe lock (C11 atomics, visible
+ * to TSan), and the freer itself runs after O8's annotations. Only
+ * MemorySanitizer (no config here) keeps entries on malloc.
+ *
+ * Slab invariants (GOMAP_ASSERT at level >= 1): a page on a stripe's list
+ * is owned by that stripe and marked used in its chunk; live counts the
+ * slots handed out and not freed (at most the page's slot count); bump
+ * never passes end; a slot handed out or freed lies in its page, at a
+ * multiple of the slot size from the page's first slot.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(SYNC_TSAN)
-#define SYNC_NO_SLAB 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#if defined(__has_feature)
+#if __has_feature(memory_sanitizer)
 #define SYNC_NO_SLAB 1
 #endif
 #endif
@@ -863,6 +956,29 @@ static inline void slab_lock(gomap_sync_t *m)
 
 static inline void slab_unlock(gomap_sync_t *m) { ST(&m->slab_lock, 0, release); }
 
+static inline struct chunk *chunk_of(const void *slot)
+{
+	return (struct chunk *)((uintptr_t)slot & ~(uintptr_t)(SLAB_CHUNK - 1));
+}
+
+/* Offset in its chunk of page @i's first slot. */
+static inline size_t page_first(unsigned i) { return i == 0 ? CHUNK_HDR : i * SLAB_PAGE; }
+
+/* Is @slot a slot of page @i of chunk @c, below its never-used space? */
+static inline bool slot_ok(const gomap_sync_t *m, const struct chunk *c, unsigned i, const void *slot)
+{
+	size_t off = (size_t)((uintptr_t)slot - (uintptr_t)c);
+	return off >= page_first(i) && off + m->slab <= c->page[i].bump && (off - page_first(i)) % m->slab == 0;
+}
+
+/* Give a chunk's memory back (its pages are all free). */
+static void chunk_unmap(struct chunk *c)
+{
+	SLAB_ROOT_DEL(c, SLAB_CHUNK);
+	SLAB_UNPOISON(c, SLAB_CHUNK); /* whoever maps this range next starts clean */
+	munmap(c, SLAB_CHUNK);
+}
+
 /* A fresh, 2 MiB-aligned, zeroed chunk, or NULL. Under the slab lock. */
 static struct chunk *chunk_new(gomap_sync_t *m)
 {
@@ -876,6 +992,8 @@ static struct chunk *chunk_new(gomap_sync_t *m)
 	if ((uintptr_t)p + len > a + SLAB_CHUNK)
 		munmap((void *)(a + SLAB_CHUNK), (uintptr_t)p + len - (a + SLAB_CHUNK));
 	struct chunk *c = (struct chunk *)a;
+	SLAB_POISON((char *)c + CHUNK_HDR, SLAB_CHUNK - CHUNK_HDR); /* no slot handed out yet */
+	SLAB_ROOT_ADD(c, SLAB_CHUNK);
 #ifdef MADV_HUGEPAGE
 	/* A map past one chunk is big: huge pages for all its chunks. */
 	if (m->nchunks >= 1) {
@@ -897,17 +1015,19 @@ static struct spage *page_get(gomap_sync_t *m, unsigned si)
 {
 	slab_lock(m);
 	struct chunk *c = m->chunks;
-	while (c && c->used == (uint32_t)((1ull << SLAB_PAGES) - 1))
-		c = c->next;
+	for (size_t n = 0; c && c->used == (uint32_t)((1ull << SLAB_PAGES) - 1); c = c->next)
+		if (++n > m->nchunks)
+			corrupted(m, "slab chunk list");
 	if (!c && !(c = chunk_new(m))) {
 		slab_unlock(m);
 		return NULL;
 	}
 	unsigned i = (unsigned)__builtin_ctz(~c->used);
+	GOMAP_ASSERT_MAP(i < SLAB_PAGES, m);
 	c->used |= 1u << i;
 	struct spage *p = &c->page[i];
 	memset(p, 0, sizeof *p);
-	p->bump = (uint32_t)(i == 0 ? CHUNK_HDR : i * SLAB_PAGE);
+	p->bump = (uint32_t)page_first(i);
 	p->end = (uint32_t)((i + 1) * SLAB_PAGE);
 	p->stripe = si;
 	slab_unlock(m);
@@ -918,6 +1038,7 @@ static struct spage *page_get(gomap_sync_t *m, unsigned si)
 static void page_put(gomap_sync_t *m, struct chunk *c, unsigned i)
 {
 	slab_lock(m);
+	GOMAP_ASSERT_MAP((c->used & (1u << i)) && c->page[i].live == 0 && m->nchunks > 0, m);
 	c->used &= ~(1u << i);
 	bool unmap = c->used == 0;
 	if (unmap) {
@@ -931,7 +1052,7 @@ static void page_put(gomap_sync_t *m, struct chunk *c, unsigned i)
 	}
 	slab_unlock(m);
 	if (unmap)
-		munmap(c, SLAB_CHUNK);
+		chunk_unmap(c);
 }
 
 static inline bool page_room(const gomap_sync_t *m, const struct spage *p)
@@ -939,15 +1060,19 @@ static inline bool page_room(const gomap_sync_t *m, const struct spage *p)
 	return p->free || p->bump + m->slab <= p->end;
 }
 
-static void *slab_alloc(gomap_sync_t *m)
+/* A slot for an entry of @n bytes (n <= m->slab), or NULL. */
+static void *slab_alloc(gomap_sync_t *m, size_t n)
 {
 	unsigned si = thread_no() & (m->nstripes - 1);
 	struct rstripe *s = &m->rs[si];
+	GOMAP_ASSERT_MAP(n <= m->slab, m);
 	stripe_lock(s);
 	struct spage *p = s->cur;
 	if (!p || !page_room(m, p)) {
+		uint32_t k = 0;
 		for (p = s->pages; p && !page_room(m, p); p = p->next)
-			;
+			if (++k > s->npages)
+				corrupted(m, "slab page list");
 		if (!p) {
 			p = page_get(m, si);
 			if (!p) {
@@ -958,40 +1083,52 @@ static void *slab_alloc(gomap_sync_t *m)
 			if (s->pages)
 				s->pages->prev = p;
 			s->pages = p;
+			s->npages++;
 		}
 		s->cur = p;
 	}
+	struct chunk *c = chunk_of(p);
+	unsigned pi = (unsigned)(p - c->page);
+	GOMAP_ASSERT_MAP(p->stripe == si && (c->used & (1u << pi)), m);
 	void *slot;
 	if (p->free) {
 		slot = p->free;
+		SLAB_UNPOISON(slot, sizeof(void *)); /* the free-list link */
 		p->free = *(void **)slot;
 	} else {
-		struct chunk *c = (struct chunk *)((uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1));
 		slot = (char *)c + p->bump;
 		p->bump += m->slab;
+		GOMAP_ASSERT_MAP(p->bump <= p->end, m);
 	}
+	GOMAP_ASSERT_MAP(slot_ok(m, c, pi, slot) && p->live < SLAB_PAGE / m->slab, m);
 	p->live++;
+	SLAB_UNPOISON(slot, n);
 	stripe_unlock(s);
 	return slot;
 }
 
 static void slab_free(gomap_sync_t *m, void *slot)
 {
-	struct chunk *c = (struct chunk *)((uintptr_t)slot & ~(uintptr_t)(SLAB_CHUNK - 1));
+	struct chunk *c = chunk_of(slot);
 	unsigned i = (unsigned)(((uintptr_t)slot - (uintptr_t)c) / SLAB_PAGE);
 	struct spage *p = &c->page[i];
+	GOMAP_ASSERT_MAP(p->stripe < m->nstripes, m);
 	struct rstripe *s = &m->rs[p->stripe]; /* fixed while the page has live slots */
 	stripe_lock(s);
+	GOMAP_ASSERT_MAP((c->used & (1u << i)) && p->live > 0 && slot_ok(m, c, i, slot), m);
 	*(void **)slot = p->free;
 	p->free = slot;
+	SLAB_POISON(slot, m->slab);
 	bool empty = --p->live == 0;
 	if (empty) {
+		GOMAP_ASSERT_MAP(s->npages > 0, m);
 		if (p->prev)
 			p->prev->next = p->next;
 		else
 			s->pages = p->next;
 		if (p->next)
 			p->next->prev = p->prev;
+		s->npages--;
 		if (s->cur == p)
 			s->cur = NULL;
 	}
@@ -1002,12 +1139,13 @@ static void slab_free(gomap_sync_t *m, void *slot)
 
 static void carrier_drop(gomap_sync_t *m, struct carrier *c)
 {
+	GOMAP_ASSERT_MAP(c->n <= RETIRE_BATCH && c->m == m, m);
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (i + 8 < c->n)
 			__builtin_prefetch((void *)(c->e[i + 8] & ~R_FLAGS), 1);
 		entry_drop(m, (struct entry *)(c->e[i] & ~R_FLAGS), c->e[i] & R_FLAGS);
 	}
-	drop_list(m, c->list);
+	drop_list(m, c->list, c->nlist);
 	gomap__free(m->alloc, c, sizeof *c);
 }
 
@@ -1040,6 +1178,8 @@ static void retire(gomap_sync_t *m, struct entry *e, uint64_t flags)
 {
 	struct rstripe *s = &m->rs[thread_no() & (m->nstripes - 1)];
 	struct carrier *full = NULL;
+	/* Unlinked just now, never before: not on a chain, no stray flags. */
+	GOMAP_ASSERT_MAP(!(LD(&e->u, relaxed) & R_RETIRED) && !(flags & ~(R_SKIP_KEY | R_SKIP_VAL)), m);
 	stripe_lock(s);
 	struct carrier *c = s->car;
 	if (!c) {
@@ -1048,13 +1188,16 @@ static void retire(gomap_sync_t *m, struct entry *e, uint64_t flags)
 			c->m = m;
 			c->list = NULL;
 			c->n = 0;
+			c->nlist = 0;
 			s->car = c;
 		}
 	}
 	if (c) {
+		GOMAP_ASSERT_MAP(c->n < RETIRE_BATCH, m);
 		c->e[c->n++] = (uintptr_t)e | flags;
 		if (c->n == RETIRE_BATCH) {
 			c->list = s->head; /* take the chain along */
+			c->nlist = s->n;
 			s->head = NULL;
 			s->n = 0;
 			s->car = NULL;
@@ -1125,8 +1268,64 @@ static struct table *table_new(gomap_sync_t *m, size_t nb, struct gen *g)
 	t->m = m;
 	t->raw = raw;
 	t->raw_size = raw_size;
-	/* the rest is zero: no next, not resizing, empty buckets */
+	/* the rest is zero: seq 0, no next, not resizing, empty buckets */
 	return t;
+}
+
+/*
+ * Bounds of the walks over tables and chains (see "corrupted maps").
+ *
+ * Table chains: a resize target's seq is its source's + 1, so a chain of
+ * ->next links strictly counts up and cannot loop. next_table follows a
+ * link that must exist (a MIGRATED bucket's table); next_table_or_null one
+ * that may end.
+ */
+static inline struct table *next_table_or_null(const gomap_sync_t *m, const struct table *t)
+{
+	struct table *nt = LD(&((struct table *)t)->next, acquire); /* O4 */
+	if (GOMAP_UNLIKELY(nt && nt->seq != t->seq + 1))
+		corrupted(m, "table chain out of sequence");
+	return nt;
+}
+
+static inline struct table *next_table(const gomap_sync_t *m, const struct table *t)
+{
+	struct table *nt = next_table_or_null(m, t);
+	if (GOMAP_UNLIKELY(!nt))
+		corrupted(m, "migrated bucket without a next table");
+	return nt;
+}
+
+/*
+ * Overflow chains: a chain of table t never holds more overflow buckets
+ * than t->novf counts. Under the chain's lock every one is counted (the
+ * linker counts it before unlocking, a migration before publishing
+ * MIGRATED). A lock-free walker that reached a chain's k-th overflow
+ * bucket through acquire loads sees the counts of the k - 1 before it, so
+ * k <= novf + 1. A walker takes OVF_FREE steps unchecked, then calls
+ * ovf_bound each time it passes its bound: past novf + 1 the chain loops.
+ */
+#define OVF_FREE 8u
+
+static __attribute__((cold, noinline)) size_t ovf_bound(const gomap_sync_t *m, struct table *t, size_t k)
+{
+	size_t lim = LD(&t->novf, relaxed) + 1;
+	if (k > lim)
+		corrupted(m, "overflow chain longer than its table's overflow buckets");
+	return lim;
+}
+
+/* One step of a bounded walk: k counts the overflow buckets reached. */
+#define OVF_STEP(m, t, k, lim)                                                                        \
+	do {                                                                                          \
+		if (GOMAP_UNLIKELY(++(k) > (lim)))                                                    \
+			(lim) = ovf_bound((m), (t), (k));                                             \
+	} while (0)
+
+/* Migration units of the resize t -> nt (see "table" at the top). */
+static inline size_t units_of(const struct table *t, const struct table *nt)
+{
+	return nt->nb > t->nb ? t->nb : nt->nb;
 }
 
 /* 64 spare bytes: any allocator alignment leaves room for a 64-aligned
@@ -1157,8 +1356,11 @@ static void table_destroy(gomap_sync_t *m, struct table *t, bool entries)
 	for (size_t i = 0; i < t->nb; i++) {
 		struct bucket *b = &t->b[i];
 		bool live = entries && !m->pairs && !(LD(&b->meta, relaxed) & M_MIGRATED);
+		size_t ovf = 0, lim = OVF_FREE;
 		for (struct bucket *x = b; x;) {
 			struct bucket *nx = LD(&x->next, relaxed);
+			if (nx)
+				OVF_STEP(m, t, ovf, lim);
 			if (live) {
 				for (unsigned k = 0; k < SLOTS; k++) {
 					struct entry *e = LD(&x->slot[k], relaxed);
@@ -1180,6 +1382,9 @@ static void table_retired_cb(struct rcu_head *head)
 	struct table *t = caa_container_of(head, struct table, rcu);
 	gomap_sync_t *m = t->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
+	/* m->cur left t for good (I5) before it was retired; t->next may be
+	 * freed already (its own resize completed), so it is not read. */
+	GOMAP_ASSERT_MAP(LD(&m->cur, relaxed) != t && LD(&t->next, relaxed) != NULL, m);
 	table_destroy(m, t, false);
 	TSAN_RELEASE(&m->tsan_cb);
 	done_pending(m); /* the last access to m */
@@ -1190,7 +1395,8 @@ static void chain_destroy(gomap_sync_t *m, struct table *t)
 {
 	struct gen *g = t->gen;
 	while (t) {
-		struct table *nt = LD(&t->next, relaxed);
+		struct table *nt = next_table_or_null(m, t);
+		GOMAP_ASSERT_MAP(!nt || nt->gen == g, m);
 		table_destroy(m, t, true);
 		t = nt;
 	}
@@ -1203,6 +1409,7 @@ static void chain_cleared_cb(struct rcu_head *head)
 	struct table *t = caa_container_of(head, struct table, rcu);
 	gomap_sync_t *m = t->m;
 	TSAN_ACQUIRE(&m->tsan_gp);
+	GOMAP_ASSERT_MAP(LD(&m->cur, relaxed) != t, m); /* clear moved m->cur away first */
 	chain_destroy(m, t);
 	TSAN_RELEASE(&m->tsan_cb);
 	done_pending(m); /* the last access to m */
@@ -1236,6 +1443,8 @@ static void maybe_resize(gomap_sync_t *m);
 /* The last unit is done: make the new table current. */
 static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
 {
+	GOMAP_ASSERT_MAP(LD(&t->next, relaxed) == nt && nt->seq == t->seq + 1 && LD(&t->migrated, relaxed) == units_of(t, nt),
+	                 m);
 	struct table *exp = t;
 	CW();
 	if (!atomic_compare_exchange_strong_explicit(&m->cur, &exp, nt, memory_order_release, memory_order_relaxed))
@@ -1251,8 +1460,12 @@ static void complete_resize(gomap_sync_t *m, struct table *t, struct table *nt)
  * every writer of a resize hits. */
 static void units_done(gomap_sync_t *m, struct table *t, struct table *nt, size_t n)
 {
-	size_t units = nt->nb > t->nb ? t->nb : nt->nb;
-	if (n && FADD(&t->migrated, n, acq_rel) + n == units)
+	size_t units = units_of(t, nt);
+	if (!n)
+		return;
+	size_t done = FADD(&t->migrated, n, acq_rel) + n;
+	GOMAP_ASSERT_MAP(done <= units, m); /* each unit is counted once */
+	if (done == units)
 		complete_resize(m, t, nt);
 }
 
@@ -1268,11 +1481,16 @@ static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, s
 	size_t r = grow ? nt->nb / t->nb : t->nb / nt->nb;
 	size_t step = grow ? t->nb : nt->nb;
 	size_t nsrc = grow ? 1 : r, ndst = grow ? r : 1;
+	GOMAP_ASSERT_MAP(u < units_of(t, nt) && r >= 2 && r <= MAX_RATIO && nt->seq == t->seq + 1, m);
 	struct bucket *src[MAX_RATIO];
 	uint64_t w[MAX_RATIO];
-	for (size_t i = 0; i < nsrc; i++) {
+	src[0] = &t->b[u];
+	w[0] = bucket_lock(src[0]);
+	for (size_t i = 1; i < nsrc; i++) {
 		src[i] = &t->b[u + i * step];
 		w[i] = bucket_lock(src[i]);
+		/* a unit's buckets become MIGRATED together */
+		GOMAP_ASSERT_MAP((w[i] & M_MIGRATED) == (w[0] & M_MIGRATED), m);
 	}
 	if (w[0] & M_MIGRATED) {
 		for (size_t i = 0; i < nsrc; i++)
@@ -1285,9 +1503,12 @@ static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, s
 	const unsigned ns = m->pairs ? PSLOTS : SLOTS;
 	size_t cnt[MAX_RATIO] = {0};
 	uint64_t memo[HASH_MEMO];
-	size_t nmemo = 0;
-	for (size_t i = 0; i < nsrc; i++)
+	size_t nmemo = 0, nsrcd = 0;
+	for (size_t i = 0; i < nsrc; i++) {
+		size_t ovf = 0, lim = OVF_FREE;
 		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed)) {
+			if (x != src[i])
+				OVF_STEP(m, t, ovf, lim);
 			uint64_t xw = LD(&x->meta, relaxed);
 			for (unsigned k = 0; k < ns; k++) {
 				uint64_t h;
@@ -1303,9 +1524,12 @@ static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, s
 						continue;
 					h = LD(&e->u, relaxed);
 				}
+				GOMAP_ASSERT_MAP(bidx(t, h) == u + i * step, m); /* I1 */
 				cnt[grow ? bidx(nt, h) / step : 0]++;
+				nsrcd++;
 			}
 		}
+	}
 	struct bucket *spare = NULL; /* overflow buckets, linked through next */
 	for (size_t d = 0; d < ndst; d++) {
 		for (size_t need = cnt[d] > ns ? (cnt[d] - 1) / ns : 0; need; need--) {
@@ -1328,12 +1552,14 @@ static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, s
 	struct bucket *tail[MAX_RATIO];
 	unsigned fill[MAX_RATIO];
 	uint64_t dw[MAX_RATIO];
-	size_t novf = 0, npair = 0;
+	size_t novf = 0, npair = 0, placed = 0;
 	for (size_t d = 0; d < ndst; d++) {
 		tail[d] = &nt->b[u + d * step];
 		fill[d] = 0;
 		dw[d] = LD(&tail[d]->meta, relaxed);
+		GOMAP_ASSERT_MAP(dw[d] == 0 && !LD(&tail[d]->next, relaxed), m); /* I3: untouched */
 	}
+	/* The same chains as the first pass (bounded there), still locked. */
 	for (size_t i = 0; i < nsrc; i++)
 		for (struct bucket *x = src[i]; x; x = LD(&x->next, relaxed)) {
 			uint64_t xw = LD(&x->meta, relaxed);
@@ -1374,10 +1600,13 @@ static size_t migrate_unit(gomap_sync_t *m, struct table *t, struct table *nt, s
 					ST(&tail[d]->slot[fill[d]], e, relaxed);
 				}
 				fill[d]++;
+				placed++;
 			}
 		}
 	for (size_t d = 0; d < ndst; d++)
 		ST(&tail[d]->meta, dw[d], relaxed);
+	/* every entry placed, every spare bucket used */
+	GOMAP_ASSERT_MAP(!spare && placed == nsrcd, m);
 	if (novf)
 		FADD(&nt->novf, novf, relaxed);
 	/* Publish (O4): MIGRATED goes out with the unlock's release store. */
@@ -1394,7 +1623,8 @@ static inline bool unit_migrated(struct table *t, size_t u)
 /* A write during a resize: migrate the unit of hash @h, and one more. */
 static void help_resize(gomap_sync_t *m, struct table *t, struct table *nt, uint64_t h)
 {
-	size_t units = nt->nb > t->nb ? t->nb : nt->nb;
+	size_t units = units_of(t, nt);
+	GOMAP_ASSERT_MAP((units & (units - 1)) == 0 && LD(&t->migrated, relaxed) <= units, m);
 	size_t u = bidx(t, h) & (units - 1), n = 0;
 	if (!unit_migrated(t, u))
 		n += migrate_unit(m, t, nt, u);
@@ -1420,13 +1650,18 @@ static void start_resize(gomap_sync_t *m, struct table *t, size_t nb)
 		return;
 	if (LD(&m->cur, acquire) != t)
 		return; /* retired or cleared: leave it marked */
+	/* a power of two, at least MIN_NB, another size, at most MAX_RATIO away */
+	GOMAP_ASSERT_MAP((nb & (nb - 1)) == 0 && nb >= MIN_NB && nb != t->nb &&
+	                     (nb > t->nb ? nb / t->nb : t->nb / nb) <= MAX_RATIO && !LD(&t->next, relaxed),
+	                 m);
 	struct table *nt = table_new(m, nb, t->gen);
 	if (!nt) {
 		ST(&t->resizing, 0, release); /* try again later */
 		return;
 	}
+	nt->seq = t->seq + 1;
 	ST(&t->next, nt, release); /* O4 */
-	size_t units = nb > t->nb ? t->nb : nb;
+	size_t units = units_of(t, nt);
 	if (units <= INLINE_UNITS) {
 		size_t n = 0;
 		for (size_t u = 0; u < units; u++)
@@ -1470,8 +1705,10 @@ static void maybe_resize(gomap_sync_t *m)
 /* ---- the read path ---------------------------------------------------------------- */
 
 /* A reader's authoritative main bucket for hash @h (following ->next past
- * MIGRATED buckets, O4), with its meta in *wp. Only loads. */
-static inline __attribute__((always_inline)) struct bucket *read_home(gomap_sync_t *m, uint64_t h, uint64_t *wp)
+ * MIGRATED buckets, O4), with its meta in *wp and its table in *tp. Only
+ * loads. */
+static inline __attribute__((always_inline)) struct bucket *read_home(gomap_sync_t *m, uint64_t h, uint64_t *wp,
+                                                                      struct table **tp)
 {
 	struct table *t = LD(&m->cur, acquire);
 	for (;;) {
@@ -1479,9 +1716,10 @@ static inline __attribute__((always_inline)) struct bucket *read_home(gomap_sync
 		uint64_t w = LD(&b->meta, acquire);
 		if (GOMAP_LIKELY(!(w & M_MIGRATED))) {
 			*wp = w;
+			*tp = t;
 			return b;
 		}
-		t = LD(&t->next, acquire); /* O4 */
+		t = next_table(m, t); /* O4 */
 	}
 }
 
@@ -1492,7 +1730,9 @@ static inline __attribute__((always_inline)) struct entry *find_ik(gomap_sync_t 
 {
 	uint8_t tag = htag(h);
 	uint64_t w;
-	for (struct bucket *b = read_home(m, h, &w);;) {
+	struct table *t;
+	size_t ovf = 0, lim = OVF_FREE;
+	for (struct bucket *b = read_home(m, h, &w, &t);;) {
 		for (uint64_t z = tag_match(w, tag); z; z &= z - 1) {
 			struct entry *e = LD(&b->slot[match_slot(z)], acquire); /* O1 */
 			if (e && key_eq(m, e, qk, ik)) {
@@ -1503,6 +1743,7 @@ static inline __attribute__((always_inline)) struct entry *find_ik(gomap_sync_t 
 		b = LD(&b->next, acquire); /* O5 */
 		if (!b)
 			return NULL;
+		OVF_STEP(m, t, ovf, lim);
 		w = LD(&b->meta, acquire);
 	}
 }
@@ -1529,7 +1770,9 @@ static inline __attribute__((always_inline)) bool pfind(gomap_sync_t *m, uint64_
 	uint8_t tag = ptag(h);
 again:;
 	uint64_t w;
-	for (struct bucket *b = read_home(m, h, &w);;) {
+	struct table *t;
+	size_t n = 0, lim = OVF_FREE;
+	for (struct bucket *b = read_home(m, h, &w, &t);;) {
 		for (uint64_t z = ptag_match(w, tag); z; z &= z - 1) {
 			unsigned i = match_slot(z);
 			if (ptag_of(w, i) != tag || LD(&b->kv[2 * i], relaxed) != k)
@@ -1545,6 +1788,7 @@ again:;
 		b = LD(&b->next, acquire); /* O5 */
 		if (!b)
 			return false;
+		OVF_STEP(m, t, n, lim);
 		w = LD(&b->meta, acquire);
 	}
 }
@@ -1607,27 +1851,31 @@ static struct bucket *lock_home(gomap_sync_t *m, uint64_t h, struct table **tp, 
 {
 	struct table *t = LD(&m->cur, acquire);
 	for (;;) {
-		struct table *nt = LD(&t->next, acquire);
+		struct table *nt = next_table_or_null(m, t);
 		if (GOMAP_UNLIKELY(nt != NULL))
 			help_resize(m, t, nt, h);
 		struct bucket *b = &t->b[bidx(t, h)];
 		uint64_t w = bucket_lock(b);
 		if (GOMAP_LIKELY(!(w & M_MIGRATED))) {
+			GOMAP_ASSERT_MAP(w & M_LOCK, m);
 			*tp = t;
 			*wp = w;
 			return b;
 		}
 		bucket_unlock(b, w);
-		t = LD(&t->next, acquire);
+		t = next_table(m, t);
 	}
 }
 
-/* Under the lock of @b: the slot holding the key, or NULL. */
-static _Atomic(struct entry *) *find_locked(gomap_sync_t *m, struct bucket *b, uint64_t w, uint64_t h,
-                                            const void *qk, struct bucket **ob)
+/* Under the lock of @b (of table @t): the slot holding the key, or NULL. */
+static _Atomic(struct entry *) *find_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t w,
+                                            uint64_t h, const void *qk, struct bucket **ob)
 {
 	uint8_t tag = htag(h);
+	size_t n = 0, lim = OVF_FREE;
 	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		if (x != b)
+			OVF_STEP(m, t, n, lim);
 		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
 		for (uint64_t z = tag_match(xw, tag); z; z &= z - 1) {
 			unsigned i = match_slot(z);
@@ -1659,9 +1907,13 @@ static void ovf_link(struct table *t, struct bucket *x, struct bucket *ob, bool 
 /* Under the lock of @b (locked meta @w): the first bucket of the chain with
  * a free slot (entry mode) or pair (pair mode), its index in *ip; or, when
  * the chain is full, its last bucket with *ip == UINT_MAX. */
-static struct bucket *free_slot(const gomap_sync_t *m, struct bucket *b, uint64_t w, unsigned *ip)
+static struct bucket *free_slot(const gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t w,
+                                unsigned *ip)
 {
+	size_t n = 0, lim = OVF_FREE;
 	for (struct bucket *x = b;; x = LD(&x->next, relaxed)) {
+		if (x != b)
+			OVF_STEP(m, t, n, lim);
 		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
 		for (unsigned i = 0; i < (m->pairs ? PSLOTS : SLOTS); i++) {
 			if (m->pairs ? !ptag_of(xw, i) : !LD(&x->slot[i], relaxed)) {
@@ -1683,7 +1935,7 @@ static int insert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, uin
 {
 	uint8_t tag = htag(h);
 	unsigned i;
-	struct bucket *x = free_slot(m, b, *w, &i);
+	struct bucket *x = free_slot(m, t, b, *w, &i);
 	if (i != UINT_MAX) {
 		if (x == b) {
 			*w = meta_set_tag(*w, i, tag);
@@ -1715,11 +1967,96 @@ static inline bool count_step(gomap_sync_t *m, struct table *t, bool insert)
 
 enum { OP_STORE, OP_SWAP, OP_LOS, OP_CAS, OP_LAD, OP_DEL, OP_CAD };
 
-/* Pair mode, under the lock of @b: the pair index of key @k in *xp, or -1. */
-static int pfind_locked(struct bucket *b, uint64_t w, uint64_t h, uint64_t k, struct bucket **xp)
+/* ---- level-2 checks after writes ------------------------------------------------------
+ *
+ * chain_ok runs under the bucket lock after every write, so it holds with
+ * any number of concurrent writers: the written chain is well formed. The
+ * whole-map gomap_sync_check needs a map at rest: every write holds
+ * m->dbg_lock shared, and dbg_write_end runs the check only when it can
+ * take that lock exclusively (no write in flight; readers do not matter),
+ * at each of the map's first 1024 writes, then at its 2^k-th: a check
+ * walks at most as many entries as writes preceded it, so all checks
+ * together cost O(1) per write.
+ */
+
+/* Under the lock of @b (locked meta @w) of table @t, after a write of the
+ * key @qk (stored form; pair mode: the u64 key word) with hash @h: every
+ * occupied slot of the chain holds a live key of this bucket under its
+ * tag, and the written key is there at most once. O(chain). */
+static bool chain_ok(gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t w, uint64_t h, const void *qk)
+{
+	size_t idx = (size_t)(b - t->b), n = 0, same = 0;
+	if (!(w & M_LOCK) || (w & M_MIGRATED))
+		return false;
+	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+		if (x != b && (++n > LD(&t->novf, relaxed) || (xw & (M_LOCK | M_MIGRATED))))
+			return false;
+		for (unsigned k = 0; k < (m->pairs ? PSLOTS : SLOTS); k++) {
+			uint64_t eh;
+			if (m->pairs) {
+				uint8_t tg = ptag_of(xw, k);
+				if (!tg)
+					continue;
+				uint64_t key = LD(&x->kv[2 * k], relaxed);
+				eh = phash(m, key);
+				if (tg != ptag(eh))
+					return false;
+				same += key == *(const uint64_t *)qk;
+			} else {
+				struct entry *e = LD(&x->slot[k], relaxed);
+				if (!e)
+					continue;
+				eh = LD(&e->u, relaxed);
+				if ((eh & R_RETIRED) || htag(eh) != (uint8_t)(xw >> (8 * (k + 1))))
+					return false;
+				bool nan = m->is_f64 && !gomap__type_equal(&m->kt, e->data, e->data);
+				if (!nan && hash_any(m, e->data) != eh)
+					return false;
+				same += !nan && eh == h && key_eq_any(m, e, qk);
+			}
+			if (bidx(t, eh) != idx)
+				return false;
+		}
+	}
+	return same <= 1;
+}
+
+#if GOMAP_DEBUG_LEVEL >= 2
+static void dbg_write_begin(gomap_sync_t *m) { pthread_rwlock_rdlock(&m->dbg_lock); }
+
+/* 0, or what the whole-map check answered. */
+static int dbg_write_end(gomap_sync_t *m)
+{
+	pthread_rwlock_unlock(&m->dbg_lock);
+	size_t n = atomic_fetch_add_explicit(&m->dbg_writes, 1, memory_order_relaxed) + 1;
+	if (n > 1024 && (n & (n - 1)) != 0)
+		return 0;
+	if (pthread_rwlock_trywrlock(&m->dbg_lock) != 0)
+		return 0; /* writes in flight: the map is not at rest */
+	int r = gomap_sync_check(m);
+	pthread_rwlock_unlock(&m->dbg_lock);
+	return r;
+}
+#else
+static inline void dbg_write_begin(gomap_sync_t *m) { (void)m; }
+static inline int dbg_write_end(gomap_sync_t *m)
+{
+	(void)m;
+	return 0;
+}
+#endif
+
+/* Pair mode, under the lock of @b (of table @t): the pair index of key @k
+ * in *xp, or -1. */
+static int pfind_locked(const gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t w, uint64_t h, uint64_t k,
+                        struct bucket **xp)
 {
 	uint8_t tag = ptag(h);
+	size_t n = 0, lim = OVF_FREE;
 	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		if (x != b)
+			OVF_STEP(m, t, n, lim);
 		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
 		for (uint64_t z = ptag_match(xw, tag); z; z &= z - 1) {
 			unsigned i = match_slot(z);
@@ -1740,7 +2077,7 @@ static int pinsert_locked(gomap_sync_t *m, struct table *t, struct bucket *b, ui
 {
 	uint8_t tag = ptag(h);
 	unsigned i;
-	struct bucket *x = free_slot(m, b, *w, &i);
+	struct bucket *x = free_slot(m, t, b, *w, &i);
 	if (i != UINT_MAX) {
 		uint64_t xw = x == b ? *w : LD(&x->meta, relaxed);
 		atomic_thread_fence(memory_order_release);
@@ -1790,9 +2127,10 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 	int ret = 0, r;
 	struct table *t;
 	uint64_t w;
+	dbg_write_begin(m);
 	rd_lock();
 	struct bucket *b = lock_home(m, h, &t, &w), *x = NULL;
-	int i = pfind_locked(b, w, h, k, &x);
+	int i = pfind_locked(m, t, b, w, h, k, &x);
 	if (i >= 0)
 		cur = LD(&x->kv[2 * i + 1], relaxed);
 	switch (op) {
@@ -1848,12 +2186,15 @@ static int modify_p(gomap_sync_t *m, const void *qk, uint64_t h, int op, const v
 		ret = 1;
 		break;
 	}
+	GOMAP_ASSERT_EXPENSIVE(chain_ok(m, t, b, w, h, &k), m);
 	bucket_unlock(b, w);
 	if (inserted)
 		check = count_step(m, t, true); /* after the pair is in */
 	if (check || ovf_check)
 		maybe_resize(m);
 	rd_unlock(m);
+	r = dbg_write_end(m);
+	GOMAP_ASSERT_EXPENSIVE(r == 0, m);
 	return ret;
 }
 
@@ -1916,10 +2257,11 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	int ret = 0;
 	struct table *t;
 	uint64_t w;
+	dbg_write_begin(m);
 	rd_lock();
 	struct bucket *b = lock_home(m, h, &t, &w);
 	struct bucket *eb = NULL;
-	_Atomic(struct entry *) *slot = find_locked(m, b, w, h, qk, &eb);
+	_Atomic(struct entry *) *slot = find_locked(m, t, b, w, h, qk, &eb);
 	struct entry *e = slot ? LD(slot, relaxed) : NULL;
 	switch (op) {
 	case OP_STORE:
@@ -1932,6 +2274,8 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 				/* deleted since the pre-check: insert after all */
 				bucket_unlock(b, w);
 				rd_unlock(m);
+				r = dbg_write_end(m);
+				GOMAP_ASSERT_EXPENSIVE(r == 0, m);
 				in_place = false;
 				goto alloc;
 			}
@@ -2007,6 +2351,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		ret = 1;
 		break;
 	}
+	GOMAP_ASSERT_EXPENSIVE(chain_ok(m, t, b, w, h, qk), m);
 	bucket_unlock(b, w);
 	if (delta)
 		check = count_step(m, t, true); /* after the entry is in */
@@ -2016,6 +2361,8 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	entry_discard(m, ne);
 	if (dead)
 		retire(m, dead, dflags);
+	r = dbg_write_end(m);
+	GOMAP_ASSERT_EXPENSIVE(r == 0, m);
 	return ret;
 }
 
@@ -2100,11 +2447,13 @@ static void visit_virtual(struct range_state *rs, struct table *t, size_t fmask,
 /* Collect the entries of a chain, drop a key seen twice (deleted and
  * inserted again into a later slot while we scanned: keep the later), then
  * produce them. Filtered to (h >> 1) & fmask == fval when fmask is set. */
-static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, size_t fval)
+static void visit_chain(struct range_state *rs, struct table *t, struct bucket *b, size_t fmask, size_t fval)
 {
 	gomap_sync_t *m = rs->m;
-	size_t n = 0;
+	size_t n = 0, ovf = 0, lim = OVF_FREE;
 	for (struct bucket *x = b; x; x = LD(&x->next, acquire)) {
+		if (x != b)
+			OVF_STEP(m, t, ovf, lim);
 		for (unsigned k = 0; k < SLOTS; k++) {
 			struct entry *e = LD(&x->slot[k], acquire); /* O1 */
 			if (!e)
@@ -2136,11 +2485,13 @@ static void visit_chain(struct range_state *rs, struct bucket *b, size_t fmask, 
 
 /* Pair mode: visit_chain with copies of the pairs, each bucket's taken
  * whole (its meta unchanged across the copy, as in pfind). */
-static void visit_chain_p(struct range_state *rs, struct bucket *b, size_t fmask, size_t fval)
+static void visit_chain_p(struct range_state *rs, struct table *t, struct bucket *b, size_t fmask, size_t fval)
 {
 	gomap_sync_t *m = rs->m;
-	size_t n = 0;
+	size_t n = 0, ovf = 0, lim = OVF_FREE;
 	for (struct bucket *x = b; x; x = LD(&x->next, acquire)) {
+		if (x != b)
+			OVF_STEP(m, t, ovf, lim);
 		uint64_t kv[2 * PSLOTS];
 		unsigned got;
 		for (;;) {
@@ -2187,7 +2538,7 @@ static void visit_bucket(struct range_state *rs, struct table *t, size_t idx, si
 	struct bucket *b = &t->b[idx];
 	uint64_t w = LD(&b->meta, acquire);
 	if (w & M_MIGRATED) {
-		struct table *nt = LD(&t->next, acquire); /* O4 */
+		struct table *nt = next_table(rs->m, t); /* O4 */
 		if (fmask > t->mask)
 			visit_virtual(rs, nt, fmask, fval);
 		else
@@ -2197,9 +2548,9 @@ static void visit_bucket(struct range_state *rs, struct table *t, size_t idx, si
 	if (fmask <= t->mask)
 		fmask = fval = 0;
 	if (rs->m->pairs)
-		visit_chain_p(rs, b, fmask, fval);
+		visit_chain_p(rs, t, b, fmask, fval);
 	else
-		visit_chain(rs, b, fmask, fval);
+		visit_chain(rs, t, b, fmask, fval);
 }
 
 /* Produce the keys with (h >> 1) & fmask == fval that live in table t. */
@@ -2265,26 +2616,82 @@ GOMAP_API size_t gomap_sync_len(const gomap_sync_t *cm)
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* Is the chain of @b (of table @t) empty? Under its lock. */
+static bool chain_empty(const gomap_sync_t *m, struct table *t, struct bucket *b, uint64_t w)
+{
+	size_t ovf = 0, lim = OVF_FREE;
+	for (struct bucket *x = b; x; x = LD(&x->next, relaxed)) {
+		if (x != b)
+			OVF_STEP(m, t, ovf, lim);
+		uint64_t xw = x == b ? w : LD(&x->meta, relaxed);
+		for (unsigned k = 0; k < (m->pairs ? PSLOTS : SLOTS); k++)
+			if (m->pairs ? ptag_of(xw, k) != 0 : LD(&x->slot[k], relaxed) != NULL)
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Clear of a map that is already empty: nothing to do, so nothing is
+ * allocated and nothing waits for a grace period (Go's
+ * TestMapClearNoAllocations). Emptiness is decided with every bucket of
+ * the current table locked, in ascending order as migrations lock theirs:
+ * while all are held no entry can be in, so the clear linearizes there. A
+ * resize in progress, or any entry, sends the caller down the general
+ * path. The counters are a cheap first look: they never exceed the
+ * entries present (gen_count), so a non-zero count means "not empty".
+ */
+static bool clear_if_empty(gomap_sync_t *m)
+{
+	rd_lock();
+	struct table *t = LD(&m->cur, acquire);
+	bool empty = !LD(&t->next, acquire) && gen_count(m, t->gen) == 0;
+	size_t locked = 0;
+	for (; empty && locked < t->nb; locked++) {
+		struct bucket *b = &t->b[locked];
+		uint64_t w = bucket_lock(b);
+		empty = !(w & M_MIGRATED) && chain_empty(m, t, b, w);
+	}
+	/* All locked: no resize can have started a unit, and m->cur is t
+	 * unless a concurrent clear replaced it (then it is another map's
+	 * emptiness we saw: take the general path). */
+	empty = empty && LD(&m->cur, acquire) == t && !LD(&t->next, acquire);
+	for (size_t i = 0; i < locked; i++)
+		bucket_unlock(&t->b[i], LD(&t->b[i].meta, relaxed));
+	rd_unlock(m);
+	return empty;
+}
+
 GOMAP_API int gomap_sync_clear(gomap_sync_t *m)
 {
 	if (!m)
 		return GOMAP_EINVAL;
+	dbg_write_begin(m);
+	int r = 0;
+	if (clear_if_empty(m)) {
+		FADD(&m->clears, 1, relaxed);
+		goto out;
+	}
 	struct gen *g = gen_new(m);
-	if (!g)
-		return GOMAP_ENOMEM;
-	struct table *nt = table_new(m, MIN_NB, g);
+	struct table *nt = g ? table_new(m, MIN_NB, g) : NULL;
 	if (!nt) {
-		gen_free(m, g);
-		return GOMAP_ENOMEM;
+		if (g)
+			gen_free(m, g);
+		r = GOMAP_ENOMEM;
+		goto out;
 	}
 	CW();
 	struct table *old = atomic_exchange_explicit(&m->cur, nt, memory_order_acq_rel);
+	GOMAP_ASSERT_MAP(old != nt && old->gen != g, m);
 	FADD(&m->clears, 1, relaxed);
 	/* Writers still in old tables finish before the grace period ends; the
 	 * callback then frees the chain old -> next with all its entries. */
 	TSAN_RELEASE(&m->tsan_gp);
 	sync_call_rcu(m, &old->rcu, chain_cleared_cb);
-	return 0;
+out:;
+	int rc = dbg_write_end(m);
+	GOMAP_ASSERT_EXPENSIVE(rc == 0, m);
+	return r;
 }
 
 GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
@@ -2298,6 +2705,7 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 		stripe_lock(s);
 		struct carrier *c = s->car;
 		struct entry *list = s->head;
+		uint32_t nlist = s->n;
 		s->car = NULL;
 		s->head = NULL;
 		s->n = 0;
@@ -2311,13 +2719,14 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 		}
 		if (c) {
 			c->list = list;
+			c->nlist = nlist;
 			dispatch(m, c);
 		} else if (list) {
 			/* No memory for a carrier: wait here instead. */
 			TSAN_RELEASE(&m->tsan_gp);
 			sync_synchronize_rcu();
 			TSAN_ACQUIRE(&m->tsan_gp);
-			drop_list(m, list);
+			drop_list(m, list, nlist);
 		}
 	}
 	while (any_pending(m)) /* the load that reads 0 orders every callback before us */
@@ -2426,6 +2835,9 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 		return GOMAP_ENOMEM;
 	}
 	atomic_init(&m->cur, t);
+#if GOMAP_DEBUG_LEVEL >= 2
+	pthread_rwlock_init(&m->dbg_lock, NULL);
+#endif
 	*out = m;
 	return 0;
 }
@@ -2444,7 +2856,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 		if (m->rs[i].car)
 			carrier_drop(m, m->rs[i].car);
 		m->rs[i].car = NULL;
-		drop_list(m, m->rs[i].head);
+		drop_list(m, m->rs[i].head, m->rs[i].n);
 		m->rs[i].head = NULL;
 	}
 	while (any_pending(m)) /* the load that reads 0 orders every callback before us */
@@ -2456,7 +2868,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	if (m->slab && !m->owned && !m->kt.destroy && !m->vt.destroy) {
 		struct gen *g = t->gen;
 		while (t) {
-			struct table *nt = LD(&t->next, relaxed);
+			struct table *nt = next_table_or_null(m, t);
 			table_destroy(m, t, false);
 			t = nt;
 		}
@@ -2466,11 +2878,16 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	}
 	/* The remaining slab chunks (live entries of a map without
 	 * destructors, see above). */
-	while (m->chunks) {
+	for (size_t n = 0; m->chunks; n++) {
+		if (n == m->nchunks)
+			corrupted(m, "slab chunk list");
 		struct chunk *c = m->chunks;
 		m->chunks = c->next;
-		munmap(c, SLAB_CHUNK);
+		chunk_unmap(c);
 	}
+#if GOMAP_DEBUG_LEVEL >= 2
+	pthread_rwlock_destroy(&m->dbg_lock);
+#endif
 	const gomap_allocator *a = m->alloc ? &m->alloc_copy : NULL;
 	gomap_allocator acopy;
 	if (a) {
@@ -2521,7 +2938,14 @@ GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *cm, gomap_sync_stats *out
 
 static int check_table(gomap_sync_t *m, struct table *t, size_t *live)
 {
-	size_t novf = 0;
+	/* First the chains' lengths, so that the walks below end (and a loop
+	 * is answered GOMAP_EINVAL, not a fatal error from a lookup). */
+	size_t novf = 0, tnovf = LD(&t->novf, relaxed);
+	for (size_t i = 0; i < t->nb; i++)
+		for (struct bucket *x = LD(&t->b[i].next, relaxed); x; x = LD(&x->next, relaxed))
+			if (++novf > tnovf)
+				return GOMAP_EINVAL;
+	novf = 0;
 	for (size_t i = 0; i < t->nb; i++) {
 		struct bucket *b = &t->b[i];
 		uint64_t w = LD(&b->meta, relaxed);
@@ -2545,7 +2969,7 @@ static int check_table(gomap_sync_t *m, struct table *t, size_t *live)
 				if (bidx(t, h) != i || tg != ptag(h))
 					return GOMAP_EINVAL; /* I1 */
 				struct bucket *fx = NULL;
-				if (pfind_locked(b, w, h, key, &fx) != (int)k || fx != x)
+				if (pfind_locked(m, t, b, w, h, key, &fx) != (int)k || fx != x)
 					return GOMAP_EINVAL; /* I2 */
 				(*live)++;
 			}
@@ -2585,7 +3009,7 @@ GOMAP_API int gomap_sync_check(const gomap_sync_t *cm)
 	struct table *nt = LD(&t->next, acquire);
 	r = check_table(m, t, &live);
 	if (!r && nt) {
-		if (LD(&nt->next, acquire) || nt->gen != t->gen)
+		if (LD(&nt->next, acquire) || nt->gen != t->gen || nt->seq != t->seq + 1)
 			r = GOMAP_EINVAL; /* I5 */
 		size_t units = nt->nb > t->nb ? t->nb : nt->nb, done = 0;
 		for (size_t u = 0; u < units; u++)

@@ -62,6 +62,12 @@
  * Memory: deleted entries are freed (after a grace period), and the table
  * shrinks when it falls below 1/12 full; it grows and shrinks incrementally,
  * a few buckets per write, never by one stop-the-world copy.
+ *
+ * Corrupted maps: every walk over the map's tables and bucket chains is
+ * bounded. A map whose memory was overwritten by the program (or used after
+ * gomap_sync_free) so that a walk would never end stops the process with
+ * "fatal error: corrupted map (sync: ...)" and the map's address (see
+ * common.h for the fatal hook) instead of hanging.
  */
 #ifndef GOMAP_SYNC_H
 #define GOMAP_SYNC_H
@@ -124,9 +130,13 @@ GOMAP_API int gomap_sync_range(const gomap_sync_t *m, gomap_range_fn fn,
                                void *ctx);
 GOMAP_API size_t gomap_sync_len(const gomap_sync_t *m);
 
-/* gomap_sync_clear - Go's Clear: installs a new empty table (one
- * allocation); the old entries are destroyed after a grace period. A write
- * running concurrently with clear may land before it (and be cleared). */
+/* gomap_sync_clear - Go's Clear: installs a new empty table (one table
+ * and its counters allocated); the old entries are destroyed after a grace
+ * period. On a map that is already empty it changes nothing: it allocates
+ * nothing and queues nothing for a grace period (as Go's
+ * TestMapClearNoAllocations asks). A write running concurrently with clear
+ * may land before it (and be cleared). Returns 0, GOMAP_EINVAL, or
+ * GOMAP_ENOMEM (the map is then unchanged). */
 GOMAP_API int gomap_sync_clear(gomap_sync_t *m);
 
 /*
@@ -151,9 +161,9 @@ typedef struct gomap_sync_stats {
 	                            buckets included (entries excluded) */
 	size_t pending_free;     /* dropped entries waiting in batches */
 	size_t slab_bytes;       /* entry slab chunks mapped (default allocator,
-	                            fixed-size keys; 0 in sanitizer builds) */
+	                            fixed-size keys and short owned strings) */
 	size_t grows, shrinks;   /* resizes completed since creation */
-	size_t clears;
+	size_t clears;           /* clear calls that returned 0 */
 } gomap_sync_stats;
 
 /* gomap_sync_stats_get - a moment's picture (fields read one by one). */
@@ -161,8 +171,9 @@ GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *m,
                                    gomap_sync_stats *out);
 
 /* gomap_sync_check - verify the structure's invariants (every entry in its
- * home bucket, tags right, no key twice, count exact). For tests: call it
- * only while no other call runs. Returns 0 or GOMAP_EINVAL. */
+ * home bucket, tags right, no key twice, chains no longer than counted,
+ * count exact). For tests: call it only while no other call runs. Returns
+ * 0 or GOMAP_EINVAL. */
 GOMAP_API int gomap_sync_check(const gomap_sync_t *m);
 
 #ifdef __cplusplus

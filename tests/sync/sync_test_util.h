@@ -1,16 +1,20 @@
 /*
  * tests/sync/sync_test_util.h - helpers shared by the sync map tests: a
- * thread-safe counting allocator that can be told to fail, a key mixer, and
- * a check macro usable from worker threads (cmocka's asserts are not).
+ * thread-safe counting allocator that can be told to fail, a key mixer, a
+ * check macro usable from worker threads (cmocka's asserts are not), and a
+ * way to run a scenario that must die in a child process.
  */
 #ifndef SYNC_TEST_UTIL_H
 #define SYNC_TEST_UTIL_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gomap/sync.h>
 
@@ -110,5 +114,49 @@ static char tcheck_where[256] __attribute__((unused));
 			snprintf(tcheck_where, sizeof tcheck_where, "%s:%d: %s", __FILE__, __LINE__, \
 			         #c);                                                           \
 	} while (0)
+
+/*
+ * Run this test program again as a child, "child --child @mode" (main
+ * dispatches it), with its stderr captured into @err (NUL-terminated,
+ * truncated to @cap bytes). A fresh process, not a bare fork: the child
+ * starts without the parent's threads and liburcu state. A child that may
+ * hang arms alarm() itself: a hang then ends as SIGALRM, not as a stuck
+ * test. Returns the wait status, or -1 when the child could not be run.
+ */
+static inline int run_child(const char *mode, char *err, size_t cap)
+{
+	int fd[2];
+	if (cap == 0 || pipe(fd))
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(fd[1], STDERR_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		char *argv[] = {(char *)"child", (char *)"--child", (char *)mode, NULL};
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	size_t n = 0;
+	for (;;) {
+		char buf[4096];
+		ssize_t r = read(fd[0], buf, sizeof buf);
+		if (r <= 0)
+			break;
+		size_t k = (size_t)r, room = cap - 1 - n;
+		memcpy(err + n, buf, k < room ? k : room);
+		n += k < room ? k : room;
+	}
+	err[n] = '\0';
+	close(fd[0]);
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
 
 #endif
