@@ -32,6 +32,20 @@
 #define OPS 20000u
 #define SMALL_K 1024u
 
+/* Under ThreadSanitizer, liburcu-cds (urcu-lfht) is not instrumented: its
+ * publication barriers are invisible and every node it hands between
+ * threads is reported. That peer is left out there. */
+#if defined(__SANITIZE_THREAD__)
+#define GB_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GB_TSAN 1
+#endif
+#endif
+#ifndef GB_TSAN
+#define GB_TSAN 0
+#endif
+
 static gb_cell count_cell(const gb_impl *impl, gb_keys keys, int threads)
 {
 	return (gb_cell){
@@ -193,6 +207,10 @@ static void test_count_cells_pass(void **state)
 	int ran = 0;
 	for (const gb_impl *const *i = gb_impls(); *i; i++) {
 		const gb_impl *impl = *i;
+		if (GB_TSAN && strcmp(impl->name, "urcu-lfht") == 0) {
+			printf("# skipped under TSan: urcu-lfht (liburcu-cds is not instrumented)\n");
+			continue;
+		}
 		for (int k = 0; k < 2; k++) {
 			gb_keys keys = k ? GB_STR : GB_U64;
 			if (!gb_impl_supports_kind(impl, GB_K_COUNT, keys))
