@@ -1031,10 +1031,10 @@ int gomap_bench_main(int argc, char **argv)
 			;
 		if (k == cs.n)
 			fprintf(stderr, "gomap bench: note: %s has no cell here (%s)\n", impls[i]->name,
-			        !gb_impl_supports_kind(impls[i], GB_K_COUNT, GB_U64)
-			                ? "no workload fits; it has no atomic increment for count-*"
-			        : impls[i]->flags & GB_F_CONCURRENT ? "no workload fits"
-			                                            : "it runs at 1 thread only");
+			        !(impls[i]->flags & GB_F_CONCURRENT) ? "it runs at 1 thread only"
+			        : gb_impl_supports_kind(impls[i], GB_K_COUNT, GB_U64)
+			                ? "no workload fits"
+			                : "no workload fits; it has no atomic increment for count-*");
 	}
 	if (cs.n == 0) {
 		fprintf(stderr, "gomap bench: nothing to run (no implementation fits the "

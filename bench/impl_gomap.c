@@ -20,7 +20,6 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
-
 #include <string.h>
 
 #include <gomap/cmap.h>
