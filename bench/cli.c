@@ -60,7 +60,8 @@ static void usage(FILE *f)
 "\n"
 "  --impl LIST       implementations (names, or groups: all, gomap, peer, go,\n"
 "                    variant); a leading '-' removes one: all,-glib\n"
-"  --workload LIST   workloads (names, or groups: all, article, concurrent, st)\n"
+"  --workload LIST   workloads (names, or groups: all, article, concurrent,\n"
+"                    count, st)\n"
 "  --threads LIST    thread counts for the concurrent workloads (default: the\n"
 "                    workload's own)\n"
 "  --keys u64|str    key kind (list allowed); single-thread workloads default to\n"
@@ -238,7 +239,8 @@ static int select_workloads(const char *list, bool quick, const gb_workload **ou
 			const gb_workload *wl = &gb_workloads[w];
 			bool hit = strcmp(it, "all") == 0 || strcmp(it, wl->name) == 0 ||
 			           (strcmp(it, "article") == 0 && strncmp(wl->name, "seed-", 5) == 0) ||
-			           (strcmp(it, "concurrent") == 0 && wl->kind == GB_K_MIX) ||
+			           (strcmp(it, "concurrent") == 0 && gb_kind_streams(wl->kind)) ||
+			           (strcmp(it, "count") == 0 && wl->kind == GB_K_COUNT) ||
 			           (strcmp(it, "st") == 0 && strncmp(wl->name, "st-", 3) == 0);
 			if (hit)
 				want[w] = any = true;
@@ -282,7 +284,8 @@ static int cells_push(cells *c, const gb_cell *x)
 static uint64_t quick_K(const gb_workload *w, uint64_t K)
 {
 	switch (w->kind) {
-	case GB_K_MIX: return K >> 6 ? K >> 6 : 1;
+	case GB_K_MIX:
+	case GB_K_COUNT: return K >> 6 ? K >> 6 : 1;
 	case GB_K_GROW: return 1u << 16;
 	case GB_K_MEMORY: return K / 20 ? K / 20 : 1;
 	default: return K > (1u << 14) ? 0 : K; /* ST: 2^10 and 2^14 */
@@ -366,7 +369,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 		} else if (nKeys) {
 			memcpy(keys, userKeys, sizeof keys);
 			nkeys = nKeys;
-		} else if (wl->kind == GB_K_MIX) {
+		} else if (gb_kind_streams(wl->kind)) {
 			keys[0] = wl->keys;
 			nkeys = 1;
 		} else {
@@ -375,7 +378,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 			nkeys = 2;
 		}
 		int Ts[GB_MAX_LIST], nt = 0;
-		if (wl->kind != GB_K_MIX) {
+		if (!gb_kind_streams(wl->kind)) {
 			Ts[nt++] = 1;
 		} else if (nT) {
 			memcpy(Ts, userT, sizeof userT);
@@ -401,7 +404,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 				for (int ti = 0; ti < nt; ti++)
 					for (int i = 0; i < nimpl; i++) {
 						const gb_impl *im = impls[i];
-						if (!gb_impl_supports(im, keys[ki]))
+						if (!gb_impl_supports_kind(im, wl->kind, keys[ki]))
 							continue;
 						if (Ts[ti] > 1 && !(im->flags & GB_F_CONCURRENT))
 							continue;
@@ -410,7 +413,7 @@ static int plan_cells(const opts *o, cells *out, const gb_impl **impls, const bo
 						gb_cell c = {
 							.impl = im, .workload = wl->name, .kind = wl->kind,
 							.keys = keys[ki], .K = Ks[kk], .threads = Ts[ti],
-							.ops = wl->kind == GB_K_MIX ? ops : Ks[kk],
+							.ops = gb_kind_streams(wl->kind) ? ops : Ks[kk],
 							.prefill_pct = wl->prefill_pct, .zipf = wl->zipf,
 							.reps = o->reps, .min_time = o->min_time, .seed = o->seed,
 							.pin = o->pin, .quick = o->quick,
@@ -440,6 +443,7 @@ static double estimate(const gb_cell *c)
 	double runs = c->reps + 1;
 	switch (c->kind) {
 	case GB_K_MIX: break;
+	case GB_K_COUNT: pre = 0; break;
 	case GB_K_ST_INSERT: pre = 0; break;
 	case GB_K_GROW: per_op *= 2; pre = 0; break;
 	case GB_K_MEMORY: pre = 0; break;
@@ -707,7 +711,18 @@ static void list_all(void)
 	for (const gb_workload *w = gb_workloads; w->name; w++)
 		printf("  %-16s %s\n", w->name, w->desc);
 	printf("\ngroups: --impl all|gomap|peer|go|variant, --workload "
-	       "all|article|concurrent|st\n");
+	       "all|article|concurrent|count|st\n");
+	/* Counting needs an atomic increment, which not every map has. */
+	bool none = true;
+	for (int i = 0; all[i]; i++)
+		if (!gb_impl_supports_kind(all[i], GB_K_COUNT, GB_U64) &&
+		    !gb_impl_supports_kind(all[i], GB_K_COUNT, GB_STR)) {
+			printf("%s%s", none ? "no atomic increment (count-* not run): " : ", ",
+			       all[i]->name);
+			none = false;
+		}
+	if (!none)
+		printf("\n");
 }
 
 /* ---- main ------------------------------------------------------------------------ */
@@ -1016,8 +1031,10 @@ int gomap_bench_main(int argc, char **argv)
 			;
 		if (k == cs.n)
 			fprintf(stderr, "gomap bench: note: %s has no cell here (%s)\n", impls[i]->name,
-			        impls[i]->flags & GB_F_CONCURRENT ? "no workload fits"
-			                                          : "it runs at 1 thread only");
+			        !(impls[i]->flags & GB_F_CONCURRENT) ? "it runs at 1 thread only"
+			        : gb_impl_supports_kind(impls[i], GB_K_COUNT, GB_U64)
+			                ? "no workload fits"
+			                : "no workload fits; it has no atomic increment for count-*");
 	}
 	if (cs.n == 0) {
 		fprintf(stderr, "gomap bench: nothing to run (no implementation fits the "

@@ -86,25 +86,41 @@ void gb_stream_free(gb_stream *s)
 	s->n = 0;
 }
 
-int gb_stream_mix(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
-                  const int mix[3], const gb_zipf *zipf, uint64_t seed,
-                  unsigned thread)
+/* Both stream kinds: @mix picks each operation, or every one is @only_op
+ * when @mix is NULL (its draw is still made). */
+static int stream_draw(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
+                       const int mix[3], int only_op, const gb_zipf *zipf,
+                       uint64_t seed, unsigned thread)
 {
 	if (gb_stream_alloc(s, n) != 0)
 		return -1;
 	gb_rng r;
 	gb_rng_seed(&r, seed, thread);
-	const unsigned load_below = (unsigned)mix[0];
-	const unsigned store_below = (unsigned)(mix[0] + mix[1]);
+	const unsigned load_below = mix ? (unsigned)mix[0] : 0;
+	const unsigned store_below = mix ? (unsigned)(mix[0] + mix[1]) : 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned pick = (unsigned)(gb_rng_next(&r) % 100);
-		s->op[i] = pick < load_below ? GB_OP_LOAD
+		s->op[i] = !mix ? (uint8_t)only_op
+		         : pick < load_below ? GB_OP_LOAD
 		         : pick < store_below ? GB_OP_STORE : GB_OP_DELETE;
 		uint64_t d = gb_rng_next(&r);
 		uint64_t idx = zipf ? gb_zipf_rank(zipf, d) : gb_mulhi(d, K);
 		s->key[i] = gb_keytab_get(t, idx);
 	}
 	return 0;
+}
+
+int gb_stream_mix(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
+                  const int mix[3], const gb_zipf *zipf, uint64_t seed,
+                  unsigned thread)
+{
+	return stream_draw(s, t, K, n, mix, 0, zipf, seed, thread);
+}
+
+int gb_stream_count(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
+                    const gb_zipf *zipf, uint64_t seed, unsigned thread)
+{
+	return stream_draw(s, t, K, n, NULL, GB_OP_INC, zipf, seed, thread);
 }
 
 int gb_stream_seq(gb_stream *s, const gb_keytab *t, uint64_t first, size_t n,

@@ -12,6 +12,8 @@
  *    per operation, draw 1 picks the operation (draw % 100 against the
  *    cumulative load/store/delete percentages), draw 2 picks the key index:
  *    uniform as mulhi(draw, K) (the high 64 bits of draw * K), or Zipfian.
+ *    Counting streams make the same two draws; every operation is an
+ *    increment.
  *  - Zipf: YCSB's ZipfianGenerator over ranks [0, K) with theta 0.99
  *    (zeta(K) summed from 1 up), u = (draw >> 11) * 2^-53. The rank is the
  *    key index, so the key is key64(rank): the rank is scrambled through
@@ -97,7 +99,7 @@ static inline gb_key gb_keytab_get(const gb_keytab *t, uint64_t i)
 	return k;
 }
 
-enum { GB_OP_LOAD = 0, GB_OP_STORE = 1, GB_OP_DELETE = 2 };
+enum { GB_OP_LOAD = 0, GB_OP_STORE = 1, GB_OP_DELETE = 2, GB_OP_INC = 3 };
 
 /* One thread's operation stream, generated before the clock starts. */
 typedef struct gb_stream {
@@ -117,6 +119,15 @@ void gb_stream_free(gb_stream *s);
 int gb_stream_mix(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
                   const int mix[3], const gb_zipf *zipf, uint64_t seed,
                   unsigned thread);
+
+/*
+ * gb_stream_count - the counting workloads' stream: every operation is
+ * GB_OP_INC. The draws are those of gb_stream_mix (draw 1 would pick the
+ * operation and is spent unused, draw 2 picks the key), so the keys are
+ * the ones a mixed workload with the same K and distribution draws.
+ */
+int gb_stream_count(gb_stream *s, const gb_keytab *t, uint64_t K, size_t n,
+                    const gb_zipf *zipf, uint64_t seed, unsigned thread);
 
 /* Indices first..first+n-1 in order (shuffled: Fisher-Yates, thread 0's
  * stream), all with operation @op. */

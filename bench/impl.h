@@ -21,7 +21,10 @@
  * it destroyed it (destroy may need a registered thread, as liburcu's does).
  *
  * Benchmarks never check semantics: adapters implement them (upsert, miss,
- * no-op delete) but the driver does not verify the answers.
+ * no-op delete) but the driver does not verify the answers. The one
+ * exception is the counting workloads: after each run the driver sums the
+ * counts (gb_ops.sum) and fails the cell unless they add up to the number
+ * of increments made (a lost increment is a wrong answer, not a speed).
  */
 #ifndef GOMAP_BENCH_IMPL_H
 #define GOMAP_BENCH_IMPL_H
@@ -46,6 +49,16 @@ typedef struct gb_ops {
 	/* Visit every entry once, reading its key and value; returns a
 	 * checksum so the reads cannot be optimised away. */
 	uint64_t (*iterate)(void *m, const void *ctx);
+	/* The counting workloads' read-modify-write: add 1 to the key's
+	 * count, or insert it with count 1 when absent, atomically with
+	 * respect to every other inc (no lost increment), with the
+	 * implementation's natural atomic update. 1 inserted, 0 incremented,
+	 * negative on error. NULL: no atomic increment (counting cells are
+	 * not run). */
+	int (*inc)(void *m, const void *key);
+	/* Sum of all values; only called while no other thread uses the map
+	 * (the lost-increment check after a counting run). NULL with inc. */
+	uint64_t (*sum)(void *m, const void *ctx);
 } gb_ops;
 
 /* Flags of an implementation. */

@@ -4,6 +4,10 @@
  * the concurrent workloads). Abseil's default hash and equality for
  * std::string are transparent for absl::string_view (which is its own type
  * in Debian's build), so lookups make no copy.
+ *
+ * Counting: try_emplace(k, 0) finds the key or emplaces it (one probe, a
+ * std::string made only on insertion), then the count is incremented in
+ * place; absl-flat-mutex does that under its mutex.
  */
 #include <mutex>
 
@@ -28,11 +32,24 @@ template <class Key, class Arg> struct Flat : gbx::MapBase {
 	}
 	int store(Arg k, uint64_t v) { return m.insert_or_assign(k, v).second ? 1 : 0; }
 	bool del(Arg k) { return m.erase(k) != 0; }
+	int inc(Arg k)
+	{
+		auto r = m.try_emplace(k, 0);
+		++r.first->second;
+		return r.second ? 1 : 0;
+	}
 	uint64_t iterate()
 	{
 		uint64_t s = 0;
 		for (const auto &kv : m)
 			s += gbx::entry_sum(kv.first, kv.second);
+		return s;
+	}
+	uint64_t sum()
+	{
+		uint64_t s = 0;
+		for (const auto &kv : m)
+			s += kv.second;
 		return s;
 	}
 };
@@ -55,6 +72,16 @@ template <class Key, class Arg> struct Locked : gbx::MapBase {
 	{
 		std::lock_guard<std::mutex> g(mu);
 		return f.del(k);
+	}
+	int inc(Arg k)
+	{
+		std::lock_guard<std::mutex> g(mu);
+		return f.inc(k);
+	}
+	uint64_t sum()
+	{
+		std::lock_guard<std::mutex> g(mu);
+		return f.sum();
 	}
 	uint64_t iterate()
 	{

@@ -17,6 +17,10 @@
  * with atomic loads, written under the writer mutex). Workloads with deletes
  * are the common case here, so CK_HT_WORKLOAD_DELETE is set. The table
  * starts at the smallest size ck_ht accepts: no size hint.
+ *
+ * Counting: writers are serialised by the mutex, so an increment is a
+ * lookup and a store of the count + 1 under it (readers see the old count
+ * or the new one).
  */
 #define _GNU_SOURCE
 #include "impl.h"
@@ -183,16 +187,14 @@ static int c_load(void *p, const void *key, void *val)
 	return 1;
 }
 
-static int c_store(void *p, const void *key, const void *val)
+/* Upsert of @v; the caller holds wlock. */
+static int store_locked(cmap *m, const void *key, uint64_t v)
 {
-	cmap *m = p;
-	uint64_t v = *(const uint64_t *)val;
 	ck_ht_hash_t h;
 	ck_ht_entry_t e;
 	const char *s = NULL;
 	uint16_t len = 0;
 	int rc = 0;
-	pthread_mutex_lock(&m->wlock);
 	if (m->keys == GB_U64) {
 		uint64_t k = *(const uint64_t *)key;
 		int side = side_of(k);
@@ -206,7 +208,6 @@ static int c_store(void *p, const void *key, const void *val)
 			if (!ck_ht_set_spmc(&m->ht, h, &e))
 				rc = -12;
 		}
-		pthread_mutex_unlock(&m->wlock);
 		return rc;
 	}
 	c_hash(m, key, &h, &s, &len);
@@ -232,8 +233,27 @@ static int c_store(void *p, const void *key, const void *val)
 			}
 		}
 	}
+	return rc;
+}
+
+static int c_store(void *p, const void *key, const void *val)
+{
+	cmap *m = p;
+	pthread_mutex_lock(&m->wlock);
+	int rc = store_locked(m, key, *(const uint64_t *)val);
 	pthread_mutex_unlock(&m->wlock);
 	return rc;
+}
+
+static int c_inc(void *p, const void *key)
+{
+	cmap *m = p;
+	uint64_t v = 0;
+	pthread_mutex_lock(&m->wlock);
+	int had = c_load(p, key, &v);
+	int rc = store_locked(m, key, v + 1);
+	pthread_mutex_unlock(&m->wlock);
+	return rc < 0 ? rc : !had;
 }
 
 static int c_del(void *p, const void *key)
@@ -292,6 +312,24 @@ static uint64_t c_iter(void *p, const void *ctx)
 	return sum;
 }
 
+static uint64_t c_sum(void *p, const void *ctx)
+{
+	(void)ctx;
+	cmap *m = p;
+	uint64_t sum = 0;
+	pthread_mutex_lock(&m->wlock);
+	ck_ht_iterator_t it = CK_HT_ITERATOR_INITIALIZER;
+	ck_ht_entry_t *e;
+	while (ck_ht_next(&m->ht, &it, &e))
+		sum += m->keys == GB_STR ? (uint64_t)(uintptr_t)ck_ht_entry_value(e)
+		                         : (uint64_t)ck_ht_entry_value_direct(e);
+	for (int i = 0; i < 2 && m->keys == GB_U64; i++)
+		if (atomic_load(&m->side_present[i]))
+			sum += atomic_load(&m->side_val[i]);
+	pthread_mutex_unlock(&m->wlock);
+	return sum;
+}
+
 static void c_enter(void)
 {
 	pthread_once(&epoch_once, epoch_init);
@@ -324,8 +362,8 @@ const gb_impl *gb_impl_ck_ht(void)
 		.create = c_create,
 		.destroy = c_destroy,
 		.ops = {
-			{ c_load, c_store, c_del, c_iter },
-			{ c_load, c_store, c_del, c_iter },
+			{ c_load, c_store, c_del, c_iter, c_inc, c_sum },
+			{ c_load, c_store, c_del, c_iter, c_inc, c_sum },
 		},
 		.thread_enter = c_enter,
 		.thread_leave = c_leave,

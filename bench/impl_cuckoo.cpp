@@ -1,7 +1,9 @@
 /*
  * bench/impl_cuckoo.cpp - peer `libcuckoo`: cuckoohash_map, used through
- * its own thread-safe calls (find, insert_or_assign, erase). Iteration
- * takes the whole-table lock (lock_table), as libcuckoo requires.
+ * its own thread-safe calls (find, insert_or_assign, erase; counting:
+ * upsert, which increments under the key's bucket locks or inserts 1).
+ * Iteration takes the whole-table lock (lock_table), as libcuckoo
+ * requires.
  */
 #include <libcuckoo/cuckoohash_map.hh>
 
@@ -15,12 +17,24 @@ template <class Key, class Hash, class Eq, class Arg> struct Cuckoo : gbx::MapBa
 	bool load(Arg k, uint64_t &out) { return m.find(k, out); }
 	int store(Arg k, uint64_t v) { return m.insert_or_assign(k, v) ? 1 : 0; }
 	bool del(Arg k) { return m.erase(k); }
+	int inc(Arg k)
+	{
+		return m.upsert(k, [](uint64_t &v) { ++v; }, uint64_t{ 1 }) ? 1 : 0;
+	}
 	uint64_t iterate()
 	{
 		uint64_t s = 0;
 		auto lt = m.lock_table();
 		for (const auto &kv : lt)
 			s += gbx::entry_sum(kv.first, kv.second);
+		return s;
+	}
+	uint64_t sum()
+	{
+		uint64_t s = 0;
+		auto lt = m.lock_table();
+		for (const auto &kv : lt)
+			s += kv.second;
 		return s;
 	}
 };

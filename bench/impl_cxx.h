@@ -7,8 +7,11 @@
  * (uint64_t, or std::string_view for str keys):
  *   bool load(key_arg, uint64_t &out);   int store(key_arg, uint64_t);
  *   bool del(key_arg);                   uint64_t iterate();
- * store returns 1 inserted / 0 overwritten and may throw std::bad_alloc,
- * which becomes -12 (GOMAP_ENOMEM's value). String keys are std::string
+ *   int inc(key_arg);                    uint64_t sum();
+ * store returns 1 inserted / 0 overwritten, inc 1 inserted (count 1) /
+ * 0 incremented, with the map's own atomic update (gb_ops.inc); sum adds
+ * up every value. store and inc may throw std::bad_alloc, which becomes
+ * -12 (GOMAP_ENOMEM's value). String keys are std::string
  * owned by the map; lookups use std::string_view (heterogeneous lookup),
  * so only an insertion makes a std::string.
  */
@@ -92,7 +95,24 @@ template <class W> struct Ops {
 	{
 		return static_cast<W *>(static_cast<MapBase *>(m))->iterate();
 	}
-	static constexpr gb_ops table() { return gb_ops{ load, store, del, iterate }; }
+	static int inc(void *m, const void *key) noexcept
+	{
+		typename W::key_arg k;
+		key_from(key, k);
+		try {
+			return static_cast<W *>(static_cast<MapBase *>(m))->inc(k);
+		} catch (const std::bad_alloc &) {
+			return -12;
+		}
+	}
+	static uint64_t sum(void *m, const void *) noexcept
+	{
+		return static_cast<W *>(static_cast<MapBase *>(m))->sum();
+	}
+	static constexpr gb_ops table()
+	{
+		return gb_ops{ load, store, del, iterate, inc, sum };
+	}
 };
 
 /* create/destroy for a pair of wrappers, U for u64 keys and S for str. */

@@ -8,6 +8,8 @@
  * of a key already present passes the stored key back to
  * g_hash_table_insert, which then only replaces the value, so no copy is
  * made for an overwrite; a delete steals the entry and frees the copy.
+ * Counting: a lookup, then an insert of the count + 1 (GHashTable has no
+ * insert-or-find), through the same store paths.
  */
 #include "impl.h"
 
@@ -101,6 +103,27 @@ static int g_store_str(void *p, const void *key, const void *val)
 	return g_hash_table_insert(h, g_strdup(k), uval(val));
 }
 
+static int g_inc_u64(void *p, const void *key)
+{
+	GHashTable *h = ((gmap *)p)->h;
+	/* An absent key reads as NULL, a count of 0 (stored counts are >= 1). */
+	uint64_t n = (uint64_t)(uintptr_t)g_hash_table_lookup(h, ukey(key)) + 1;
+	return g_hash_table_insert(h, (gpointer)ukey(key), (gpointer)(uintptr_t)n);
+}
+
+static int g_inc_str(void *p, const void *key)
+{
+	GHashTable *h = ((gmap *)p)->h;
+	const char *k = *(const char *const *)key;
+	gpointer kept, v;
+	if (g_hash_table_lookup_extended(h, k, &kept, &v)) {
+		g_hash_table_insert(h, kept, (gpointer)((uintptr_t)v + 1));
+		return 0;
+	}
+	g_hash_table_insert(h, g_strdup(k), (gpointer)(uintptr_t)1);
+	return 1;
+}
+
 static int g_del_str(void *p, const void *key)
 {
 	gpointer kept;
@@ -108,6 +131,18 @@ static int g_del_str(void *p, const void *key)
 		return 0;
 	g_free(kept);
 	return 1;
+}
+
+static uint64_t g_sum(void *p, const void *ctx)
+{
+	(void)ctx;
+	GHashTableIter it;
+	gpointer v;
+	uint64_t s = 0;
+	g_hash_table_iter_init(&it, ((gmap *)p)->h);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		s += (uint64_t)(uintptr_t)v;
+	return s;
 }
 
 static uint64_t g_iter(void *p, const void *ctx)
@@ -135,8 +170,8 @@ const gb_impl *gb_impl_glib(void)
 		.create = g_create,
 		.destroy = g_destroy,
 		.ops = {
-			{ g_load_u64, g_store_u64, g_del_u64, g_iter },
-			{ g_load_str, g_store_str, g_del_str, g_iter },
+			{ g_load_u64, g_store_u64, g_del_u64, g_iter, g_inc_u64, g_sum },
+			{ g_load_str, g_store_str, g_del_str, g_iter, g_inc_str, g_sum },
 		},
 	};
 	g_snprintf(version, sizeof version, "glib %u.%u.%u", glib_major_version,

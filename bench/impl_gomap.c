@@ -8,14 +8,29 @@
  * library, the same as for any peer. Which parts of the library exist is
  * known at configure time (GB_HAVE_MAP, GB_HAVE_CMAP: CMake looks for their
  * definitions in src/), so the benchmark builds while the library grows.
+ *
+ * Counting (gb_ops.inc): each map's increment is one function below
+ * (map_inc, mutex_inc, rwmutex_inc, shard_inc, sync_inc, chan_inc), so
+ * that each can switch to a better library call on its own. The plain map
+ * probes with get_ptr and puts on a miss; the locked variants and chan run
+ * that same step (plain_inc) inside their atomic section; sync, which has
+ * no section, loads or stores 1 and then retries compare_and_swap.
  */
 #include "impl.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gomap/cmap.h>
 #include <gomap/map.h>
+#ifdef GB_HAVE_CMAP
+#include <gomap/chan.h>
+#include <gomap/mutex.h>
+#include <gomap/rwmutex.h>
+#include <gomap/shard.h>
+#include <gomap/sync.h>
+#endif
 
 int gb_gomap_impls(const gb_impl **out, int max);
 
@@ -37,6 +52,27 @@ static bool sum_str(const void *key, void *val, void *ctx)
 	*(uint64_t *)ctx += (unsigned char)(*(const char *const *)key)[0] +
 	                    *(const uint64_t *)val;
 	return true;
+}
+
+/* Adds the value to the total (gb_ops.sum). */
+static bool sum_val(const void *key, void *val, void *ctx)
+{
+	(void)key;
+	*(uint64_t *)ctx += *(const uint64_t *)val;
+	return true;
+}
+
+/* m[k]++ on a plain map the caller holds: a probe for the value's address,
+ * a put of 1 on a miss. */
+static int plain_inc(gomap_map_t *pm, const void *key)
+{
+	uint64_t *v = gomap_map_get_ptr(pm, key);
+	if (v) {
+		++*v;
+		return 0;
+	}
+	uint64_t one = 1;
+	return gomap_map_put(pm, key, &one);
 }
 #endif
 
@@ -67,6 +103,19 @@ static int map_store(void *m, const void *key, const void *val)
 static int map_del(void *m, const void *key)
 {
 	return gomap_map_delete(m, key);
+}
+
+static int map_inc(void *m, const void *key)
+{
+	return plain_inc(m, key);
+}
+
+static uint64_t map_sum(void *m, const void *ctx)
+{
+	(void)ctx;
+	uint64_t s = 0;
+	gomap_map_range(m, sum_val, &s);
+	return s;
 }
 
 static uint64_t map_iter(void *m, bool str)
@@ -100,8 +149,8 @@ static const gb_impl impl_map = {
 	.create = map_create,
 	.destroy = map_destroy,
 	.ops = {
-		{ map_load, map_store, map_del, map_iter_u64 },
-		{ map_load, map_store, map_del, map_iter_str },
+		{ map_load, map_store, map_del, map_iter_u64, map_inc, map_sum },
+		{ map_load, map_store, map_del, map_iter_str, map_inc, map_sum },
 	},
 };
 #endif
@@ -133,6 +182,81 @@ static uint64_t cmap_iter_str(void *m, const void *ctx)
 	return s;
 }
 
+static uint64_t cmap_sum(void *m, const void *ctx)
+{
+	uint64_t s = 0;
+	((const gomap_cmap_ops *)ctx)->range(m, sum_val, &s);
+	return s;
+}
+
+/* The atomic sections' callback: @ctx is the key. */
+static int section_inc(gomap_map_t *pm, void *key)
+{
+	return plain_inc(pm, key);
+}
+
+static int mutex_inc(void *m, const void *key)
+{
+	return gomap_mutex_atomic(m, section_inc, (void *)key);
+}
+
+static int rwmutex_inc(void *m, const void *key)
+{
+	return gomap_rwmutex_atomic(m, section_inc, (void *)key);
+}
+
+static int shard_inc(void *m, const void *key)
+{
+	/* Under the key's own shard lock only. */
+	return gomap_shard_atomic(m, key, section_inc, (void *)key);
+}
+
+static int chan_inc(void *m, const void *key)
+{
+	/* One request: the owner runs the increment between two others. */
+	return gomap_chan_txn(m, section_inc, (void *)key);
+}
+
+static int sync_inc(void *m, const void *key)
+{
+	/* No section in sync: store 1 if absent, else compare-and-swap the
+	 * count up, retrying while other threads change it (and from the
+	 * top if it was deleted meanwhile). */
+	uint64_t one = 1, cur, next;
+	for (;;) {
+		int rc = gomap_sync_load_or_store(m, key, &one, &cur);
+		if (rc <= 0)
+			return rc == 0 ? 1 : rc;
+		do {
+			next = cur + 1;
+			rc = gomap_sync_compare_and_swap(m, key, &cur, &next);
+			if (rc != 0)
+				return rc < 0 ? rc : 0;
+		} while (gomap_sync_load(m, key, &cur) == 1);
+	}
+}
+
+/* Each variant's increment, by its gomap_cmap_ops name; a variant missing
+ * here has no counting cells. */
+static const struct {
+	const char *name;
+	int (*inc)(void *m, const void *key);
+} cmap_incs[] = {
+	{ "mutex", mutex_inc },
+	{ "rwmutex", rwmutex_inc },
+	{ "shard", shard_inc },
+	{ "sync", sync_inc },
+	{ "chan", chan_inc },
+};
+
+static int (*cmap_inc_of(const char *name))(void *, const void *)
+{
+	for (size_t i = 0; i < sizeof cmap_incs / sizeof *cmap_incs; i++)
+		if (strcmp(cmap_incs[i].name, name) == 0)
+			return cmap_incs[i].inc;
+	return NULL;
+}
+
 #define GB_MAX_CMAPS 16
 static gb_impl cmap_impls[GB_MAX_CMAPS];
 #endif
@@ -150,6 +274,8 @@ int gb_gomap_impls(const gb_impl **out, int max)
 	for (int i = 0; list && list[i] && i < GB_MAX_CMAPS && n < max; i++) {
 		const gomap_cmap_ops *ops = list[i];
 		gb_impl *g = &cmap_impls[i];
+		int (*inc)(void *, const void *) = cmap_inc_of(ops->name);
+		uint64_t (*sum)(void *, const void *) = inc ? cmap_sum : NULL;
 		*g = (gb_impl){
 			.name = ops->name,
 			.group = "gomap",
@@ -159,8 +285,8 @@ int gb_gomap_impls(const gb_impl **out, int max)
 			.create = cmap_create,
 			.destroy = cmap_destroy,
 			.ops = {
-				{ ops->load, ops->store, ops->del, cmap_iter_u64 },
-				{ ops->load, ops->store, ops->del, cmap_iter_str },
+				{ ops->load, ops->store, ops->del, cmap_iter_u64, inc, sum },
+				{ ops->load, ops->store, ops->del, cmap_iter_str, inc, sum },
 			},
 		};
 		out[n++] = g;

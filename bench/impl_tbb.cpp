@@ -7,6 +7,9 @@
  * here allocates from the same glibc malloc and the memory workload can
  * see its heap (TBB's default tbb_allocator would route to tbbmalloc when
  * that library is installed). Noted as alloc=std in the CSV.
+ *
+ * Counting: a write accessor (insert finds the key or adds it with 0) and
+ * the count incremented under the element lock.
  */
 #include <memory>
 #include <oneapi/tbb/concurrent_hash_map.h>
@@ -43,11 +46,25 @@ template <class Key, class HC, class Arg> struct Chm : gbx::MapBase {
 		return inserted ? 1 : 0;
 	}
 	bool del(Arg k) { return m.erase(k); }
+	int inc(Arg k)
+	{
+		typename map_t::accessor a;
+		bool inserted = m.insert(a, k);
+		++a->second;
+		return inserted ? 1 : 0;
+	}
 	uint64_t iterate()
 	{
 		uint64_t s = 0;
 		for (auto &kv : m)
 			s += gbx::entry_sum(kv.first, kv.second);
+		return s;
+	}
+	uint64_t sum()
+	{
+		uint64_t s = 0;
+		for (auto &kv : m)
+			s += kv.second;
 		return s;
 	}
 };

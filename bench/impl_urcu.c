@@ -14,6 +14,11 @@
  * another thread inserted the key first, update that node instead. Nodes
  * carry their key inline (a copy of the string for str keys).
  *
+ * Counting takes the same path with an atomic add of 1 to the node's value
+ * (uatomic_add) instead of a store, and a new node carrying 1. An increment
+ * racing with the removal of its node would be lost with the node; the
+ * counting workloads delete nothing.
+ *
  * _LGPL_SOURCE inlines the read-side fast paths, as liburcu's own
  * benchmarks do.
  */
@@ -21,6 +26,7 @@
 #define _GNU_SOURCE
 #include "impl.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,13 +145,13 @@ static int lf_load(void *p, const void *key, void *val)
 	return found;
 }
 
-static int lf_store(void *p, const void *key, const void *val)
+/* Store of @v (@add false) or atomic add of @v (@add true); a new node
+ * gets @v either way. 1 inserted, 0 updated, -12 out of memory. */
+static int upsert(lmap *m, const void *key, uint64_t v, bool add)
 {
-	lmap *m = p;
 	const void *mk;
 	unsigned long h = hash_of(m, key, &mk);
 	cds_lfht_match_fct match = m->keys == GB_STR ? match_str : match_u64;
-	uint64_t v = *(const uint64_t *)val;
 	struct cds_lfht_iter it;
 	int rc = 0;
 	urcu_memb_read_lock();
@@ -172,10 +178,23 @@ static int lf_store(void *p, const void *key, const void *val)
 		/* Lost the race: nobody else has seen nn. */
 		free(nn);
 	}
-	uatomic_set(&caa_container_of(n, lnode, node)->val, v);
+	if (add)
+		uatomic_add(&caa_container_of(n, lnode, node)->val, v);
+	else
+		uatomic_set(&caa_container_of(n, lnode, node)->val, v);
 out:
 	urcu_memb_read_unlock();
 	return rc;
+}
+
+static int lf_store(void *p, const void *key, const void *val)
+{
+	return upsert(p, key, *(const uint64_t *)val, false);
+}
+
+static int lf_inc(void *p, const void *key)
+{
+	return upsert(p, key, 1, true);
 }
 
 static int lf_del(void *p, const void *key)
@@ -212,6 +231,20 @@ static uint64_t lf_iter(void *p, const void *ctx)
 	return s;
 }
 
+static uint64_t lf_sum(void *p, const void *ctx)
+{
+	(void)ctx;
+	lmap *m = p;
+	struct cds_lfht_iter it;
+	lnode *n;
+	uint64_t s = 0;
+	urcu_memb_read_lock();
+	cds_lfht_for_each_entry(m->ht, &it, n, node)
+		s += uatomic_read(&n->val);
+	urcu_memb_read_unlock();
+	return s;
+}
+
 static void lf_enter(void)
 {
 	urcu_memb_register_thread();
@@ -234,8 +267,8 @@ const gb_impl *gb_impl_urcu_lfht(void)
 		.create = lf_create,
 		.destroy = lf_destroy,
 		.ops = {
-			{ lf_load, lf_store, lf_del, lf_iter },
-			{ lf_load, lf_store, lf_del, lf_iter },
+			{ lf_load, lf_store, lf_del, lf_iter, lf_inc, lf_sum },
+			{ lf_load, lf_store, lf_del, lf_iter, lf_inc, lf_sum },
 		},
 		.thread_enter = lf_enter,
 		.thread_leave = lf_leave,

@@ -221,3 +221,12 @@ bool gb_impl_supports(const gb_impl *i, gb_keys k)
 {
 	return (i->flags & GB_F_CHILD) || i->ops[k].load != NULL;
 }
+
+bool gb_impl_supports_kind(const gb_impl *i, gb_kind kind, gb_keys k)
+{
+	if (i->flags & GB_F_CHILD)
+		return true;
+	if (!gb_impl_supports(i, k))
+		return false;
+	return kind != GB_K_COUNT || (i->ops[k].inc && i->ops[k].sum);
+}

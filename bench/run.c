@@ -13,6 +13,12 @@
  * so thread creation and registration are not timed. The operation streams
  * and key tables are generated once per cell, before the first run.
  *
+ * Counting cells (count-*): every operation is an atomic increment
+ * (gb_ops.inc) on a map that starts empty. After each run, outside the
+ * timed phase and with every worker joined, the counts are summed
+ * (gb_ops.sum); a sum other than the number of increments fails the cell
+ * ("lost increments"), whatever its speed.
+ *
  * grow-latency times every insert on its own, with the TSC where the CPU
  * says it is invariant (calibrated against CLOCK_MONOTONIC), else with
  * clock_gettime; percentiles are nearest-rank over all inserts of a run.
@@ -61,6 +67,20 @@ const gb_workload gb_workloads[] = {
 	  { P2(20) }, { 1, 2, 4, 8 }, "10/50/40 on a 75% full key space: churn" },
 	{ "rapid-grow", GB_K_MIX, GB_U64, 0, { 5, 90, 5 }, false, 8000000,
 	  { P2(23) }, { 1, 2, 4, 8 }, "5/90/5 from empty over 2^23 keys: growth under load" },
+	/* Skewed string traffic with updates (issue 13): every store
+	 * overwrites a present key, so the write path is timed, not growth. */
+	{ "skew-upd50-str", GB_K_MIX, GB_STR, 100, { 50, 50, 0 }, true, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "50% loads, 50% stores (updates) of str keys, Zipf 0.99" },
+	{ "skew-upd5-str", GB_K_MIX, GB_STR, 100, { 95, 5, 0 }, true, 4000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "95% loads, 5% stores (updates) of str keys, Zipf 0.99" },
+	/* BENCH.md's read-modify-write table: every op is an atomic increment
+	 * into a map that starts empty; counts are checked after each run. */
+	{ "count-str", GB_K_COUNT, GB_STR, 0, { 0 }, true, 8000000,
+	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment str keys, Zipf 0.99, from empty (sums checked)" },
+	{ "count-u64", GB_K_COUNT, GB_U64, 0, { 0 }, true, 8000000,
+	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment u64 keys, Zipf 0.99, from empty (sums checked)" },
+	{ "count-uniform", GB_K_COUNT, GB_STR, 0, { 0 }, false, 8000000,
+	  { P2(20) }, { 1, 2, 4, 8 }, "count: increment str keys, uniform over 2^20, from empty (sums checked)" },
 	{ "st-insert", GB_K_ST_INSERT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
 	  "insert K distinct keys into an empty map" },
 	{ "st-hit", GB_K_ST_HIT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
@@ -80,7 +100,7 @@ const gb_workload gb_workloads[] = {
 
 static const char *const kind_names[] = {
 	"mix", "st-insert", "st-hit", "st-miss", "st-delete", "st-iter",
-	"grow-latency", "memory"
+	"count", "grow-latency", "memory"
 };
 
 const char *gb_kind_name(gb_kind k)
@@ -310,6 +330,9 @@ static uint64_t run_stream(const gb_ops *o, void *m, const gb_stream *s)
 			v = i;
 			o->store(m, &s->key[i], &v);
 			break;
+		case GB_OP_INC:
+			o->inc(m, &s->key[i]);
+			break;
 		default:
 			o->del(m, &s->key[i]);
 			break;
@@ -381,6 +404,22 @@ static void prefill(const plan *p, void *m)
 
 static void retire_map(plan *p, void *m);
 
+/* The lost-increment check of a counting run: false (with p->err) unless
+ * the counts add up to the increments made. */
+static bool counts_add_up(plan *p, void *m)
+{
+	const gb_cell *c = p->c;
+	if (c->kind != GB_K_COUNT)
+		return true;
+	uint64_t sum = p->o->sum(m, c->impl->ctx);
+	if (sum == c->ops)
+		return true;
+	snprintf(p->err, sizeof p->err, "lost increments: counts sum to %llu after %llu "
+	         "increments (%s)", (unsigned long long)sum, (unsigned long long)c->ops,
+	         sum < c->ops ? "lost" : "extra");
+	return false;
+}
+
 /* One run: returns the wall time of the timed phase in ns, or 0 on error. */
 static uint64_t one_run(plan *p)
 {
@@ -393,7 +432,7 @@ static uint64_t one_run(plan *p)
 	}
 	prefill(p, m);
 	uint64_t wall = 0;
-	p->run_ops = c->kind == GB_K_MIX ? c->ops : c->K;
+	p->run_ops = gb_kind_streams(c->kind) ? c->ops : c->K;
 	if (p->readonly) {
 		/* st-hit, st-miss, st-iter: the phase changes nothing, so it is
 		 * repeated on this map until the run lasts phase_ns. A short
@@ -445,7 +484,10 @@ static uint64_t one_run(plan *p)
 		pthread_barrier_destroy(&bar);
 		wall = t1 > t0 ? t1 - t0 : 1;
 	}
+	bool ok = counts_add_up(p, m);
 	retire_map(p, m);
+	if (!ok)
+		return 0;
 	return wall ? wall : 1;
 }
 
@@ -483,7 +525,7 @@ static int plan_init(plan *p, const gb_cell *c)
 	uint64_t tab_n = c->kind == GB_K_ST_MISS ? 2 * K : K;
 	if (gb_keytab_init(&p->tab, c->keys, tab_n, c->seed) != 0)
 		return -1;
-	int T = c->kind == GB_K_MIX ? c->threads : 1;
+	int T = gb_kind_streams(c->kind) ? c->threads : 1;
 	p->nstreams = T;
 	p->streams = calloc((size_t)T, sizeof *p->streams);
 	p->workers = calloc((size_t)T, sizeof *p->workers);
@@ -501,6 +543,19 @@ static int plan_init(plan *p, const gb_cell *c)
 			size_t n = (size_t)(c->ops / (uint64_t)T + ((uint64_t)t < c->ops % (uint64_t)T));
 			rc = gb_stream_mix(&p->streams[t], &p->tab, K, n, c->mix,
 			                   c->zipf ? &z : NULL, c->seed, (unsigned)t);
+		}
+		break;
+	}
+	case GB_K_COUNT: {
+		/* From empty: no prefill; the driver checks the sum after
+		 * each run. */
+		gb_zipf z;
+		if (c->zipf)
+			gb_zipf_init(&z, K, 0.99);
+		for (int t = 0; t < T && rc == 0; t++) {
+			size_t n = (size_t)(c->ops / (uint64_t)T + ((uint64_t)t < c->ops % (uint64_t)T));
+			rc = gb_stream_count(&p->streams[t], &p->tab, K, n, c->zipf ? &z : NULL,
+			                     c->seed, (unsigned)t);
 		}
 		break;
 	}
@@ -559,7 +614,7 @@ static int run_timed(const gb_cell *c, gb_result *r)
 		snprintf(r->notes, sizeof r->notes, "error=out of memory generating streams");
 		return -1;
 	}
-	r->ops = c->kind == GB_K_MIX ? c->ops : c->K;
+	r->ops = gb_kind_streams(c->kind) ? c->ops : c->K;
 	dvec d = { 0 };
 	double total = 0;
 	int rc = 0;
@@ -851,6 +906,10 @@ int gb_run_cell(const gb_cell *c, gb_result *r)
 	if (!gb_impl_supports(c->impl, c->keys)) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=%s keys not supported",
 		             gb_keys_name(c->keys));
+		return -1;
+	}
+	if (!gb_impl_supports_kind(c->impl, c->kind, c->keys)) {
+		gb_notes_add(r->notes, sizeof r->notes, "error=no atomic increment");
 		return -1;
 	}
 	cpu_set_t old;

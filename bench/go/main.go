@@ -10,6 +10,13 @@
 // seed*1000003+t, mulhi for uniform indices, YCSB's Zipfian), so both sides
 // time the same operations. Timing follows b.RunParallel's convention: the
 // wall time of the timed phase divided by the operations of all goroutines.
+//
+// Counting cells (--kind count) increment each key's count with each map's
+// natural atomic update: m[k]++ (under the Mutex, or the RWMutex's write
+// lock; by the owner goroutine for go-chan), and for sync.Map a Load, a
+// LoadOrStore of a new *int64 when absent, then atomic.AddInt64. After
+// each run the counts must sum to the number of increments, or the cell
+// fails (an error row, exit status 1), as in the C driver.
 package main
 
 import (
@@ -22,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	_ "unsafe" // go:linkname
 )
 
@@ -97,6 +105,7 @@ const (
 	opLoad = iota
 	opStore
 	opDelete
+	opInc // counting: m[k]++, atomically
 )
 
 // client is one goroutine's handle on a map (go-chan gives each its own
@@ -105,11 +114,13 @@ type client[K comparable] interface {
 	load(k K) (uint64, bool)
 	store(k K, v uint64)
 	del(k K)
+	inc(k K)
 }
 
 type bmap[K comparable] interface {
 	client(t int) client[K]
 	iterate(keySum func(K) uint64) uint64
+	sum() uint64 // all counts added up, with no other goroutine running
 	close()
 }
 
@@ -123,6 +134,8 @@ func (p *plainMap[K]) load(k K) (uint64, bool) {
 }
 func (p *plainMap[K]) store(k K, v uint64) { p.m[k] = v }
 func (p *plainMap[K]) del(k K)             { delete(p.m, k) }
+func (p *plainMap[K]) inc(k K)             { p.m[k]++ }
+func (p *plainMap[K]) sum() uint64         { return sumValues(p.m) }
 func (p *plainMap[K]) iterate(ks func(K) uint64) uint64 {
 	s := uint64(0)
 	for k, v := range p.m {
@@ -131,6 +144,14 @@ func (p *plainMap[K]) iterate(ks func(K) uint64) uint64 {
 	return s
 }
 func (p *plainMap[K]) close() {}
+
+func sumValues[K comparable](m map[K]uint64) uint64 {
+	s := uint64(0)
+	for _, v := range m {
+		s += v
+	}
+	return s
+}
 
 type mutexMap[K comparable] struct {
 	mu sync.Mutex
@@ -153,6 +174,16 @@ func (p *mutexMap[K]) del(k K) {
 	p.mu.Lock()
 	delete(p.m, k)
 	p.mu.Unlock()
+}
+func (p *mutexMap[K]) inc(k K) {
+	p.mu.Lock()
+	p.m[k]++
+	p.mu.Unlock()
+}
+func (p *mutexMap[K]) sum() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return sumValues(p.m)
 }
 func (p *mutexMap[K]) iterate(ks func(K) uint64) uint64 {
 	p.mu.Lock()
@@ -187,6 +218,16 @@ func (p *rwMap[K]) del(k K) {
 	delete(p.m, k)
 	p.mu.Unlock()
 }
+func (p *rwMap[K]) inc(k K) {
+	p.mu.Lock()
+	p.m[k]++
+	p.mu.Unlock()
+}
+func (p *rwMap[K]) sum() uint64 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return sumValues(p.m)
+}
 func (p *rwMap[K]) iterate(ks func(K) uint64) uint64 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -198,7 +239,9 @@ func (p *rwMap[K]) iterate(ks func(K) uint64) uint64 {
 }
 func (p *rwMap[K]) close() {}
 
-// go-syncmap: values are boxed in interfaces, as sync.Map requires.
+// go-syncmap: values are boxed in interfaces, as sync.Map requires. A
+// counting map holds *int64 counters instead (the documented idiom: the
+// pointer is stored once, increments are atomic adds through it).
 type syncMap[K comparable] struct{ m sync.Map }
 
 func (p *syncMap[K]) client(int) client[K] { return p }
@@ -211,6 +254,27 @@ func (p *syncMap[K]) load(k K) (uint64, bool) {
 }
 func (p *syncMap[K]) store(k K, v uint64) { p.m.Store(k, v) }
 func (p *syncMap[K]) del(k K)             { p.m.Delete(k) }
+func (p *syncMap[K]) inc(k K) {
+	c, ok := p.m.Load(k)
+	if !ok {
+		// Only a miss allocates; the loser of a race adds to the winner's.
+		c, _ = p.m.LoadOrStore(k, new(int64))
+	}
+	atomic.AddInt64(c.(*int64), 1)
+}
+func (p *syncMap[K]) sum() uint64 {
+	s := uint64(0)
+	p.m.Range(func(_, v any) bool {
+		switch x := v.(type) {
+		case *int64:
+			s += uint64(atomic.LoadInt64(x))
+		case uint64:
+			s += x
+		}
+		return true
+	})
+	return s
+}
 func (p *syncMap[K]) iterate(ks func(K) uint64) uint64 {
 	s := uint64(0)
 	p.m.Range(func(k, v any) bool {
@@ -235,6 +299,9 @@ type reply struct {
 	v  uint64
 	ok bool
 }
+
+// go-chan's requests besides the ops: iterate (-1) and sum.
+const opSum = -2
 
 type chanMap[K comparable] struct {
 	req  chan request[K]
@@ -261,6 +328,11 @@ func newChanMap[K comparable]() *chanMap[K] {
 			case opDelete:
 				delete(m, r.k)
 				r.reply <- reply{}
+			case opInc:
+				m[r.k]++
+				r.reply <- reply{}
+			case opSum:
+				r.reply <- reply{v: sumValues(m)}
 			default:
 				s := uint64(0)
 				for k, v := range m {
@@ -289,6 +361,15 @@ func (c *chanClient[K]) store(k K, v uint64) {
 func (c *chanClient[K]) del(k K) {
 	c.req <- request[K]{op: opDelete, k: k, reply: c.reply}
 	<-c.reply
+}
+func (c *chanClient[K]) inc(k K) {
+	c.req <- request[K]{op: opInc, k: k, reply: c.reply}
+	<-c.reply
+}
+func (c *chanMap[K]) sum() uint64 {
+	r := make(chan reply, 1)
+	c.req <- request[K]{op: opSum, reply: r}
+	return (<-r).v
 }
 func (c *chanMap[K]) iterate(ks func(K) uint64) uint64 {
 	r := make(chan reply, 1)
@@ -367,9 +448,12 @@ func mixStream[K comparable](tab []K, c *cell, n uint64, z *zipf, t int) stream[
 	r := newRng(c.seed, t)
 	loadBelow := uint64(c.mix[0])
 	storeBelow := uint64(c.mix[0] + c.mix[1])
+	count := c.kind == "count"
 	for i := uint64(0); i < n; i++ {
 		pick := r.next() % 100
 		switch {
+		case count:
+			s.op[i] = opInc // the draw is made all the same (bench/gen.c)
 		case pick < loadBelow:
 			s.op[i] = opLoad
 		case pick < storeBelow:
@@ -401,6 +485,8 @@ func runStream[K comparable](cl client[K], s *stream[K]) uint64 {
 			}
 		case opStore:
 			cl.store(s.key[i], uint64(i))
+		case opInc:
+			cl.inc(s.key[i])
 		default:
 			cl.del(s.key[i])
 		}
@@ -432,7 +518,7 @@ const maxRuns = 100000
 func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error) {
 	var res result
 	T := 1
-	if c.kind == "mix" {
+	if c.kind == "mix" || c.kind == "count" {
 		T = c.threads
 	}
 	var streams []stream[K]
@@ -440,8 +526,10 @@ func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error)
 	iterate := false
 	nk := c.K
 	switch c.kind {
-	case "mix":
-		prefill = nk * uint64(c.prefill) / 100
+	case "mix", "count":
+		if c.kind == "mix" {
+			prefill = nk * uint64(c.prefill) / 100
+		}
 		var z *zipf
 		if c.zipf {
 			z = newZipf(nk, 0.99)
@@ -471,11 +559,12 @@ func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error)
 		return res, fmt.Errorf("unknown kind %s", c.kind)
 	}
 	ops := c.ops
-	if c.kind != "mix" {
+	if c.kind != "mix" && c.kind != "count" {
 		ops = nk
 	}
 	res.ops = ops
 
+	var lost error // the lost-increment check of a counting run
 	oneRun := func() int64 {
 		m := newMap[K](c.impl)
 		main := m.client(0)
@@ -533,6 +622,11 @@ func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error)
 			}
 			wall = hi - lo
 		}
+		if c.kind == "count" && lost == nil {
+			if s := m.sum(); s != ops {
+				lost = fmt.Errorf("lost increments: counts sum to %d after %d increments", s, ops)
+			}
+		}
 		m.close()
 		if wall < 1 {
 			wall = 1
@@ -543,10 +637,13 @@ func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error)
 	oneRun() // warm-up
 	var samples []float64
 	total := 0.0
-	for (len(samples) < c.reps || total < c.minTime) && len(samples) < maxRuns {
+	for lost == nil && (len(samples) < c.reps || total < c.minTime) && len(samples) < maxRuns {
 		w := oneRun()
 		samples = append(samples, float64(w)/float64(ops))
 		total += float64(w) * 1e-9
+	}
+	if lost != nil {
+		return res, lost
 	}
 	res.median = median(samples)
 	res.min, res.max = minMax(samples)
@@ -752,7 +849,11 @@ func main() {
 		res, err = runTimed(&c, tab, func(k uint64) uint64 { return k })
 	}
 	if err != nil {
+		// A row all the same, so the driver's CSV says why the cell failed.
 		fmt.Fprintln(os.Stderr, "gomap-bench-go:", err)
+		notes := strings.NewReplacer(",", " ", "\n", " ").Replace("error=" + err.Error())
+		fmt.Printf("%s,%s,%s,%d,%d,%d,,,,,%s\n", c.impl, c.workload, c.keys, c.K,
+			c.threads, c.ops, notes)
 		os.Exit(1)
 	}
 	if c.pin {
