@@ -79,6 +79,24 @@ GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key);
  */
 GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
 
+/*
+ * gomap_map_put_ptr - Go's mapassign: find @key, inserting it with a
+ * zeroed value when absent, and set *@val_out to the value's address, so
+ * that `m[k]++` is one hash and one probe:
+ *     void *p;
+ *     if (gomap_map_put_ptr(m, &k, &p) >= 0)
+ *             ++*(uint64_t *)p;
+ * The address is valid until the next write to the map (as get_ptr's); a
+ * value stored there is the key's value, and the map drops it as usual.
+ * Returns 1 if the key was inserted, 0 if it was there, GOMAP_EINVAL (NULL
+ * map, key or @val_out, bad key) or GOMAP_ENOMEM (the map is unchanged);
+ * *@val_out is NULL on every error. Like every write, it stops the program
+ * on a frozen map ("write to frozen map"). For f64 keys the stored key is
+ * replaced by @key, as Go's assignment does (-0 replaces +0).
+ */
+GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key,
+                                void **val_out);
+
 /* gomap_map_delete - Go's delete(m, k). Returns 1 if deleted, 0 if absent. */
 GOMAP_API int gomap_map_delete(gomap_map_t *m, const void *key);
 
@@ -165,10 +183,11 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m);
 
 /* ---- typed wrappers -------------------------------------------------------
  * GOMAP_MAP_DEFINE(name, K, V, key_desc, val_desc) declares static inline
- * name_new/free/get/put/delete/len for the C types K and V, e.g.
+ * name_new/free/get/put/put_ptr/delete/len for the C types K and V, e.g.
  *   GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str,
  *                    (gomap_type)GOMAP_TYPE_RAW(int))
  *   ages_t *m; ages_new(&m, 0); ages_put(m, "bob", 42);
+ *   int *a = ages_put_ptr(m, "ann"); if (a) ++*a;  (NULL: error)
  */
 #if defined(__GNUC__)
 #define GOMAP_MAYBE_UNUSED_ __attribute__((unused))
@@ -200,6 +219,13 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m);
 	{                                                                      \
 		return (V *)gomap_map_get_ptr(                                 \
 		    (const gomap_map_t *)(const void *)m, &k);                 \
+	}                                                                      \
+	static inline GOMAP_MAYBE_UNUSED_ V *name##_put_ptr(name##_t *m, K k)                      \
+	{                                                                      \
+		void *p_;                                                      \
+		return gomap_map_put_ptr((gomap_map_t *)(void *)m, &k, &p_) < 0 \
+		           ? (V *)NULL                                         \
+		           : (V *)p_;                                          \
 	}                                                                      \
 	static inline GOMAP_MAYBE_UNUSED_ int name##_delete(name##_t *m, K k)                      \
 	{                                                                      \
