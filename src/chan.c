@@ -335,6 +335,7 @@ static int execute(gomap_chan_t *m, gomap_chan_req *r)
 		/* Marked as an update of m on this (the owner) thread: a call
 		 * from fn comes back inline and is reported there. */
 		const struct upd_call *u = r->ctx;
+		GOMAP_ASSERT_MAP(on_owner(m), m);
 		struct gomap__upd_frame f;
 		gomap__upd_enter(&f, m);
 		rc = gomap__cm_update_h(m->map, r->key,

@@ -20,6 +20,7 @@
 
 #include <gomap/diag.h>
 
+#include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 
@@ -138,6 +139,15 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 /* Values up to this size are handed to the callback in a stack buffer. */
 #define UPD_STACK 64
 
+/* 8-byte values (the counters) without a call to memcpy. */
+static inline void upd_copy(void *dst, const void *src, size_t n)
+{
+	if (n == 8)
+		memcpy(dst, src, 8);
+	else
+		memcpy(dst, src, n);
+}
+
 int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
                        gomap_update_fn fn, void *ctx,
                        const gomap_allocator *alloc)
@@ -156,11 +166,13 @@ int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
 	bool present = slot != NULL;
 	if (vs) {
 		if (present)
-			memcpy(buf, slot, vs);
+			upd_copy(buf, slot, vs);
 		else
 			memset(buf, 0, vs);
 	}
 	int d = fn(key, buf, present, ctx);
+	/* fn did not write the map (the caller catches its calls) */
+	GOMAP_ASSERT_MAP(gomap__map_get_ptr_h(pm, key, h) == slot, pm);
 	int rc = present;
 	switch (d) {
 	case GOMAP_UPDATE_KEEP:
@@ -170,7 +182,7 @@ int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
 			/* In place: the buffer takes over the old value (no
 			 * destroy), and the stored key stays. */
 			if (vs)
-				memcpy(slot, buf, vs);
+				upd_copy(slot, buf, vs);
 		} else {
 			/* An insert (or, frozen, the write's fatal report). */
 			int r = gomap__map_put_h(pm, key, h, buf);

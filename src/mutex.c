@@ -291,6 +291,7 @@ GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
 static int update_held(gomap_mutex_t *m, const void *key,
                        gomap_update_fn fn, void *ctx)
 {
+	GOMAP_ASSERT_MAP(held_by_me(m), m);
 	struct gomap__upd_frame f;
 	gomap__upd_enter(&f, m);
 	int rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key),

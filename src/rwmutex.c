@@ -520,6 +520,7 @@ GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
 	if (GOMAP_UNLIKELY(rd_held_by_me(m)))
 		return GOMAP_EBUSY; /* no upgrade of a shared hold (see top) */
 	rw_wrlock(m);
+	GOMAP_ASSERT_MAP(atomic_load_explicit(&m->writers, memory_order_relaxed) > 0, m);
 	gomap__upd_enter(&f, m);
 	rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key), fn,
 	                        ctx, a);

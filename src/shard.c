@@ -559,6 +559,7 @@ GOMAP_API int gomap_shard_atomic_all(gomap_shard_t *m, gomap_shard_all_fn fn,
 static int update_held(gomap_shard_t *m, struct shard *s, const void *key,
                        uint64_t h, gomap_update_fn fn, void *ctx)
 {
+	GOMAP_ASSERT_MAP(owned_by_me(s), m);
 	struct gomap__upd_frame f;
 	gomap__upd_enter(&f, m);
 	int rc = gomap__cm_update_h(s->map, key, h, fn, ctx,

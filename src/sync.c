@@ -2108,6 +2108,8 @@ static int update_p(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	gomap__upd_enter(&f, m);
 	int d = fn(key, &v, present, ctx);
 	gomap__upd_leave(&f);
+	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
+	GOMAP_ASSERT_MAP(!present || ptag_of(x == b ? w : LD(&x->meta, relaxed), (unsigned)i) == ptag(h), m);
 	int ret = present, r;
 	switch (d) {
 	case GOMAP_UPDATE_KEEP:
@@ -2174,6 +2176,7 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	_Atomic(struct entry *) *slot = find_locked(m, b, w, h, qk, &eb);
 	struct entry *e = slot ? LD(slot, relaxed) : NULL;
 	bool present = e != NULL;
+	GOMAP_ASSERT_MAP(!e || LD(&e->u, relaxed) == h, m); /* live: u is its hash */
 	void *buf = NULL;
 	if (ne) {
 		buf = eval(m, ne);
@@ -2187,6 +2190,8 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	gomap__upd_enter(&f, m);
 	int d = fn(key, buf, present, ctx);
 	gomap__upd_leave(&f);
+	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
+	GOMAP_ASSERT_MAP(!slot || LD(slot, relaxed) == e, m);
 	int ret = present, r;
 	switch (d) {
 	case GOMAP_UPDATE_KEEP:

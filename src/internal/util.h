@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "debug.h"
 #include "map_internal.h"
 
 /* A fast per-thread random stream (splitmix64 seeded from getrandom). */
@@ -78,6 +79,7 @@ static inline void gomap__upd_enter(struct gomap__upd_frame *f, const void *map)
 
 static inline void gomap__upd_leave(struct gomap__upd_frame *f)
 {
+	GOMAP_ASSERT_MAP(gomap__upd_top == f, f->map); /* frames nest */
 	gomap__upd_top = f->up;
 }
 

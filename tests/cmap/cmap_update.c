@@ -27,6 +27,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gomap/chan.h>
+#include <gomap/mutex.h>
+#include <gomap/rwmutex.h>
+#include <gomap/shard.h>
+#include <gomap/sync.h>
+
 #include "cmap_test.h"
 
 /* ---- value shapes -------------------------------------------------------- */
@@ -411,6 +417,121 @@ static void test_update_destroy_once(void **state)
 	assert_int_equal(atomic_load(&destroyed[4]), 1);
 	assert_int_equal(atomic_load(&destroyed[5]), 0);
 }
+
+/* ---- allocation failure ------------------------------------------------------ */
+
+/* malloc, refusing every allocation while @fail is set (thread-safe: chan's
+ * owner and sync's RCU thread allocate and free too). */
+struct failing {
+	atomic_bool fail;
+	atomic_long refused;
+};
+
+static void *fa_alloc(void *ctx, size_t n)
+{
+	struct failing *f = ctx;
+	if (atomic_load(&f->fail)) {
+		atomic_fetch_add(&f->refused, 1);
+		return NULL;
+	}
+	return malloc(n);
+}
+
+static void *fa_alloc_zeroed(void *ctx, size_t n)
+{
+	struct failing *f = ctx;
+	if (atomic_load(&f->fail)) {
+		atomic_fetch_add(&f->refused, 1);
+		return NULL;
+	}
+	return calloc(1, n);
+}
+
+static void fa_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	(void)n;
+	free(p);
+}
+
+/* The variant under test with an allocator (the ops table's create uses
+ * the defaults). */
+static void *new_with_alloc(const gomap_type *kt, const gomap_type *vt, const gomap_allocator *a)
+{
+	void *m = NULL;
+	int rc = GOMAP_EINVAL;
+	if (strcmp(V->name, "mutex") == 0) {
+		gomap_mutex_options o = {.alloc = a};
+		rc = gomap_mutex_new((gomap_mutex_t **)&m, kt, vt, &o);
+	} else if (strcmp(V->name, "rwmutex") == 0) {
+		gomap_rwmutex_options o = {.alloc = a};
+		rc = gomap_rwmutex_new((gomap_rwmutex_t **)&m, kt, vt, &o);
+	} else if (strcmp(V->name, "shard") == 0) {
+		gomap_shard_options o = {.alloc = a};
+		rc = gomap_shard_new((gomap_shard_t **)&m, kt, vt, &o);
+	} else if (strcmp(V->name, "sync") == 0) {
+		gomap_sync_options o = {.alloc = a};
+		rc = gomap_sync_new((gomap_sync_t **)&m, kt, vt, &o);
+	} else if (strcmp(V->name, "chan") == 0) {
+		gomap_chan_options o = {.alloc = a};
+		rc = gomap_chan_new((gomap_chan_t **)&m, kt, vt, &o);
+	}
+	assert_int_equal(rc, 0);
+	return m;
+}
+
+/*
+ * GOMAP_ENOMEM leaves the map unchanged: an insert whose key copy (or
+ * entry) cannot be allocated, and, for values that need a buffer or a new
+ * entry before the callback runs, any update (the callback is not called
+ * then). Hits of 8-byte values need no memory at all.
+ */
+static void enomem(int vk)
+{
+	struct failing f = {false, 0};
+	gomap_allocator a = {fa_alloc, fa_alloc_zeroed, fa_free, &f};
+	void *m = new_with_alloc(&gomap_type_str, vtype(vk), &a);
+	const char *k0 = "present", *k1 = "absent";
+	struct uctx c;
+	uctx_init(&c, vk, GOMAP_UPDATE_SET, true, 3);
+	upd(m, &k0, &c, 0, false, 0);
+
+	atomic_store(&f.fail, true);
+	/* a miss that is set: the key copy or entry fails */
+	uctx_init(&c, vk, GOMAP_UPDATE_SET, true, 4);
+	assert_int_equal(V->update(m, &k1, scripted, &c), GOMAP_ENOMEM);
+	assert_true(c.calls <= 1);
+	check_value(m, &k1, vk, false, 0);
+	assert_int_equal(V->len(m), 1);
+	/* a hit that is set */
+	uctx_init(&c, vk, GOMAP_UPDATE_SET, true, 5);
+	int rc = V->update(m, &k0, scripted, &c);
+	/* the locked maps' buffer is on the stack up to 64 bytes; sync
+	 * allocates an entry for values it cannot change in place */
+	bool needs_mem = vk == VK_BIG || (vk == VK_V16 && strcmp(V->name, "sync") == 0);
+	if (needs_mem) {
+		assert_int_equal(rc, GOMAP_ENOMEM);
+		assert_int_equal(c.calls, 0);
+		check_value(m, &k0, vk, true, 3);
+	} else {
+		assert_int_equal(rc, 1);
+		assert_int_equal(c.calls, 1);
+		check_value(m, &k0, vk, true, 5);
+	}
+	assert_int_equal(V->len(m), 1);
+	assert_true(atomic_load(&f.refused) >= 1);
+
+	atomic_store(&f.fail, false);
+	uctx_init(&c, vk, GOMAP_UPDATE_SET, true, 6);
+	upd(m, &k1, &c, 0, false, 0);
+	check_value(m, &k1, vk, true, 6);
+	assert_int_equal(V->len(m), 2);
+	V->destroy(m);
+}
+
+static void test_update_enomem_u64(void **s) { (void)s; enomem(VK_U64); }
+static void test_update_enomem_v16(void **s) { (void)s; enomem(VK_V16); }
+static void test_update_enomem_big(void **s) { (void)s; enomem(VK_BIG); }
 
 /* ---- nesting --------------------------------------------------------------- */
 
@@ -1015,6 +1136,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_update_bytes_keys),
 	cmocka_unit_test(test_update_set_type),
 	cmocka_unit_test(test_update_destroy_once),
+	cmocka_unit_test(test_update_enomem_u64),
+	cmocka_unit_test(test_update_enomem_v16),
+	cmocka_unit_test(test_update_enomem_big),
 	cmocka_unit_test(test_update_from_range),
 	cmocka_unit_test(test_update_calls_other_map),
 	cmocka_unit_test(test_update_lost_updates_u64_u64),
