@@ -19,7 +19,12 @@
  *    consumer spins for it (it is a few instructions away).
  *
  * Owner loop: take everything, execute each request (gomap__cm_exec on the
- * plain map, a transaction, or a snapshot for range), complete it, repeat.
+ * plain map, a transaction, an update, or a snapshot for range), complete
+ * it, repeat. An update's callback runs on the owner thread with the map
+ * marked in its update frames (src/internal/util.h); calls from the owner
+ * thread run inline, and each inline branch checks the frames first, so a
+ * callback that calls its own map is a fatal error, not a silent
+ * re-entry into the plain map under the callback's feet.
  * When the queue is empty it polls the stub's link @spin times, then sleeps
  * on a futex.
  *
@@ -81,12 +86,20 @@
 #include "internal/cmap_impl.h"
 #include "internal/debug.h"
 #include "internal/lock.h"
+#include "internal/util.h"
 
 /* Internal ops, beyond the public ones. */
 enum {
 	OP_TXN = GOMAP_CHAN_TXN,
 	OP_SNAP = 100,    /* range: out is a gomap__snap */
-	OP_SHUTDOWN = 101 /* the sentinel */
+	OP_SHUTDOWN = 101, /* the sentinel */
+	OP_UPDATE = 102    /* key; ctx is a struct upd_call */
+};
+
+/* What gomap_chan_update hands the owner (on the caller's stack). */
+struct upd_call {
+	gomap_update_fn fn;
+	void *ctx;
 };
 
 #define SAME_OP(a, b) ((int)(a) == (int)(b))
@@ -330,6 +343,19 @@ static int execute(gomap_chan_t *m, gomap_chan_req *r)
 		break;
 	case OP_SNAP:
 		return gomap__snap_take(r->out, m->map, chan_alloc(m));
+	case OP_UPDATE: {
+		/* Marked as an update of m on this (the owner) thread: a call
+		 * from fn comes back inline and is reported there. */
+		const struct upd_call *u = r->ctx;
+		GOMAP_ASSERT_MAP(on_owner(m), m);
+		struct gomap__upd_frame f;
+		gomap__upd_enter(&f, m);
+		rc = gomap__cm_update_h(m->map, r->key,
+		                        gomap__map_hash(m->map, r->key), u->fn,
+		                        u->ctx, chan_alloc(m));
+		gomap__upd_leave(&f);
+		break;
+	}
 	/* load, store and delete straight into the plain map's own entry
 	 * points (the request was checked at submission): the owner is the
 	 * one thread every request waits for, so its path length is the
@@ -384,7 +410,7 @@ static void idle(gomap_chan_t *m)
 static void prefetch_req(gomap_chan_t *m, gomap_chan_req *r)
 {
 	int op = (int)r->op;
-	if (op >= GOMAP__OP_LOAD && op <= GOMAP__OP_LAST_ && r->key)
+	if (((op >= GOMAP__OP_LOAD && op <= GOMAP__OP_LAST_) || op == OP_UPDATE) && r->key)
 		gomap__map_prefetch(m->map, r->key);
 }
 
@@ -502,6 +528,7 @@ GOMAP_API int gomap_chan_submit(gomap_chan_t *m, gomap_chan_req *r)
 	}
 	init_req(m, r);
 	if (on_owner(m)) { /* from a transaction: run inline */
+		gomap__upd_check(m);
 		complete(r, execute(m, r));
 		return 0;
 	}
@@ -518,6 +545,8 @@ GOMAP_API int gomap_chan_submit_batch(gomap_chan_t *m, gomap_chan_req *reqs,
 		return GOMAP_EINVAL;
 	gomap_chan_req *first = NULL, *last = NULL;
 	bool inline_ = on_owner(m);
+	if (inline_)
+		gomap__upd_check(m);
 	for (size_t i = 0; i < n; i++) {
 		gomap_chan_req *r = &reqs[i];
 		int rc = check_req(m, r);
@@ -562,6 +591,7 @@ static int call(gomap_chan_t *m, int op, const void *key, const void *val,
 	if (rc < 0)
 		return rc;
 	if (on_owner(m)) {
+		gomap__upd_check(m);
 		gomap_chan_req r = {.op = (gomap_chan_op)op, .key = key,
 		                    .val = val, .val2 = val2, .out = out};
 		return execute(m, &r);
@@ -661,8 +691,10 @@ GOMAP_API int gomap_chan_txn(gomap_chan_t *m, gomap_atomic_fn fn, void *ctx)
 	if (!m || !fn)
 		return GOMAP_EINVAL;
 	gomap_chan_req r = {.op = GOMAP_CHAN_TXN, .fn = fn, .ctx = ctx};
-	if (on_owner(m))
+	if (on_owner(m)) {
+		gomap__upd_check(m);
 		return execute(m, &r);
+	}
 	init_req(m, &r);
 	int rc = enqueue(m, &r, &r);
 	return rc < 0 ? rc : wait_req(&r);
@@ -673,8 +705,10 @@ GOMAP_API int gomap_chan_range(gomap_chan_t *m, gomap_range_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
-	if (on_owner(m))
+	if (on_owner(m)) {
+		gomap__upd_check(m);
 		return gomap_map_range(m->map, fn, ctx);
+	}
 	gomap__snap snap;
 	memset(&snap, 0, sizeof(snap));
 	gomap_chan_req r = {.op = (gomap_chan_op)OP_SNAP, .out = &snap};
@@ -688,6 +722,24 @@ GOMAP_API int gomap_chan_range(gomap_chan_t *m, gomap_range_fn fn,
 	gomap__snap_visit(&snap, fn, ctx);
 	gomap__snap_free(&snap);
 	return 0;
+}
+
+/* One request, executed by the owner thread (inline when called there). */
+GOMAP_API int gomap_chan_update(gomap_chan_t *m, const void *key,
+                                gomap_update_fn fn, void *ctx)
+{
+	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
+		return GOMAP_EINVAL;
+	struct upd_call u = {fn, ctx};
+	alignas(GOMAP__CACHE_LINE) gomap_chan_req r = {
+		.op = (gomap_chan_op)OP_UPDATE, .key = key, .ctx = &u};
+	if (on_owner(m)) {
+		gomap__upd_check(m);
+		return execute(m, &r);
+	}
+	init_req(m, &r);
+	int rc = enqueue(m, &r, &r);
+	return rc < 0 ? rc : wait_req(&r);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -761,8 +813,10 @@ GOMAP_API int gomap_chan_shutdown(gomap_chan_t *m)
 {
 	if (!m)
 		return GOMAP_EINVAL;
-	if (on_owner(m))
+	if (on_owner(m)) {
+		gomap__upd_check(m);
 		return GOMAP_EBUSY;
+	}
 	uint64_t g = atomic_fetch_or_explicit(&m->gate, GATE_CLOSED,
 	                                      memory_order_acq_rel);
 	if (!(g & GATE_CLOSED)) {

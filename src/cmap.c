@@ -18,6 +18,9 @@
 #include <stdalign.h>
 #include <string.h>
 
+#include <gomap/diag.h>
+
+#include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 #include "internal/debug.h"
@@ -143,6 +146,75 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 	default:
 		return GOMAP_EINVAL;
 	}
+}
+
+/* ---- update ------------------------------------------------------------ */
+
+/* Values up to this size are handed to the callback in a stack buffer. */
+#define UPD_STACK 64
+
+/* 8-byte values (the counters) without a call to memcpy. */
+static inline void upd_copy(void *dst, const void *src, size_t n)
+{
+	if (n == 8)
+		memcpy(dst, src, 8);
+	else
+		memcpy(dst, src, n);
+}
+
+int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
+                       gomap_update_fn fn, void *ctx,
+                       const gomap_allocator *alloc)
+{
+	size_t vs = gomap__map_val_type(pm)->size;
+	alignas(max_align_t) unsigned char sbuf[UPD_STACK];
+	unsigned char *buf = vs ? sbuf : NULL;
+	if (vs > sizeof sbuf) {
+		buf = gomap__alloc(alloc, vs);
+		if (!buf)
+			return GOMAP_ENOMEM;
+	}
+	/* One probe; the slot stays valid until the map is written, and
+	 * nothing writes it before the decision (fn must not call it). */
+	void *slot = gomap__map_get_ptr_h(pm, key, h);
+	bool present = slot != NULL;
+	if (vs) {
+		if (present)
+			upd_copy(buf, slot, vs);
+		else
+			memset(buf, 0, vs);
+	}
+	int d = fn(key, buf, present, ctx);
+	/* fn did not write the map (the caller catches its calls) */
+	GOMAP_ASSERT_MAP(gomap__map_get_ptr_h(pm, key, h) == slot, pm);
+	int rc = present;
+	switch (d) {
+	case GOMAP_UPDATE_KEEP:
+		break;
+	case GOMAP_UPDATE_SET:
+		if (present && !gomap_map_frozen(pm)) {
+			/* In place: the buffer takes over the old value (no
+			 * destroy), and the stored key stays. */
+			if (vs)
+				upd_copy(slot, buf, vs);
+		} else {
+			/* An insert (or, frozen, the write's fatal report). */
+			int r = gomap__map_put_h(pm, key, h, buf);
+			if (r < 0)
+				rc = r;
+		}
+		break;
+	case GOMAP_UPDATE_DELETE:
+		if (present)
+			gomap__map_delete_h(pm, key, h);
+		break;
+	default:
+		rc = GOMAP_EINVAL;
+		break;
+	}
+	if (buf && buf != sbuf)
+		gomap__free(alloc, buf, vs);
+	return rc;
 }
 
 /* ---- range snapshot ---------------------------------------------------- */

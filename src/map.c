@@ -1016,7 +1016,9 @@ static inline void write_prologue(gomap_map_t *m)
 		reclaim_step(m);
 }
 
-enum { PUT_STORE, PUT_SWAP };
+/* PUT_PTR is Go's mapassign: find or insert (value zeroed), and hand the
+ * value's address out through @prev (a void **) instead of storing. */
+enum { PUT_STORE, PUT_SWAP, PUT_PTR };
 
 static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const void *qk, uint64_t h,
                                                           const void *val, void *prev, int mode, int ik)
@@ -1027,6 +1029,11 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	if (s) {
 		if (m->kt.kind == GOMAP_KIND_F64)
 			memcpy(s, qk, 8); /* Go's key update: -0 replaces +0 */
+		if (mode == PUT_PTR) {
+			*(void **)prev = slot_val(m, s);
+			write_end(m);
+			return 0;
+		}
 		if (mode == PUT_SWAP && prev) {
 			if (m->uval)
 				memcpy(prev, slot_val(m, s), m->uval);
@@ -1090,6 +1097,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	if (vind)
 		memcpy(s + m->voff, &vind, sizeof vind);
 	store_val(m, s, val);
+	if (mode == PUT_PTR)
+		*(void **)prev = slot_val(m, s);
 	m->count++;
 	write_end(m);
 	return 1;
@@ -1122,6 +1131,29 @@ GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val)
 	}
 	default:
 		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), val, NULL, PUT_STORE);
+	}
+}
+
+GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key, void **val_out)
+{
+	if (GOMAP_UNLIKELY(!val_out))
+		return GOMAP_EINVAL;
+	*val_out = NULL;
+	if (GOMAP_UNLIKELY(!m || !key))
+		return GOMAP_EINVAL;
+	GOMAP_PROBE_OP(m, GOMAP_PROBE_OP_PUT);
+	switch (m->ikind) {
+	case IK_U64:
+		return put_impl(m, key, hash_probe(m, key, m->seed, IK_U64), NULL, val_out, PUT_PTR, IK_U64);
+	case IK_BYTES: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), NULL, val_out, PUT_PTR, IK_BYTES);
+	}
+	default:
+		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), NULL, val_out, PUT_PTR);
 	}
 }
 

@@ -11,6 +11,10 @@
  * finds its own id there is already inside the critical section and runs
  * directly. Plain operations do not set @owner: no user code of theirs can
  * call back (descriptor callbacks must not touch the map, see cmap.h).
+ * update sets it too, and marks the map in this thread's update frames
+ * (gomap__upd_enter, src/internal/util.h): its callback must not call the
+ * map (the slot it works on would move), so every re-entry branch checks
+ * the frames first and reports such a call as a fatal error.
  *
  * Ordering: @owner is only compared with the caller's own id. A thread
  * sees its own id there only between its own store of it and its own
@@ -170,6 +174,7 @@ static int run(gomap_mutex_t *m, int op, const void *key, const void *val,
 	if (rc < 0)
 		return rc;
 	if (held_by_me(m)) { /* re-entry from user code under our lock */
+		gomap__upd_check(m);
 		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 		sync_len(m);
 		return rc;
@@ -277,8 +282,10 @@ GOMAP_API int gomap_mutex_range(gomap_mutex_t *m, gomap_range_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
-	if (held_by_me(m))
+	if (held_by_me(m)) {
+		gomap__upd_check(m);
 		return gomap_map_range(m->map, fn, ctx);
+	}
 	lock_owned(m);
 	int rc = gomap_map_range(m->map, fn, ctx);
 	unlock_owned(m);
@@ -291,12 +298,48 @@ GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
 	if (!m || !fn)
 		return GOMAP_EINVAL;
 	if (held_by_me(m)) {
+		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);
 		sync_len(m);
 		return rc;
 	}
 	lock_owned(m);
 	int rc = fn(m->map, ctx);
+	unlock_owned(m);
+	return rc;
+}
+
+/*
+ * update runs like an atomic section (owner set, so that a call from @fn
+ * takes the re-entry branches above), with this map marked as updated by
+ * this thread, which those branches turn into the fatal error.
+ */
+static int update_held(gomap_mutex_t *m, const void *key,
+                       gomap_update_fn fn, void *ctx)
+{
+	GOMAP_ASSERT_MAP(held_by_me(m), m);
+	struct gomap__upd_frame f;
+	gomap__upd_enter(&f, m);
+	int rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key),
+	                            fn, ctx, mutex_alloc(m));
+	gomap__upd_leave(&f);
+	return rc;
+}
+
+GOMAP_API int gomap_mutex_update(gomap_mutex_t *m, const void *key,
+                                 gomap_update_fn fn, void *ctx)
+{
+	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
+		return GOMAP_EINVAL;
+	if (held_by_me(m)) { /* inside an atomic section or range of m */
+		gomap__upd_check(m);
+		int rc = update_held(m, key, fn, ctx);
+		sync_len(m);
+		return rc;
+	}
+	op_lock(m);
+	atomic_store_explicit(&m->owner, gomap__tid(), memory_order_relaxed);
+	int rc = update_held(m, key, fn, ctx);
 	unlock_owned(m);
 	return rc;
 }
@@ -308,16 +351,22 @@ GOMAP_API void gomap_mutex_lock(gomap_mutex_t *m)
 {
 	if (!m)
 		return;
-	if (held_by_me(m))
+	if (held_by_me(m)) {
+		gomap__upd_check(m);
 		gomap__fatal("gomap: recursive lock of a mutex map", m, 0);
+	}
 	lock_owned(m);
 }
 
 GOMAP_API bool gomap_mutex_trylock(gomap_mutex_t *m)
 	GOMAP_NO_THREAD_SAFETY_ANALYSIS
 {
-	if (!m || held_by_me(m))
+	if (!m)
 		return false;
+	if (held_by_me(m)) {
+		gomap__upd_check(m);
+		return false;
+	}
 	if (pthread_mutex_trylock(&m->mu) != 0)
 		return false;
 	assert_acquired(m);
@@ -330,6 +379,7 @@ GOMAP_API void gomap_mutex_unlock(gomap_mutex_t *m)
 {
 	if (!m)
 		return;
+	gomap__upd_check(m);
 	if (!held_by_me(m))
 		gomap__fatal("gomap: unlock of a mutex map not locked by this "
 		             "thread",

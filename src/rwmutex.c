@@ -32,6 +32,11 @@
  *  - shared holders: a per-thread table (rd_held) lists the maps this
  *    thread holds shared, with a depth; reading calls run directly,
  *    writing calls return GOMAP_EBUSY.
+ *  - update callbacks (gomap_rwmutex_update) must not call the map at all:
+ *    the thread's update frames (src/internal/util.h) name the map, and a
+ *    call from the callback, which finds a writer about, checks them on
+ *    its way to the lock (rw_rdlock's slow path, rw_wrlock) and stops with
+ *    a fatal error instead of waiting for itself.
  *
  * Ordering: @owner as in src/mutex.c (only ever compared with the caller's
  * own id: relaxed). rd_held is thread-local. @len mirrors the plain map's
@@ -196,6 +201,10 @@ static inline int rw_rdlock(gomap_rwmutex_t *m)
 			return c;
 		rd_leave(m, s);
 	}
+	/* A writer is about: possibly this thread, inside an update callback
+	 * of m, which would wait here for itself. */
+	if (GOMAP_UNLIKELY(gomap__upd_top != NULL))
+		gomap__upd_check(m);
 	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
 	                       pthread_rwlock_tryrdlock(&m->rw) == 0,
 	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_tryrdlock(&m->rw) == 0,
@@ -228,6 +237,8 @@ static void drain(struct rslot *s)
 static inline void rw_wrlock(gomap_rwmutex_t *m)
 {
 	atomic_fetch_add_explicit(&m->writers, 1, memory_order_seq_cst);
+	if (GOMAP_UNLIKELY(gomap__upd_top != NULL)) /* as in rw_rdlock */
+		gomap__upd_check(m);
 	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
 	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_trywrlock(&m->rw) == 0,
 	                                             pthread_rwlock_wrlock(&m->rw)));
@@ -365,6 +376,7 @@ static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
 		return rc;
 	bool ro = gomap__cm_op_reads_only(op);
 	if (wr_held_by_me(m)) {
+		gomap__upd_check(m);
 		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
 		sync_len(m);
 		return rc;
@@ -479,8 +491,10 @@ GOMAP_API int gomap_rwmutex_range(gomap_rwmutex_t *m, gomap_range_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
-	if (wr_held_by_me(m) || rd_held_by_me(m))
+	if (wr_held_by_me(m) || rd_held_by_me(m)) {
+		gomap__upd_check(m);
 		return gomap_map_range(m->map, fn, ctx);
+	}
 	rdlock(m);
 	int rc = gomap_map_range(m->map, fn, ctx);
 	rdunlock(m);
@@ -493,6 +507,7 @@ GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
 	if (!m || !fn)
 		return GOMAP_EINVAL;
 	if (wr_held_by_me(m)) {
+		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);
 		sync_len(m);
 		return rc;
@@ -505,13 +520,52 @@ GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
 	return rc;
 }
 
+/*
+ * update: the write lock, without @owner (it shares a line with what
+ * every reader reads, and only hand-locked sections write it). A call
+ * from the callback finds the lock taken by a writer and checks this
+ * thread's update frames before it would wait (rw_rdlock, rw_wrlock);
+ * inside an atomic section (@owner set) the re-entry branches check them.
+ */
+GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
+                                   gomap_update_fn fn, void *ctx)
+{
+	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
+		return GOMAP_EINVAL;
+	const gomap_allocator *a = m->has_alloc ? &m->alloc : NULL;
+	struct gomap__upd_frame f;
+	int rc;
+	if (GOMAP_UNLIKELY(wr_held_by_me(m))) {
+		gomap__upd_check(m);
+		gomap__upd_enter(&f, m);
+		rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key),
+		                        fn, ctx, a);
+		gomap__upd_leave(&f);
+		sync_len(m);
+		return rc;
+	}
+	if (GOMAP_UNLIKELY(rd_held_by_me(m)))
+		return GOMAP_EBUSY; /* no upgrade of a shared hold (see top) */
+	rw_wrlock(m);
+	GOMAP_ASSERT_MAP(atomic_load_explicit(&m->writers, memory_order_relaxed) > 0, m);
+	gomap__upd_enter(&f, m);
+	rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key), fn,
+	                        ctx, a);
+	gomap__upd_leave(&f);
+	sync_len(m);
+	rw_wrunlock(m);
+	return rc;
+}
+
 GOMAP_API int gomap_rwmutex_atomic_read(gomap_rwmutex_t *m,
                                         gomap_atomic_read_fn fn, void *ctx)
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
-	if (wr_held_by_me(m) || rd_held_by_me(m))
+	if (wr_held_by_me(m) || rd_held_by_me(m)) {
+		gomap__upd_check(m);
 		return fn(m->map, ctx);
+	}
 	rdlock(m);
 	int rc = fn(m->map, ctx);
 	rdunlock(m);
@@ -525,8 +579,10 @@ GOMAP_API void gomap_rwmutex_lock(gomap_rwmutex_t *m)
 {
 	if (!m)
 		return;
-	if (wr_held_by_me(m) || rd_held_by_me(m))
+	if (wr_held_by_me(m) || rd_held_by_me(m)) {
+		gomap__upd_check(m);
 		gomap__fatal("gomap: recursive lock of an rwmutex map", m, 0);
+	}
 	wrlock_owned(m);
 }
 
@@ -535,6 +591,7 @@ GOMAP_API void gomap_rwmutex_unlock(gomap_rwmutex_t *m)
 {
 	if (!m)
 		return;
+	gomap__upd_check(m);
 	if (!wr_held_by_me(m))
 		gomap__fatal("gomap: unlock of an rwmutex map not locked by "
 		             "this thread",
@@ -547,10 +604,12 @@ GOMAP_API void gomap_rwmutex_rlock(gomap_rwmutex_t *m)
 {
 	if (!m)
 		return;
-	if (wr_held_by_me(m))
+	if (wr_held_by_me(m)) {
+		gomap__upd_check(m);
 		gomap__fatal("gomap: rlock of an rwmutex map this thread has "
 		             "locked",
 		             m, 0);
+	}
 	if (rd_held_by_me(m)) {
 		rd_push(m, -1); /* recursive: never lock twice (see top) */
 		return;

@@ -14,11 +14,15 @@
  * atomic sections (as in src/mutex.c).
  *
  * Deadlock freedom: a thread holds either one shard lock (a keyed
- * operation, a range step, gomap_shard_atomic) and then takes no other, or
+ * operation, a range step, gomap_shard_atomic, gomap_shard_update) and then
+ * takes no other, or
  * all of them, taken in index order (clear, gomap_shard_atomic_all). Calls
  * from inside an atomic section that would need a further lock return
  * GOMAP_EBUSY instead; a per-thread table (sh_held) counts the shards of
- * each map this thread holds, so those calls are recognised.
+ * each map this thread holds, so those calls are recognised. An update
+ * callback must not call the map at all: update records its shard as held
+ * too, and the held branches check the thread's update frames
+ * (src/internal/util.h) first, turning such a call into a fatal error.
  *
  * Ordering: owner and the per-thread table as in src/mutex.c (relaxed,
  * only compared with the caller's own id). Each shard's count is stored
@@ -340,6 +344,7 @@ static int run(gomap_shard_t *m, int op, const void *key, const void *val,
 	uint64_t h = gomap__type_hash(m->kt, key, m->seed);
 	struct shard *s = &m->shards[(size_t)((h >> SHARD_SHIFT) & m->mask)];
 	if (sh_n && held_count(m)) { /* inside an atomic section of m */
+		gomap__upd_check(m);
 		if (!owned_by_me(s))
 			return GOMAP_EBUSY;
 		rc = gomap__cm_exec_h(s->map, op, key, h, val, val2, out);
@@ -503,6 +508,8 @@ GOMAP_API int gomap_shard_clear(gomap_shard_t *m)
 	if (!m)
 		return GOMAP_EINVAL;
 	size_t held = sh_n ? held_count(m) : 0;
+	if (held)
+		gomap__upd_check(m);
 	if (held == m->nshards) {
 		clear_held(m);
 		return 0;
@@ -538,6 +545,8 @@ GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
 	if (!m || !fn)
 		return GOMAP_EINVAL;
 	size_t held = sh_n ? held_count(m) : 0;
+	if (held)
+		gomap__upd_check(m);
 	if (held == m->nshards) {
 		/* Inside atomic_all: everything is ours already; iterate in
 		 * place (writes from fn follow the plain map's rules). */
@@ -579,6 +588,7 @@ GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
 		return GOMAP_EINVAL;
 	struct shard *s = &m->shards[shard_of(m, key)];
 	if (sh_n && held_count(m)) {
+		gomap__upd_check(m);
 		if (!owned_by_me(s))
 			return GOMAP_EBUSY;
 		int rc = fn(s->map, ctx);
@@ -603,6 +613,8 @@ GOMAP_API int gomap_shard_atomic_all(gomap_shard_t *m, gomap_shard_all_fn fn,
 	if (!m || !fn)
 		return GOMAP_EINVAL;
 	size_t held = sh_n ? held_count(m) : 0;
+	if (held)
+		gomap__upd_check(m);
 	if (held == m->nshards) {
 		int rc = fn(m->maps, m->nshards, ctx);
 		for (size_t i = 0; i < m->nshards; i++)
@@ -614,6 +626,50 @@ GOMAP_API int gomap_shard_atomic_all(gomap_shard_t *m, gomap_shard_all_fn fn,
 	lock_all(m);
 	int rc = fn(m->maps, m->nshards, ctx);
 	unlock_all(m);
+	return rc;
+}
+
+/* ---- update ----------------------------------------------------------- */
+
+/* With shard @s held by this thread: the update step, this map marked in
+ * the thread's update frames (a call from @fn finds the map held, above,
+ * and the check there reports it). */
+static int update_held(gomap_shard_t *m, struct shard *s, const void *key,
+                       uint64_t h, gomap_update_fn fn, void *ctx)
+{
+	GOMAP_ASSERT_MAP(owned_by_me(s), m);
+	struct gomap__upd_frame f;
+	gomap__upd_enter(&f, m);
+	int rc = gomap__cm_update_h(s->map, key, h, fn, ctx,
+	                            m->has_alloc ? &m->alloc : NULL);
+	gomap__upd_leave(&f);
+	sync_count(s);
+	return rc;
+}
+
+/* Only the key's shard is locked, as for every keyed operation, and it is
+ * recorded as held (owner, sh_held) like an atomic section, so calls from
+ * @fn take the held branches. */
+GOMAP_API int gomap_shard_update(gomap_shard_t *m, const void *key,
+                                 gomap_update_fn fn, void *ctx)
+{
+	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
+		return GOMAP_EINVAL;
+	uint64_t h = gomap__type_hash(m->kt, key, m->seed);
+	struct shard *s = &m->shards[(size_t)((h >> SHARD_SHIFT) & m->mask)];
+	if (sh_n && held_count(m)) { /* inside an atomic section of m */
+		gomap__upd_check(m);
+		if (!owned_by_me(s))
+			return GOMAP_EBUSY;
+		return update_held(m, s, key, h, fn, ctx);
+	}
+	op_lock(s);
+	atomic_store_explicit(&s->owner, gomap__tid(), memory_order_relaxed);
+	held_add(m, 1);
+	int rc = update_held(m, s, key, h, fn, ctx);
+	held_sub(m, 1);
+	atomic_store_explicit(&s->owner, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 

@@ -134,7 +134,7 @@
  *     buckets before MIGRATED is published (O4); old pairs stay frozen.
  *  O9 In-place values: when the value is 8 bytes without a destructor (and
  *     keys are not f64), an update of an existing key (store, swap,
- *     compare_and_swap) does not publish a new entry but stores the new
+ *     compare_and_swap, update) does not publish a new entry but stores the new
  *     value into the entry with one release store, under the bucket lock;
  *     every read of such a value is one acquire load. A reader sees either
  *     value whole, the store is the update's linearization point, and there
@@ -152,6 +152,16 @@
  * at migration time, when the read had already started. compare_and_swap
  * and compare_and_delete decide under the bucket lock (a lock-free pre-check
  * may only answer "no": linearized at its load).
+ *
+ *  U1 update runs its callback under the key's main bucket lock, inside a
+ *     read section, and applies the decision (in place, a new entry, an
+ *     insert or a delete, each as the operations above do it) before the
+ *     unlock: the read of the current value and the write serialise with
+ *     every other write to the key. The calling thread's update frames
+ *     (src/internal/util.h) name the map while the callback runs, and every
+ *     entry point checks them first (upd_guard), so a callback that calls
+ *     the map stops with a fatal error instead of spinning on the lock it
+ *     holds.
  *
  * Reads never write shared memory. load, a hit of load_or_store and range
  * only load (acquire) m->cur, metas, slots and ->next. Their only stores are
@@ -618,6 +628,14 @@ static inline void rd_unlock(const gomap_sync_t *m)
 	TSAN_RELEASE(&m->tsan_gp);
 	(void)m;
 	rcu_read_unlock();
+}
+
+/* Stop with a fatal error when this thread runs an update callback of @m
+ * (U1): one thread-local load on every call from anywhere else. */
+static inline void upd_guard(const gomap_sync_t *m)
+{
+	if (GOMAP_UNLIKELY(gomap__upd_top != NULL))
+		gomap__upd_check(m);
 }
 
 /* Over-allocate by 64 bytes and align to a cache line; *raw, *raw_size
@@ -1827,6 +1845,7 @@ GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val
 	gomap_sync_t *m = (gomap_sync_t *)cm;
 	if (!m || !key)
 		return GOMAP_EINVAL;
+	upd_guard(m);
 	switch (m->ik) {
 	case IK_U64: return m->pairs ? load_p(m, key, val_out_, IK_U64) : load_ik(m, key, val_out_, IK_U64);
 	case IK_U32: return m->pairs ? load_p(m, key, val_out_, IK_U32) : load_ik(m, key, val_out_, IK_U32);
@@ -2202,6 +2221,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 {
 	if (!m)
 		return GOMAP_EINVAL;
+	upd_guard(m);
 	gomap_bytes q;
 	const void *qk;
 	int r = probe_key(m, key, &q, &qk);
@@ -2408,6 +2428,196 @@ GOMAP_API int gomap_sync_compare_and_delete(gomap_sync_t *m, const void *key, co
 	return modify(m, key, OP_CAD, NULL, old, NULL);
 }
 
+/* ---- update ---------------------------------------------------------------------
+ *
+ * The callback runs once, under the key's bucket lock (inside the read
+ * section), on a private copy of the value; its decision is applied before
+ * the unlock, so the whole step is one write in the sense of the
+ * linearizability paragraph above (U1).
+ */
+
+/* Pair mode: the value is read and written in the bucket (P2, O9); nothing
+ * is allocated but an overflow bucket for an insert into a full chain. */
+static int update_p(gomap_sync_t *m, const void *key, const void *qk, uint64_t h, gomap_update_fn fn,
+                    void *ctx)
+{
+	uint64_t k = pkey_in(qk, m->ik), v = 0;
+	bool ovf_check = false, check = false, inserted = false;
+	struct gomap__upd_frame f;
+	struct table *t;
+	uint64_t w;
+	rd_lock();
+	struct bucket *b = lock_home(m, h, &t, &w), *x = NULL;
+	int i = pfind_locked(m, t, b, w, h, k, &x);
+	bool present = i >= 0;
+	if (present)
+		v = LD(&x->kv[2 * i + 1], relaxed);
+	gomap__upd_enter(&f, m);
+	int d = fn(key, &v, present, ctx);
+	gomap__upd_leave(&f);
+	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
+	GOMAP_ASSERT_MAP(!present || ptag_of(x == b ? w : LD(&x->meta, relaxed), (unsigned)i) == ptag(h), m);
+	int ret = present, r;
+	switch (d) {
+	case GOMAP_UPDATE_KEEP:
+		break;
+	case GOMAP_UPDATE_SET:
+		if (present) {
+			ST(&x->kv[2 * i + 1], v, release); /* in place (O9) */
+			break;
+		}
+		r = pinsert_locked(m, t, b, &w, k, v, h, &ovf_check);
+		if (r)
+			ret = r;
+		else
+			inserted = true;
+		break;
+	case GOMAP_UPDATE_DELETE:
+		if (!present)
+			break;
+		check = count_step(m, t, false); /* before the pair leaves */
+		if (x == b)
+			w = meta_set_tag(w, (unsigned)i, 0);
+		else
+			ST(&x->meta, meta_set_tag(LD(&x->meta, relaxed), (unsigned)i, 0), release);
+		break;
+	default:
+		ret = GOMAP_EINVAL;
+		break;
+	}
+	bucket_unlock(b, w);
+	if (inserted)
+		check = count_step(m, t, true); /* after the pair is in */
+	if (check || ovf_check)
+		maybe_resize(m);
+	rd_unlock(m);
+	return ret;
+}
+
+/*
+ * Entry mode. In-place values (O9) and empty ones need no new entry for a
+ * hit: the callback gets a copy on the stack and a set is one release
+ * store; a miss that is set allocates its entry under the lock (the one
+ * allocation). Other values are set by publishing a new entry, allocated
+ * before the lock and used as the callback's buffer: one allocation,
+ * discarded when the decision is keep or delete.
+ */
+static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h, gomap_update_fn fn,
+                    void *ctx)
+{
+	struct entry *ne = NULL;
+	if (!m->inplace && m->vsz) {
+		ne = entry_new(m, qk, h, NULL);
+		if (!ne)
+			return GOMAP_ENOMEM;
+	}
+	uint64_t v8 = 0;
+	struct entry *dead = NULL;
+	uint64_t dflags = 0;
+	bool ovf_check = false, check = false, inserted = false;
+	struct gomap__upd_frame f;
+	struct table *t;
+	uint64_t w;
+	rd_lock();
+	struct bucket *b = lock_home(m, h, &t, &w), *eb = NULL;
+	_Atomic(struct entry *) *slot = find_locked(m, t, b, w, h, qk, &eb);
+	struct entry *e = slot ? LD(slot, relaxed) : NULL;
+	bool present = e != NULL;
+	GOMAP_ASSERT_MAP(!e || LD(&e->u, relaxed) == h, m); /* live: u is its hash */
+	void *buf = NULL;
+	if (ne) {
+		buf = eval(m, ne);
+		if (e)
+			memcpy(buf, eval(m, e), m->vsz);
+	} else if (m->vsz) {
+		buf = &v8;
+		if (e)
+			val_out(m, &v8, e);
+	}
+	gomap__upd_enter(&f, m);
+	int d = fn(key, buf, present, ctx);
+	gomap__upd_leave(&f);
+	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
+	GOMAP_ASSERT_MAP(!slot || LD(slot, relaxed) == e, m);
+	int ret = present, r;
+	switch (d) {
+	case GOMAP_UPDATE_KEEP:
+		break;
+	case GOMAP_UPDATE_SET:
+		if (e && !ne) {
+			if (m->vsz) { /* in place (O9) */
+				CW();
+				__atomic_store_n((uint64_t *)(void *)eval(m, e), v8, __ATOMIC_RELEASE);
+			}
+			break;
+		}
+		if (e) {
+			/* The new entry takes over: the stored key stays (as in
+			 * the locked maps, f64 included), and the old value,
+			 * whose bytes the callback started from, is not
+			 * destroyed (see gomap_update_fn). */
+			if (!m->owned)
+				memcpy(ne->data, e->data, m->ksz);
+			dflags = R_SKIP_KEY | R_SKIP_VAL;
+			ST(slot, ne, release); /* O1 */
+			ne = NULL;
+			dead = e;
+			break;
+		}
+		if (!ne) {
+			ne = entry_new(m, qk, h, m->vsz ? &v8 : NULL);
+			if (!ne) {
+				ret = GOMAP_ENOMEM;
+				break;
+			}
+		}
+		r = insert_locked(m, t, b, &w, ne, h, &ovf_check);
+		if (r) {
+			ret = r;
+			break;
+		}
+		ne = NULL;
+		inserted = true;
+		break;
+	case GOMAP_UPDATE_DELETE:
+		if (!e)
+			break;
+		check = count_step(m, t, false); /* before the entry leaves */
+		ST(slot, NULL, release);
+		dead = e;
+		break;
+	default:
+		ret = GOMAP_EINVAL;
+		break;
+	}
+	bucket_unlock(b, w);
+	if (inserted)
+		check = count_step(m, t, true); /* after the entry is in */
+	if (check || ovf_check)
+		maybe_resize(m);
+	rd_unlock(m);
+	entry_discard(m, ne);
+	if (dead)
+		retire(m, dead, dflags);
+	return ret;
+}
+
+GOMAP_API int gomap_sync_update(gomap_sync_t *m, const void *key, gomap_update_fn fn, void *ctx)
+{
+	if (!m || !fn)
+		return GOMAP_EINVAL;
+	upd_guard(m);
+	gomap_bytes q;
+	const void *qk;
+	int r = probe_key(m, key, &q, &qk);
+	if (r)
+		return r;
+	uint64_t h = hash_any(m, qk);
+	if (m->pairs)
+		return update_p(m, key, qk, h, fn, ctx);
+	return update_e(m, key, qk, h, fn, ctx);
+}
+
 /* ---- range ---------------------------------------------------------------------- */
 
 struct range_state {
@@ -2576,6 +2786,7 @@ GOMAP_API int gomap_sync_range(const gomap_sync_t *cm, gomap_range_fn fn, void *
 	gomap_sync_t *m = (gomap_sync_t *)cm;
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	upd_guard(m);
 	_Alignas(16) unsigned char vstack[256];
 	struct entry *estack[64];
 	uint64_t pstack[2 * 64];
@@ -2666,6 +2877,7 @@ GOMAP_API int gomap_sync_clear(gomap_sync_t *m)
 {
 	if (!m)
 		return GOMAP_EINVAL;
+	upd_guard(m);
 	dbg_write_begin(m);
 	int r = 0;
 	if (clear_if_empty(m)) {
@@ -2698,6 +2910,7 @@ GOMAP_API int gomap_sync_barrier(gomap_sync_t *m)
 {
 	if (!m)
 		return GOMAP_EINVAL;
+	upd_guard(m);
 	if (rcu_read_ongoing())
 		return GOMAP_EBUSY;
 	for (unsigned i = 0; i < m->nstripes; i++) {

@@ -455,3 +455,12 @@ _Noreturn void gomap__assert_fail(const char *cond, const char *file, int line,
 	         cond, file, line);
 	gomap__fatal(msg, map, 0);
 }
+
+/* ---- update callbacks in progress ------------------------------------------- */
+
+_Thread_local struct gomap__upd_frame *gomap__upd_top __attribute__((tls_model("initial-exec")));
+
+_Noreturn void gomap__upd_reentered(const void *map)
+{
+	gomap__fatal("gomap: update callback called the map it updates", map, 0);
+}

@@ -177,6 +177,18 @@ GOMAP_API size_t gomap_chan_len(gomap_chan_t *m);
 GOMAP_API int gomap_chan_clear(gomap_chan_t *m);
 
 /*
+ * gomap_chan_update - atomic read-modify-write of one key (cmap.h), as one
+ * request: the owner thread runs @fn with the current value (or its
+ * absence) and applies its decision, keep, set or delete
+ * (gomap_update_fn). Returns 1 (the key was present), 0 (absent),
+ * GOMAP_EINVAL, GOMAP_ENOMEM (map unchanged) or GOMAP_ESHUTDOWN. @fn runs
+ * on the owner thread and must not call @m (fatal error). Inline on the
+ * owner thread (from a transaction).
+ */
+GOMAP_API int gomap_chan_update(gomap_chan_t *m, const void *key,
+                                gomap_update_fn fn, void *ctx);
+
+/*
  * gomap_chan_txn - run @fn(map, @ctx) on the owner thread, between two
  * requests: the whole function is atomic. @fn must not keep pointers into
  * the map, nor hand the map to other threads (the plain map's misuse

@@ -19,6 +19,7 @@
  *   int    gomap_V_range(m, fn, ctx)                0
  *   size_t gomap_V_len(m)
  *   int    gomap_V_clear(m)                         0
+ *   int    gomap_V_update(m, key, fn, ctx)          1 key was present, 0 absent
  * Any of them may also return a negative GOMAP_E* code (bad input,
  * GOMAP_ENOMEM; GOMAP_ESHUTDOWN for chan), leaving the map unchanged.
  * Values are compared with the value descriptor's equal (bytewise by
@@ -49,6 +50,22 @@
  *    GOMAP_ENOMEM.
  *  - alloc: NULL for malloc/free, or a hook with @alloc and @free set
  *    (GOMAP_EINVAL otherwise); called from any thread.
+ *
+ * update is the atomic read-modify-write: it calls @fn once with the key's
+ * current value (or its absence) while the key is held, and applies what
+ * @fn decides: keep, set (insert when absent) or delete; see
+ * gomap_update_fn in common.h for the contract. Nothing else happens to
+ * the key in between, so `count[k]++` from many threads loses no
+ * increment. Errors leave the map unchanged: GOMAP_EINVAL for a NULL map,
+ * key or fn (@fn not called) or for a decision outside the enum (not
+ * applied); GOMAP_ENOMEM when a value buffer, entry or insert could not be
+ * allocated (@fn may have run; its decision was not applied). Where the
+ * key is held:
+ *   mutex    the map's lock          rwmutex  the write lock
+ *   shard    the key's shard's lock  chan     the owner thread runs it
+ *   sync     the key's bucket lock; pair-mode values (u64/u32 keys, 8-byte
+ *            values) are changed in place with no allocation, in-place
+ *            values (8 bytes, no destructor) likewise, others with one.
  */
 #ifndef GOMAP_CMAP_H
 #define GOMAP_CMAP_H
@@ -77,6 +94,7 @@ typedef struct gomap_cmap_ops {
 	int (*range)(void *m, gomap_range_fn fn, void *ctx);
 	size_t (*len)(void *m);
 	int (*clear)(void *m);
+	int (*update)(void *m, const void *key, gomap_update_fn fn, void *ctx);
 } gomap_cmap_ops;
 
 /* gomap_cmap_find - the operation table of a variant by its benchmark name

@@ -114,6 +114,40 @@ GOMAP_API extern const gomap_type gomap_type_bytes_borrowed; /* borrowed */
 #define GOMAP_TYPE_RAW(T) \
 	{ sizeof(T), GOMAP_KIND_RAW, 0u, NULL, NULL, NULL, NULL }
 
+/* ---- update callbacks -------------------------------------------------- */
+
+/* What an update callback decides (see gomap_update_fn). */
+typedef enum gomap_update_decision {
+	GOMAP_UPDATE_KEEP = 0,  /* leave the map as it was */
+	GOMAP_UPDATE_SET = 1,   /* the key maps to *val (inserted if absent) */
+	GOMAP_UPDATE_DELETE = 2 /* remove the key (nothing if absent) */
+} gomap_update_decision;
+
+/*
+ * gomap_update_fn - the read-modify-write step of the safe maps'
+ * gomap_V_update (Java's compute, libcuckoo's upsert): called once, while
+ * the key is held, with the key as the caller passed it, @present telling
+ * whether the key is in the map, and @val a private buffer of the value
+ * type's size that holds the current value (all zero bytes when absent;
+ * NULL when the value type is empty, a set). The callback may read and
+ * write *val and returns what happens next:
+ *  - GOMAP_UPDATE_KEEP: nothing; the buffer is discarded.
+ *  - GOMAP_UPDATE_SET: the buffer's bytes become the key's value, in place:
+ *    they take over the old value, which is not destroyed (so a value that
+ *    owns memory can be changed without being dropped); an absent key is
+ *    inserted (its key copied as by store).
+ *  - GOMAP_UPDATE_DELETE: the key is removed as by delete (its value is
+ *    destroyed); nothing happens when it is absent.
+ * The callback runs under the key's lock (the owner thread, for chan), so
+ * it should be short, and it must not call the map it updates: any
+ * operation on that map but len, from the callback, stops the program with
+ * "fatal error: gomap: update callback called the map it updates" instead
+ * of deadlocking. It may use other maps; update callbacks that call each
+ * other's maps in a cycle can deadlock.
+ */
+typedef gomap_update_decision (*gomap_update_fn)(const void *key, void *val,
+                                                 bool present, void *ctx);
+
 /* ---- allocator hook ---------------------------------------------------- */
 
 /*

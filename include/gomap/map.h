@@ -82,6 +82,24 @@ GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key);
  */
 GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
 
+/*
+ * gomap_map_put_ptr - Go's mapassign: find @key, inserting it with a
+ * zeroed value when absent, and set *@val_out to the value's address, so
+ * that `m[k]++` is one hash and one probe:
+ *     void *p;
+ *     if (gomap_map_put_ptr(m, &k, &p) >= 0)
+ *             ++*(uint64_t *)p;
+ * The address is valid until the next write to the map (as get_ptr's); a
+ * value stored there is the key's value, and the map drops it as usual.
+ * Returns 1 if the key was inserted, 0 if it was there, GOMAP_EINVAL (NULL
+ * map, key or @val_out, bad key) or GOMAP_ENOMEM (the map is unchanged);
+ * *@val_out is NULL on every error. Like every write, it stops the program
+ * on a frozen map ("write to frozen map"). For f64 keys the stored key is
+ * replaced by @key, as Go's assignment does (-0 replaces +0).
+ */
+GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key,
+                                void **val_out);
+
 /* gomap_map_delete - Go's delete(m, k). Returns 1 if deleted, 0 if absent. */
 GOMAP_API int gomap_map_delete(gomap_map_t *m, const void *key);
 
@@ -172,6 +190,7 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m);
  * compile time; see gomap/typed.h, which also has the safe maps' DEFINEs.
  *   GOMAP_MAP_DEFINE(ages, const char *, int, gomap_type_str, GOMAP_T_RAW(int));
  *   ages_t *m; ages_new(&m, 0); ages_put(m, "bob", 42);
+ *   int *a = ages_put_ptr(m, "ann"); if (a) ++*a;  (NULL: error)
  */
 
 #ifdef __cplusplus

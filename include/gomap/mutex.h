@@ -10,7 +10,9 @@
  * gomap_mutex_atomic's callback, or between gomap_mutex_lock and unlock) may
  * call any gomap_mutex_* operation on the same map; it is served directly,
  * without locking again, so it cannot deadlock. Only gomap_mutex_lock itself
- * and gomap_mutex_free are refused there (fatal error / undefined).
+ * and gomap_mutex_free are refused there (fatal error / undefined). The
+ * callback of gomap_mutex_update is the exception: it must not call the map
+ * at all (fatal error, see gomap_update_fn).
  *
  * Synchronization table (same map; "ok": may run at the same time from
  * different threads):
@@ -97,6 +99,16 @@ GOMAP_API int gomap_mutex_range(gomap_mutex_t *m, gomap_range_fn fn,
  * completed write); 0 for NULL. */
 GOMAP_API size_t gomap_mutex_len(gomap_mutex_t *m);
 GOMAP_API int gomap_mutex_clear(gomap_mutex_t *m);
+
+/*
+ * gomap_mutex_update - atomic read-modify-write of one key (cmap.h): @fn
+ * sees the current value (or its absence) under the lock and decides to
+ * keep, set or delete (gomap_update_fn). Returns 1 (the key was present),
+ * 0 (absent), GOMAP_EINVAL or GOMAP_ENOMEM (map unchanged). May be called
+ * inside an atomic section or range callback of @m (served directly).
+ */
+GOMAP_API int gomap_mutex_update(gomap_mutex_t *m, const void *key,
+                                 gomap_update_fn fn, void *ctx);
 
 /*
  * gomap_mutex_atomic - run @fn(map, @ctx) under the lock: any sequence of

@@ -103,6 +103,17 @@ GOMAP_API int gomap_rwmutex_range(gomap_rwmutex_t *m, gomap_range_fn fn,
 GOMAP_API size_t gomap_rwmutex_len(gomap_rwmutex_t *m);
 GOMAP_API int gomap_rwmutex_clear(gomap_rwmutex_t *m);
 
+/*
+ * gomap_rwmutex_update - atomic read-modify-write of one key (cmap.h): @fn
+ * runs under the exclusive lock, sees the current value (or its absence)
+ * and decides to keep, set or delete (gomap_update_fn). Returns 1 (the key
+ * was present), 0 (absent), GOMAP_EINVAL, GOMAP_ENOMEM (map unchanged), or
+ * GOMAP_EBUSY from a thread that holds the shared lock. @fn must not call
+ * @m (fatal error).
+ */
+GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
+                                   gomap_update_fn fn, void *ctx);
+
 /* gomap_rwmutex_atomic - run @fn(map, @ctx) under the exclusive lock.
  * Returns @fn's value, GOMAP_EINVAL, or GOMAP_EBUSY (shared lock held). */
 GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,

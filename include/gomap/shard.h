@@ -105,6 +105,17 @@ GOMAP_API size_t gomap_shard_count(const gomap_shard_t *m);
 /* gomap_shard_index - the shard @key lives in (0 for bad input). */
 GOMAP_API size_t gomap_shard_index(const gomap_shard_t *m, const void *key);
 
+/*
+ * gomap_shard_update - atomic read-modify-write of one key (cmap.h): @fn
+ * runs under the lock of the key's shard only, sees the current value (or
+ * its absence) and decides to keep, set or delete (gomap_update_fn).
+ * Returns 1 (the key was present), 0 (absent), GOMAP_EINVAL, GOMAP_ENOMEM
+ * (map unchanged), or GOMAP_EBUSY inside an atomic section that does not
+ * hold the key's shard. @fn must not call @m (fatal error).
+ */
+GOMAP_API int gomap_shard_update(gomap_shard_t *m, const void *key,
+                                 gomap_update_fn fn, void *ctx);
+
 /* gomap_shard_atomic - run @fn(map of @key's shard, @ctx) under that
  * shard's lock. Only keys of that shard may be touched in @fn (others
  * belong elsewhere and would never be found). Returns @fn's value,

@@ -20,6 +20,7 @@
  *   range             0
  *   len               entries (see below)
  *   clear             0
+ *   update            1 the key was present, 0 absent (see below)
  * Any call may also return GOMAP_EINVAL (NULL map or key, NULL string key,
  * NULL value or @old/@new_ with a non-empty value type) or GOMAP_ENOMEM
  * (the map is then unchanged). *_out pointers may be NULL. The map is also
@@ -129,6 +130,23 @@ GOMAP_API int gomap_sync_compare_and_delete(gomap_sync_t *m, const void *key,
 GOMAP_API int gomap_sync_range(const gomap_sync_t *m, gomap_range_fn fn,
                                void *ctx);
 GOMAP_API size_t gomap_sync_len(const gomap_sync_t *m);
+
+/*
+ * gomap_sync_update - atomic read-modify-write of one key (cmap.h): @fn
+ * runs once under the key's bucket lock with a copy of the current value
+ * (or its absence) and decides to keep, set or delete (gomap_update_fn);
+ * other writers of that bucket wait meanwhile, readers never do. Returns 1
+ * (the key was present), 0 (absent), GOMAP_EINVAL or GOMAP_ENOMEM (map
+ * unchanged). Cost: with u64/u32 keys and 8-byte values without
+ * destructors (the bucket holds the pair), and with any key and an 8-byte
+ * value without destructor, a hit changes the value in place with one
+ * atomic store and allocates nothing; an insert allocates the entry (none
+ * in pair mode). Other values are set by publishing a new entry: one
+ * allocation per call, made before the lock. @fn must not call @m (fatal
+ * error); it may call other maps.
+ */
+GOMAP_API int gomap_sync_update(gomap_sync_t *m, const void *key,
+                                gomap_update_fn fn, void *ctx);
 
 /* gomap_sync_clear - Go's Clear: installs a new empty table (one table
  * and its counters allocated); the old entries are destroyed after a grace

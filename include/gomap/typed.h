@@ -51,6 +51,7 @@
  * and only casts):
  *   plain map:  name_new(&m, hint), name_new_opts(&m, &opt), name_free,
  *     bool name_get(m, k, &v), V *name_get_ptr(m, k), name_put(m, k, v),
+ *     V *name_put_ptr(m, k) (Go's m[k] as an lvalue; NULL on error),
  *     name_delete(m, k), name_len, name_clear, name_clone(m, &c),
  *     name_shrink, name_range(m, fn, ctx), the iterator name_iter with
  *     name_iter_init / bool name_iter_next(&it, &kp, &vp) / name_iter_stop,
@@ -61,6 +62,8 @@
  *     name_delete(m, k), name_swap(m, k, v, &prev),
  *     name_compare_and_swap(m, k, old, new_),
  *     name_compare_and_delete(m, k, old), name_range(m, fn, ctx),
+ *     name_update(m, k, fn, ctx) with fn(const K *k, V *val, bool present,
+ *     void *ctx) returning a gomap_update_decision,
  *     name_len, name_clear, and name_handle(m), the variant's own handle
  *     (for its atomic sections, locks or requests).
  * Return values are those of the untyped calls (cmap.h, map.h), except
@@ -269,6 +272,15 @@
 	{                                                                      \
 		return gomap_map_put(name##_handle(m), &k, &v);                \
 	}                                                                      \
+	/* Go's m[k] as an lvalue: the value's address (zeroed when the key   \
+	 * was inserted), NULL on error. */                                   \
+	GOMAP_T_FN_ name##_val_t *name##_put_ptr(name##_t *m, name##_key_t k)  \
+	{                                                                      \
+		void *p_ = NULL;                                               \
+		if (gomap_map_put_ptr(name##_handle(m), &k, &p_) < 0)          \
+			return NULL;                                           \
+		return (name##_val_t *)p_;                                     \
+	}                                                                      \
 	GOMAP_T_FN_ int name##_delete(name##_t *m, name##_key_t k)             \
 	{                                                                      \
 		return gomap_map_delete(name##_handle(m), &k);                 \
@@ -387,11 +399,8 @@
 	                                     name##_val_t val,                 \
 	                                     name##_val_t *actual)             \
 	{                                                                      \
-		int rc_ = gomap_##v##_load_or_store(name##_handle(m), &k,      \
-		                                    &val, actual);             \
-		if (rc_ == 0 && actual) /* stored: actual is val (Go) */       \
-			*actual = val;                                         \
-		return rc_;                                                    \
+		return gomap_##v##_load_or_store(name##_handle(m), &k, &val,   \
+		                                 actual);                      \
 	}                                                                      \
 	GOMAP_T_FN_ int name##_load_and_delete(name##_t *m, name##_key_t k,    \
 	                                       name##_val_t *val)              \
@@ -428,8 +437,29 @@
 	{                                                                      \
 		return gomap_##v##_clear(name##_handle(m));                    \
 	}                                                                      \
-	/* Operations added to every variant later (update ...) go here, */   \
-	/* each a cast around gomap_##v##_<op>, and into the list above. */   \
+	typedef gomap_update_decision (*name##_update_fn)(                     \
+	    const name##_key_t *key, name##_val_t *val, bool present,          \
+	    void *ctx);                                                        \
+	struct name##_update_ctx_ {                                            \
+		name##_update_fn fn;                                           \
+		void *ctx;                                                     \
+	};                                                                     \
+	GOMAP_T_FN_ gomap_update_decision name##_update_tramp_(                \
+	    const void *k, void *val, bool present, void *c)                   \
+	{                                                                      \
+		struct name##_update_ctx_ *t_ = (struct name##_update_ctx_ *)c; \
+		return t_->fn((const name##_key_t *)k, (name##_val_t *)val,    \
+		              present, t_->ctx);                               \
+	}                                                                      \
+	GOMAP_T_FN_ int name##_update(name##_t *m, name##_key_t k,             \
+	                              name##_update_fn fn, void *ctx)          \
+	{                                                                      \
+		struct name##_update_ctx_ t_ = {fn, ctx};                      \
+		if (!fn)                                                       \
+			return GOMAP_EINVAL;                                   \
+		return gomap_##v##_update(name##_handle(m), &k,                \
+		                          name##_update_tramp_, &t_);          \
+	}                                                                      \
 	GOMAP_T_RANGE_(name, gomap_##v##_range, const name##_val_t *,          \
 	               name##_t *)                                             \
 	typedef int name##_define_end_

@@ -62,6 +62,20 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
                      const void *val, const void *val2, void *out);
 
 /*
+ * gomap__cm_update_h - the update step (gomap_update_fn) on @pm, which the
+ * caller holds exclusively, with h == gomap__map_hash(pm, key): one probe
+ * finds the value, @fn works on a copy (on the stack, or from @alloc for
+ * values over 64 bytes), and the decision is applied (set on a hit writes
+ * the copy back in place). Returns 1 (the key was present), 0 (absent),
+ * GOMAP_EINVAL (an unknown decision: nothing applied) or GOMAP_ENOMEM
+ * (map unchanged). The caller marks the map with gomap__upd_enter around
+ * it, so that @fn calling the map is caught.
+ */
+int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
+                       gomap_update_fn fn, void *ctx,
+                       const gomap_allocator *alloc);
+
+/*
  * gomap__cm_check_types - descriptor checks shared by the safe maps, on top
  * of the plain map's own: values that own memory (copied STR/BYTES) are
  * refused with GOMAP_ENOTSUP, because a load would hand out a pointer into
@@ -150,6 +164,11 @@ void gomap__snap_free(gomap__snap *s);
 	}                                                                      \
 	static size_t V##_op_len(void *m) { return gomap_##V##_len(m); }       \
 	static int V##_op_clear(void *m) { return gomap_##V##_clear(m); }      \
+	static int V##_op_update(void *m, const void *k, gomap_update_fn fn,   \
+	                         void *ctx)                                    \
+	{                                                                      \
+		return gomap_##V##_update(m, k, fn, ctx);                      \
+	}                                                                      \
 	const gomap_cmap_ops gomap__##V##_cmap_ops = {                         \
 		.name = #V,                                                    \
 		.create = V##_op_create,                                       \
@@ -165,6 +184,7 @@ void gomap__snap_free(gomap__snap *s);
 		.range = V##_op_range,                                         \
 		.len = V##_op_len,                                             \
 		.clear = V##_op_clear,                                         \
+		.update = V##_op_update,                                       \
 	}
 
 extern const gomap_cmap_ops gomap__mutex_cmap_ops;

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "debug.h"
 #include "map_internal.h"
 
 /* A fast per-thread random stream (splitmix64 seeded from getrandom). */
@@ -49,6 +50,45 @@ static inline int gomap__probe_key(int kind, const void *key, gomap_bytes *q, co
 		*out = key;
 	}
 	return 0;
+}
+
+/*
+ * Update callbacks running on this thread (gomap_V_update), innermost
+ * first: a chain of frames on the callers' stacks. Each safe map checks
+ * it (gomap__upd_check) where a call from inside a callback would arrive:
+ * its re-entry branches (the lock already held by this thread, the owner
+ * thread) or its lock's contended path, so that a callback calling the
+ * map it updates stops the program with a clear message instead of
+ * deadlocking, at no cost to calls from outside callbacks.
+ */
+struct gomap__upd_frame {
+	const void *map;
+	struct gomap__upd_frame *up;
+};
+extern _Thread_local struct gomap__upd_frame *gomap__upd_top
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+_Noreturn void gomap__upd_reentered(const void *map);
+
+static inline void gomap__upd_enter(struct gomap__upd_frame *f, const void *map)
+{
+	f->map = map;
+	f->up = gomap__upd_top;
+	gomap__upd_top = f;
+}
+
+static inline void gomap__upd_leave(struct gomap__upd_frame *f)
+{
+	GOMAP_ASSERT_MAP(gomap__upd_top == f, f->map); /* frames nest */
+	gomap__upd_top = f->up;
+}
+
+/* Fatal error when this thread is inside an update callback of @map. */
+static inline void gomap__upd_check(const void *map)
+{
+	for (const struct gomap__upd_frame *f = gomap__upd_top; f; f = f->up)
+		if (__builtin_expect(f->map == map, 0))
+			gomap__upd_reentered(map);
 }
 
 #define GOMAP_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -193,6 +193,7 @@ static int rw_clear(void *m)
 static const gomap_cmap_ops RWMutexMap = {
 	"RWMutexMap", rw_create, rw_destroy, rw_load, rw_store, rw_los, rw_lad,
 	rw_del, rw_swap, rw_cas, rw_cad, rw_range, rw_len, rw_clear,
+	NULL, /* update: Go's reference maps have none */
 };
 
 /* ---- map_reference_test.go: DeepCopyMap ----------------------------------- */
@@ -369,6 +370,7 @@ static int dc_clear(void *m)
 static const gomap_cmap_ops DeepCopyMap = {
 	"DeepCopyMap", dc_create, dc_destroy, dc_load, dc_store, dc_los, dc_lad,
 	dc_del, dc_swap, dc_cas, dc_cad, dc_range, dc_len, dc_clear,
+	NULL, /* update: Go's reference maps have none */
 };
 
 /* ---- map_test.go: mapCall, applyCalls ------------------------------------- */

@@ -362,12 +362,35 @@ static void test_typed_map_size_mismatch(void **state)
 	assert_null(v);
 }
 
+/* name_put_ptr: Go's m[k]++ through the typed address; NULL on error. */
+static void test_typed_map_put_ptr(void **state)
+{
+	(void)state;
+	ages_t *m = NULL;
+	assert_int_equal(ages_new(&m, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		int *p = ages_put_ptr(m, "bob");
+		assert_non_null(p);
+		assert_int_equal(*p, i); /* zeroed on insert, then the count */
+		++*p;
+	}
+	int out = -1;
+	assert_true(ages_get(m, "bob", &out));
+	assert_int_equal(out, 3);
+	assert_int_equal(ages_len(m), 1);
+	assert_null(ages_put_ptr(m, NULL)); /* a NULL string key: GOMAP_EINVAL */
+	assert_null(ages_put_ptr(NULL, "x"));
+	assert_int_equal(ages_len(m), 1);
+	ages_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_typed_map_strings),   cmocka_unit_test(test_typed_map_u64_f64),
 	    cmocka_unit_test(test_typed_map_other_keys), cmocka_unit_test(test_typed_map_iteration),
 	    cmocka_unit_test(test_typed_map_new_opts),  cmocka_unit_test(test_typed_map_size_mismatch),
+	    cmocka_unit_test(test_typed_map_put_ptr),
 	};
 	return cmocka_run_group_tests_name("typed_map", tests, NULL, NULL);
 }

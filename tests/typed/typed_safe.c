@@ -275,6 +275,58 @@ TEST_NAMES(shard)
 TEST_NAMES(sync)
 TEST_NAMES(chan)
 
+
+/* name_update: a typed callback sees the typed key and value; every
+ * decision on hit and miss, for every variant. */
+static gomap_update_decision count_up(const char *const *key, uint64_t *val, bool present,
+                                      void *ctx)
+{
+	int *calls = ctx;
+	++*calls;
+	assert_non_null(*key);
+	if (strcmp(*key, "gone") == 0)
+		return present ? GOMAP_UPDATE_DELETE : GOMAP_UPDATE_KEEP;
+	if (strcmp(*key, "keep") == 0)
+		return GOMAP_UPDATE_KEEP;
+	if (!present)
+		assert_int_equal(*val, 0); /* absent: a zeroed buffer */
+	++*val;
+	return GOMAP_UPDATE_SET;
+}
+
+#define TEST_UPDATE(v)                                                                 \
+	static void test_##v##_update(void **state)                                    \
+	{                                                                              \
+		(void)state;                                                           \
+		v##_names_t *m = NULL;                                                 \
+		int calls = 0;                                                         \
+		uint64_t out = 99;                                                     \
+		assert_int_equal(v##_names_new(&m, NULL), 0);                          \
+		assert_int_equal(v##_names_update(m, "a", count_up, &calls), 0);       \
+		assert_int_equal(v##_names_update(m, "a", count_up, &calls), 1);       \
+		assert_true(v##_names_load(m, "a", &out));                             \
+		assert_int_equal(out, 2);                                              \
+		assert_int_equal(v##_names_update(m, "keep", count_up, &calls), 0);    \
+		out = 99;                                                              \
+		assert_false(v##_names_load(m, "keep", &out));                         \
+		assert_int_equal(out, 99);                                             \
+		assert_int_equal(v##_names_store(m, "gone", 5), 0);                    \
+		assert_int_equal(v##_names_update(m, "gone", count_up, &calls), 1);    \
+		assert_false(v##_names_load(m, "gone", &out));                         \
+		assert_int_equal(v##_names_update(m, "gone", count_up, &calls), 0);    \
+		assert_int_equal(calls, 5);                                            \
+		assert_int_equal(v##_names_len(m), 1);                                 \
+		assert_int_equal(v##_names_update(m, "a", NULL, NULL), GOMAP_EINVAL);   \
+		assert_true(v##_names_load(m, "a", &out));                             \
+		assert_int_equal(out, 2);                                              \
+		v##_names_free(m);                                                     \
+	}
+TEST_UPDATE(mutex)
+TEST_UPDATE(rwmutex)
+TEST_UPDATE(shard)
+TEST_UPDATE(sync)
+TEST_UPDATE(chan)
+
 /* name_new compares the descriptors' sizes with K and V at run time. */
 static void test_typed_safe_size_mismatch(void **state)
 {
@@ -322,6 +374,9 @@ int main(void)
 	    cmocka_unit_test(test_chan_pts),       cmocka_unit_test(test_mutex_names),
 	    cmocka_unit_test(test_rwmutex_names),  cmocka_unit_test(test_shard_names),
 	    cmocka_unit_test(test_sync_names),     cmocka_unit_test(test_chan_names),
+	    cmocka_unit_test(test_mutex_update),   cmocka_unit_test(test_rwmutex_update),
+	    cmocka_unit_test(test_shard_update),   cmocka_unit_test(test_sync_update),
+	    cmocka_unit_test(test_chan_update),
 	    cmocka_unit_test(test_typed_safe_size_mismatch),
 	    cmocka_unit_test(test_typed_safe_options_and_handle),
 	};
