@@ -2613,9 +2613,12 @@ GOMAP_API int gomap_sync_update(gomap_sync_t *m, const void *key, gomap_update_f
 	if (r)
 		return r;
 	uint64_t h = hash_any(m, qk);
-	if (m->pairs)
-		return update_p(m, key, qk, h, fn, ctx);
-	return update_e(m, key, qk, h, fn, ctx);
+	dbg_write_begin(m);
+	r = m->pairs ? update_p(m, key, qk, h, fn, ctx) : update_e(m, key, qk, h, fn, ctx);
+	int rc = dbg_write_end(m);
+	GOMAP_ASSERT_EXPENSIVE(rc == 0, m);
+	(void)rc;
+	return r;
 }
 
 /* ---- range ---------------------------------------------------------------------- */
@@ -3031,14 +3034,16 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->rs = alloc_aligned(m, sizeof(struct rstripe) * m->nstripes, &m->rs_raw, &m->rs_raw_size);
 	struct gen *g = m->rs ? gen_new(m) : NULL;
 	size_t hint = opt ? opt->hint : 0;
+	/* The plain map's rule (cmap.h): a hint whose table would be over
+	 * Go's 2^48-byte limit is ignored; a sane one is allocated or the
+	 * creation fails with GOMAP_ENOMEM. */
 	size_t nb = MIN_NB;
-	if (hint && hint <= ((size_t)1 << 40))
+	const size_t max_nb = ((size_t)1 << 48) / sizeof(struct bucket);
+	if (hint && hint / (m->gavg / 2) < max_nb)
 		nb = pow2_ceil(hint / (m->gavg / 2) + 1);
-	if (nb < MIN_NB)
+	if (nb < MIN_NB || nb > max_nb)
 		nb = MIN_NB;
 	struct table *t = g ? table_new(m, nb, g) : NULL;
-	if (!t && g && nb > MIN_NB)
-		t = table_new(m, MIN_NB, g); /* a hint too large is ignored */
 	if (!t) {
 		if (g)
 			gen_free(m, g);

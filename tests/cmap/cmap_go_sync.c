@@ -986,11 +986,6 @@ static void TestMapRangeNoAllocations(void **st) /* Go issue 62404 */
 static void TestMapClearNoAllocations(void **st)
 {
 	(void)st;
-	/* KNOWN: gomap_sync_clear installs a new table even when the map is
-	 * empty (issue 12, defect 2; src/sync.c, fixed separately): drop this
-	 * skip once sync's clear of an empty map allocates nothing. */
-	if (strcmp(V->name, "sync") == 0)
-		skip();
 	ct_counter c;
 	gomap_allocator a = ct_counter_init(&c, 0);
 	void *m = NULL;

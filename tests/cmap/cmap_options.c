@@ -125,11 +125,6 @@ static void test_hint_sane_enomem(void **st)
 	assert_null(pm);
 	assert_int_equal(atomic_load(&c.live), 0);
 
-	/* KNOWN: gomap_sync_new falls back to its smallest table when the
-	 * hinted one cannot be allocated (src/sync.c, fixed separately);
-	 * drop this skip once sync follows the rule. */
-	if (strcmp(V->name, "sync") == 0)
-		skip();
 	void *m = (void *)1;
 	int rc = ct_create_opts(&m, &gomap_type_u64, &gomap_type_u64, hint, &a);
 	if (rc == 0)
