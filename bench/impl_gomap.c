@@ -9,12 +9,10 @@
  * known at configure time (GB_HAVE_MAP, GB_HAVE_CMAP: CMake looks for their
  * definitions in src/), so the benchmark builds while the library grows.
  *
- * Counting (gb_ops.inc): each map's increment is one function below
- * (map_inc, mutex_inc, rwmutex_inc, shard_inc, sync_inc, chan_inc), so
- * that each can switch to a better library call on its own. The plain map
- * probes with get_ptr and puts on a miss; the locked variants and chan run
- * that same step (plain_inc) inside their atomic section; sync, which has
- * no section, loads or stores 1 and then retries compare_and_swap.
+ * Counting (gb_ops.inc): each map's increment is one function below. The
+ * plain map uses gomap_map_put_ptr (Go's m[k]++: one hash, one probe);
+ * every safe variant its gomap_V_update, whose callback adds one to the
+ * value (zero when absent) and sets it.
  */
 #include "impl.h"
 
@@ -62,17 +60,14 @@ static bool sum_val(const void *key, void *val, void *ctx)
 	return true;
 }
 
-/* m[k]++ on a plain map the caller holds: a probe for the value's address,
- * a put of 1 on a miss. */
+/* m[k]++: the value's address (zeroed on insert), one probe. */
 static int plain_inc(gomap_map_t *pm, const void *key)
 {
-	uint64_t *v = gomap_map_get_ptr(pm, key);
-	if (v) {
-		++*v;
-		return 0;
-	}
-	uint64_t one = 1;
-	return gomap_map_put(pm, key, &one);
+	void *v;
+	int rc = gomap_map_put_ptr(pm, key, &v);
+	if (rc >= 0)
+		++*(uint64_t *)v;
+	return rc;
 }
 #endif
 
@@ -189,52 +184,26 @@ static uint64_t cmap_sum(void *m, const void *ctx)
 	return s;
 }
 
-/* The atomic sections' callback: @ctx is the key. */
-static int section_inc(gomap_map_t *pm, void *key)
+/* The update callback of every safe variant: count + 1, inserting 1. */
+static gomap_update_decision inc_cb(const void *key, void *val, bool present, void *ctx)
 {
-	return plain_inc(pm, key);
+	(void)key, (void)present, (void)ctx;
+	++*(uint64_t *)val;
+	return GOMAP_UPDATE_SET;
 }
 
-static int mutex_inc(void *m, const void *key)
-{
-	return gomap_mutex_atomic(m, section_inc, (void *)key);
-}
-
-static int rwmutex_inc(void *m, const void *key)
-{
-	return gomap_rwmutex_atomic(m, section_inc, (void *)key);
-}
-
-static int shard_inc(void *m, const void *key)
-{
-	/* Under the key's own shard lock only. */
-	return gomap_shard_atomic(m, key, section_inc, (void *)key);
-}
-
-static int chan_inc(void *m, const void *key)
-{
-	/* One request: the owner runs the increment between two others. */
-	return gomap_chan_txn(m, section_inc, (void *)key);
-}
-
-static int sync_inc(void *m, const void *key)
-{
-	/* No section in sync: store 1 if absent, else compare-and-swap the
-	 * count up, retrying while other threads change it (and from the
-	 * top if it was deleted meanwhile). */
-	uint64_t one = 1, cur, next;
-	for (;;) {
-		int rc = gomap_sync_load_or_store(m, key, &one, &cur);
-		if (rc <= 0)
-			return rc == 0 ? 1 : rc;
-		do {
-			next = cur + 1;
-			rc = gomap_sync_compare_and_swap(m, key, &cur, &next);
-			if (rc != 0)
-				return rc < 0 ? rc : 0;
-		} while (gomap_sync_load(m, key, &cur) == 1);
+/* update answers 1 (was present) or 0 (inserted); inc answers the reverse. */
+#define GB_UPDATE_INC(v)                                                       \
+	static int v##_inc(void *m, const void *key)                           \
+	{                                                                      \
+		int rc = gomap_##v##_update(m, key, inc_cb, NULL);             \
+		return rc < 0 ? rc : !rc;                                      \
 	}
-}
+GB_UPDATE_INC(mutex)
+GB_UPDATE_INC(rwmutex)
+GB_UPDATE_INC(shard)
+GB_UPDATE_INC(sync)
+GB_UPDATE_INC(chan)
 
 /* Each variant's increment, by its gomap_cmap_ops name; a variant missing
  * here has no counting cells. */
