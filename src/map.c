@@ -14,9 +14,12 @@
  * memset on growth), DELETED = 0x01 (tombstone), FULL = 0x80 | h2 where
  * h2 is the top 7 bits of the 64-bit hash. The low hash bits pick the home
  * group; probing is triangular over groups (g, g+1, g+3, g+6 ...), which
- * visits every group of a power-of-two table. A probe stops at the first
- * group holding an EMPTY byte. Matching 8 control bytes at once uses SWAR
- * (Go 1.24's formulas, adapted to EMPTY = 0).
+ * visits every group of a power-of-two table within ngroups steps. A probe
+ * stops at the first group holding an EMPTY byte; every probe loop stops
+ * after ngroups steps with "fatal error: corrupted map" (only an undetected
+ * race can get it there), as do the walks of the retired list. Matching 8
+ * control bytes at once uses SWAR (Go 1.24's formulas, adapted to
+ * EMPTY = 0).
  *
  * Growth is incremental, as in Go's classic map: when the current table runs
  * out of room, a new table (double, or the same size when tombstones are the
@@ -26,6 +29,17 @@
  * the old one. Migration does not clear the old slots: an old slot in a
  * group below migrate_pos is a stale copy (its entry lives in the new
  * table), which lookups ignore and iterators use (see below).
+ *
+ * Tombstones. An insert takes a tombstone of the first group on its probe
+ * that has a free byte, else an EMPTY byte. When the current table has no
+ * room left, before growing: tombstones no probe needs become EMPTY in
+ * place (prune_tombstones, Go's pruneTombstones), else a table of up to
+ * PRUNE_MAX_CAP slots that no iterator pins and no growth involves is
+ * rehashed in place (rehash_in_place); only then does it grow. So churn at
+ * a constant size allocates nothing, and every pause stays bounded.
+ *
+ * Key update (Go): an overwrite stores the key it is given where equality
+ * is not bytewise (f64, RAW with an equal callback): see update_key.
  *
  * Invariants (checked by gomap_map_check):
  *  I1 cur->full + cur->tombs + (EMPTY bytes of cur) == cur->cap, and every
@@ -38,7 +52,10 @@
  *     copies of deleted map-owned keys;
  *  I5 cur has room: cur->full + cur->tombs <= cap*7/8, except after a
  *     growth that could not allocate, where inserts continue while at least
- *     two EMPTY bytes remain.
+ *     two EMPTY bytes remain;
+ *  I6 no live key's probe passes a group holding an EMPTY byte before it
+ *     reaches the key's group (which is why a delete in a group that has an
+ *     EMPTY byte may leave EMPTY, and why pruning spares some tombstones).
  *
  * Iteration (Go's contract: no key twice, deleted-unreached keys not
  * produced, new keys may or may not be produced, values current). An
@@ -60,6 +77,13 @@
  * toggled by writers after hashing and checked again on exit; reads,
  * iteration steps and clone check it. Relaxed atomics compile to plain
  * loads and stores, yet keep the detector itself free of data races.
+ * gomap_map_free leaves the flag set and the magic word MAP_FREED, beyond
+ * the bytes malloc reuses, so a use after free lands in the detector,
+ * which then says "use of freed map".
+ *
+ * Internal checks (src/internal/debug.h): GOMAP_ASSERT at growth, migration
+ * cursors, counts and inserts; at GOMAP_DEBUG_LEVEL 2, gomap_map_check after
+ * writes (validate_after_write).
  */
 #include <endian.h>
 #include <sys/mman.h>
@@ -1416,9 +1440,9 @@ static void reseed(gomap_map_t *m)
 static inline void remove_slot(gomap_map_t *m, table *t, size_t i)
 {
 	GOMAP_ASSERT_MAP((t->ctrl[i] & 0x80) && (t != m->cur || t->full > 0), m);
-	/* A group that still has an EMPTY byte was never full since the last
-	 * rebuild, so no probe went past it: the slot can become EMPTY again.
-	 * Branch-free: the outcome is a coin flip the predictor cannot learn. */
+	/* A group that still has an EMPTY byte is passed by no probe (I6):
+	 * the slot can become EMPTY again. Branch-free: the outcome is a coin
+	 * flip the predictor cannot learn. */
 	bool empty = match_empty(load_group(t->ctrl, i / GROUP)) != 0;
 	bool cur = t == m->cur;
 	t->ctrl[i] = empty ? CTRL_EMPTY : CTRL_DELETED;

@@ -673,9 +673,57 @@ static void test_abandoned_iteration_bounded(void **state)
 		         few, many);
 }
 
+/* map.h: a key pointer produced by the iterator may be passed to get, put
+ * and delete (Go's `for k := range m { delete(m, k) }`), for every key
+ * kind, also while the map grows and when the key's bytes are the map's own
+ * copy (freed by the delete). */
+static void test_delete_with_iterator_key(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < KK_COUNT; kind++) {
+		struct it_env *e = env_new((enum kk_kind)kind);
+		const size_t n = 300;
+		fill(e, 2, n); /* (f64: ids 0 and 1 are one key) */
+		size_t start = e->count;
+		/* half of the keys after a growth has started */
+		bool grown = false;
+		size_t produced = 0;
+		gomap_iter it;
+		const void *kp;
+		gomap_map_iter_init(e->m, &it);
+		while (gomap_map_iter_next(&it, &kp, NULL)) {
+			int64_t id = kk_decode(&e->ks, kp, NULL);
+			assert_true(id >= 0 && (uint64_t)id < NIDS && e->present[id]);
+			/* get and put take it too */
+			kk_val v;
+			kk_make_val(e->kind, e->val[id], &v);
+			assert_int_equal(gomap_map_get(e->m, kp, NULL), 1);
+			assert_int_equal(gomap_map_put(e->m, kp, &v), 0);
+			assert_int_equal(gomap_map_delete(e->m, kp), 1);
+			e->present[id] = 0;
+			e->count--;
+			produced++;
+			if (!grown && produced == start / 2) {
+				gomap_map_stats st;
+				assert_int_equal(gomap_map_stats_get(e->m, &st), 0);
+				/* grow: these keys may or may not be produced */
+				fill(e, 1000, 1000 + st.capacity);
+				grown = true;
+			}
+		}
+		assert_true(produced >= start);
+		assert_int_equal(gomap_map_len(e->m), e->count);
+		for (uint64_t id = 2; id < n; id++)
+			assert_false(e->present[id]); /* every original key went */
+		assert_int_equal(gomap_map_check(e->m), 0);
+		env_free(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_delete_with_iterator_key),
 	    cmocka_unit_test(test_delete_during_iteration),
 	    cmocka_unit_test(test_update_during_iteration),
 	    cmocka_unit_test(test_growth_during_iteration),
