@@ -864,6 +864,8 @@ static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned
 		if (ctrl[j] == CTRL_EMPTY) {
 			memcpy(d, s, m->slot_size);
 			ctrl[i] = CTRL_EMPTY;
+			if (GOMAP_DEBUG_LEVEL >= 1) /* a stale pointer reads junk */
+				memset(s, 0xdb, m->slot_size);
 		} else { /* another entry to place: swap, then place that one */
 			memcpy(tmp, d, m->slot_size);
 			memcpy(d, s, m->slot_size);
