@@ -987,11 +987,11 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		break;
 	case GOMAP_KIND_F64:
 		m->ikind = IK_GENERIC;
-		m->key_update = 1; /* -0 == +0 */
+		m->key_update = !kt->destroy; /* -0 == +0 */
 		break;
 	default:
 		m->ikind = IK_GENERIC;
-		m->key_update = kt->equal != NULL;
+		m->key_update = kt->equal != NULL && !kt->destroy;
 		/* RAW keys with a custom equality but no hash would break the
 		 * rule that equal keys hash alike unless equality is bytewise. */
 		if (kt->kind == GOMAP_KIND_RAW && kt->equal && !kt->hash) {
@@ -1277,20 +1277,18 @@ static void validate_after_write(gomap_map_t *m)
 
 /*
  * Go's key update: an overwrite stores the key it was given, so -0 replaces
- * +0 and a RAW key equal by its callback replaces the stored bytes. The map
- * then holds the new key and drops the one it held (the key destructor
- * runs on it), as it does for values; identical bytes are the same key and
- * are left alone. Only for key kinds whose equality is not bytewise
- * (m->key_update); string kinds keep their stored copy (docs/semantics.md).
+ * +0 and a RAW key equal by its callback replaces the stored bytes. Only
+ * for key kinds whose equality is not bytewise and whose keys the map does
+ * not own (m->key_update): string kinds keep their stored copy, and keys
+ * with a destructor keep the key the map holds (replacing it would destroy
+ * an object that an equal key passed again may share, e.g. a copy of the
+ * same struct with other padding bytes); docs/semantics.md.
  */
 static void update_key(gomap_map_t *m, unsigned char *s, const void *qk)
 {
 	void *stored = (void *)slot_key(m, s);
-	if (stored == qk || memcmp(stored, qk, m->ukey) == 0)
-		return;
-	if (m->kt.destroy)
-		m->kt.destroy(stored, m->kt.ctx);
-	memmove(stored, qk, m->ukey); /* indirect keys: their own block */
+	if (stored != qk)
+		memmove(stored, qk, m->ukey); /* indirect keys: their own block */
 }
 
 /* Work every write does first: give back what earlier writes retired,

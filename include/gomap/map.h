@@ -18,8 +18,9 @@
  *    only clear removes); -0 and +0 are one key;
  *  - a put that overwrites stores the key it was given (Go's key update):
  *    -0 replaces +0, and a RAW key equal by its @equal callback but not
- *    bytewise replaces the stored bytes; string keys keep the stored copy
- *    (docs/semantics.md);
+ *    bytewise replaces the stored bytes. Keys the map owns keep the stored
+ *    key: strings (their copy) and keys whose descriptor has a destroy
+ *    callback (the key passed to an overwriting put stays the caller's);
  *  - the hash seed is random per map and renewed when the map becomes empty
  *    and on clear.
  *
@@ -89,9 +90,9 @@ GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key);
  * overwritten, GOMAP_EINVAL, or GOMAP_ENOMEM (the map is unchanged).
  * Growth that cannot allocate keeps the map at its size and is not an error
  * while free slots remain. An overwrite drops the old value (its destructor
- * runs) and, when the key is updated (see the top of this file), the old
- * key too. A write to a frozen map stops the program with "fatal error:
- * write to frozen map" (diag.h).
+ * runs) and updates the key as the top of this file says. A write to a
+ * frozen map stops the program with "fatal error: write to frozen map"
+ * (diag.h).
  */
 GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
 

@@ -18,7 +18,9 @@
  *     TestTableClear, TestTableKeyUpdate, TestTablePutDelete,
  *     TestTableIteration, TestTableIterationDelete,
  *     TestTableIterationGrowDelete, TestTableIterationGrowDuplicate,
- *     TestMapIndirect, TestTombstoneGrow;
+ *     TestMapIndirect, TestTombstoneGrow (TestTableKeyUpdateIndirect and
+ *     TestTableKeyUpdateDestructor extend TestTableKeyUpdate to gomap's
+ *     indirect keys and key destructors);
  *   test/clear.go: checkClearMap; sync's TestMapClearNoAllocations, for the
  *     plain map's clear.
  *
@@ -434,6 +436,38 @@ static void TestTableKeyUpdateIndirect(void **state)
 	assert_memory_equal(kp, &b, sizeof b); /* the whole key was replaced */
 	assert_false(gomap_map_iter_next(&it, NULL, NULL));
 	gomap_map_free(m);
+}
+
+/* gomap's rule where Go has no counterpart: a key with a destructor is
+ * owned by the map, which keeps it on overwrite (no key update, no key
+ * destroyed); the key passed to the overwriting put stays the caller's. */
+static void TestTableKeyUpdateDestructor(void **state)
+{
+	(void)state;
+	tu_dtor_count kd = {0, 0};
+	gomap_type kt = tu_with_dtor(float_int_type, tu_count_dtor, &kd);
+	gomap_map_t *m = new_map(&kt, &gomap_type_u64, 0);
+	struct float_int pz = {0.0, 1}, nz = {neg_zero(), 1};
+	uint64_t v = 1;
+	assert_int_equal(gomap_map_put(m, &pz, &v), 1);
+	v = 2;
+	assert_int_equal(gomap_map_put(m, &nz, &v), 0);
+	assert_int_equal(kd.calls, 0); /* nothing dropped */
+	gomap_iter it;
+	const void *kp = NULL;
+	void *vp = NULL;
+	gomap_map_iter_init(m, &it);
+	assert_true(gomap_map_iter_next(&it, &kp, &vp));
+	struct float_int got;
+	memcpy(&got, kp, sizeof got);
+	memcpy(&v, vp, sizeof v);
+	assert_false(signbit(got.x)); /* the stored key stays */
+	assert_true(v == 2);          /* the value is overwritten */
+	assert_false(gomap_map_iter_next(&it, NULL, NULL));
+	assert_int_equal(gomap_map_delete(m, &nz), 1);
+	assert_int_equal(kd.calls, 1); /* the one key the map held */
+	gomap_map_free(m);
+	assert_int_equal(kd.calls, 1);
 }
 
 /* ---- iteration while the map grows ---------------------------------------- */
@@ -1536,6 +1570,7 @@ int main(void)
 	    cmocka_unit_test(TestGrowWithNegativeZero),
 	    cmocka_unit_test(TestTableKeyUpdate),
 	    cmocka_unit_test(TestTableKeyUpdateIndirect),
+	    cmocka_unit_test(TestTableKeyUpdateDestructor),
 	    cmocka_unit_test(TestIterGrowAndDelete),
 	    cmocka_unit_test(TestIterGrowWithGC),
 	    cmocka_unit_test(TestConcurrentReadsAfterGrowth),
