@@ -1903,13 +1903,13 @@ int gomap__map_take_h(gomap_map_t *m, const void *key, uint64_t h, void *val_out
 }
 
 const gomap_type *gomap__map_key_type(const gomap_map_t *m) { return &m->kt; }
+const gomap_type *gomap__map_val_type(const gomap_map_t *m) { return &m->vt; }
 
 uint8_t *gomap__map_ctrl(gomap_map_t *m, size_t *n)
 {
 	*n = m->cur ? m->cur->cap : 0;
 	return m->cur ? m->cur->ctrl : NULL;
 }
-const gomap_type *gomap__map_val_type(const gomap_map_t *m) { return &m->vt; }
 
 /* ---- statistics and checks ------------------------------------------------------------- */
 
