@@ -14,9 +14,12 @@
  * memset on growth), DELETED = 0x01 (tombstone), FULL = 0x80 | h2 where
  * h2 is the top 7 bits of the 64-bit hash. The low hash bits pick the home
  * group; probing is triangular over groups (g, g+1, g+3, g+6 ...), which
- * visits every group of a power-of-two table. A probe stops at the first
- * group holding an EMPTY byte. Matching 8 control bytes at once uses SWAR
- * (Go 1.24's formulas, adapted to EMPTY = 0).
+ * visits every group of a power-of-two table within ngroups steps. A probe
+ * stops at the first group holding an EMPTY byte; every probe loop stops
+ * after ngroups steps with "fatal error: corrupted map" (only an undetected
+ * race can get it there), as do the walks of the retired list. Matching 8
+ * control bytes at once uses SWAR (Go 1.24's formulas, adapted to
+ * EMPTY = 0).
  *
  * Growth is incremental, as in Go's classic map: when the current table runs
  * out of room, a new table (double, or the same size when tombstones are the
@@ -26,6 +29,17 @@
  * the old one. Migration does not clear the old slots: an old slot in a
  * group below migrate_pos is a stale copy (its entry lives in the new
  * table), which lookups ignore and iterators use (see below).
+ *
+ * Tombstones. An insert takes a tombstone of the first group on its probe
+ * that has a free byte, else an EMPTY byte. When the current table has no
+ * room left, before growing: tombstones no probe needs become EMPTY in
+ * place (prune_tombstones, Go's pruneTombstones), else a table of up to
+ * PRUNE_MAX_CAP slots that no iterator pins and no growth involves is
+ * rehashed in place (rehash_in_place); only then does it grow. So churn at
+ * a constant size allocates nothing, and every pause stays bounded.
+ *
+ * Key update (Go): an overwrite stores the key it is given where equality
+ * is not bytewise (f64, RAW with an equal callback): see update_key.
  *
  * Invariants (checked by gomap_map_check):
  *  I1 cur->full + cur->tombs + (EMPTY bytes of cur) == cur->cap, and every
@@ -38,7 +52,10 @@
  *     copies of deleted map-owned keys;
  *  I5 cur has room: cur->full + cur->tombs <= cap*7/8, except after a
  *     growth that could not allocate, where inserts continue while at least
- *     two EMPTY bytes remain.
+ *     two EMPTY bytes remain;
+ *  I6 no live key's probe passes a group holding an EMPTY byte before it
+ *     reaches the key's group (which is why a delete in a group that has an
+ *     EMPTY byte may leave EMPTY, and why pruning spares some tombstones).
  *
  * Iteration (Go's contract: no key twice, deleted-unreached keys not
  * produced, new keys may or may not be produced, values current). An
@@ -60,6 +77,13 @@
  * toggled by writers after hashing and checked again on exit; reads,
  * iteration steps and clone check it. Relaxed atomics compile to plain
  * loads and stores, yet keep the detector itself free of data races.
+ * gomap_map_free leaves the flag set and the magic word MAP_FREED, beyond
+ * the bytes malloc reuses, so a use after free lands in the detector,
+ * which then says "use of freed map".
+ *
+ * Internal checks (src/internal/debug.h): GOMAP_ASSERT at growth, migration
+ * cursors, counts and inserts; at GOMAP_DEBUG_LEVEL 2, gomap_map_check after
+ * writes (validate_after_write).
  */
 #include <endian.h>
 #include <sys/mman.h>
@@ -72,6 +96,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/util.h"
 
@@ -111,20 +136,32 @@ typedef struct table {
 	char pad_[64];
 } table;
 
+/* m->magic: a live map, and one that gomap_map_free gave back. */
+#define MAP_LIVE 0x6d617021u
+#define MAP_FREED 0xf4eed0a1u
+
 struct gomap_map {
+	/* The first 32 bytes are where malloc keeps its free-list links once
+	 * the map is freed; the fields that diagnose a use after free
+	 * (writing, checks, magic) come after them and survive the free. */
+	table *cur, *old;
+	uint64_t seed;
+	size_t count;
 	_Atomic uint8_t writing; /* Go's hashWriting */
 	uint8_t ikind;
 	uint8_t checks;
 	uint8_t frozen;
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
 	uint8_t has_drops; /* destructors, owned or indirect storage */
+	uint8_t key_update; /* equal keys can differ in their bytes (see put) */
+	uint32_t magic;     /* MAP_LIVE, or MAP_FREED once freed */
 	uint32_t slot_size, voff, ksz, vsz;
-	table *cur, *old;
-	uint64_t seed;
-	size_t count;
 	size_t ukey, uval; /* the caller's key and value sizes */
 	table *retired;
+	size_t nretired; /* tables on the retired list */
 	table *dying; /* being given back piecewise (reclaim_step) */
+	uint64_t writes;  /* writes so far: paces the level-2 validation */
+	uint8_t reshaped; /* a write changed the table layout (level 2) */
 	_Atomic uint32_t writer_tid;
 	uint64_t clear_seq;
 	gomap_type kt, vt;
@@ -205,14 +242,33 @@ static inline void copy_val(const gomap_map_t *m, void *dst, const void *src)
 
 /* ---- misuse detection --------------------------------------------------- */
 
+/* The detector fired: a race, or a map used after gomap_map_free (which
+ * leaves the writing flag set and the magic word poisoned, so that every
+ * later access lands here). */
+static _Noreturn __attribute__((noinline, cold)) void misuse(const gomap_map_t *m, const char *msg)
+{
+	if (m->magic == MAP_FREED)
+		gomap__fatal("use of freed map", m, 0);
+	gomap__fatal(msg, m,
+	             atomic_load_explicit(&((gomap_map_t *)m)->writer_tid, memory_order_relaxed));
+}
+
+/* A probe, migration or walk ran past its bound: the table is corrupt,
+ * which in practice means writes raced while detection was off. */
+static _Noreturn __attribute__((noinline, cold)) void corrupt(const gomap_map_t *m)
+{
+	if (m->magic == MAP_FREED)
+		gomap__fatal("use of freed map", m, 0);
+	gomap__fatal("corrupted map (concurrent map writes?)", m, 0);
+}
+
 static inline void write_begin(gomap_map_t *m)
 {
 #if GOMAP_MAPCHECKS
 	if (GOMAP_LIKELY(m->checks)) {
 		uint8_t w = atomic_load_explicit(&m->writing, memory_order_relaxed);
 		if (GOMAP_UNLIKELY(w))
-			gomap__fatal("concurrent map writes", m,
-			             atomic_load_explicit(&m->writer_tid, memory_order_relaxed));
+			misuse(m, "concurrent map writes");
 		atomic_store_explicit(&m->writing, (uint8_t)(w ^ 1), memory_order_relaxed);
 		atomic_store_explicit(&m->writer_tid, gomap__tid_fast(), memory_order_relaxed);
 		if (GOMAP_UNLIKELY(gomap__racewindow))
@@ -229,8 +285,7 @@ static inline void write_end(gomap_map_t *m)
 	if (GOMAP_LIKELY(m->checks)) {
 		uint8_t w = atomic_load_explicit(&m->writing, memory_order_relaxed);
 		if (GOMAP_UNLIKELY(!w))
-			gomap__fatal("concurrent map writes", m,
-			             atomic_load_explicit(&m->writer_tid, memory_order_relaxed));
+			misuse(m, "concurrent map writes");
 		atomic_store_explicit(&m->writing, (uint8_t)(w ^ 1), memory_order_relaxed);
 	}
 #else
@@ -243,8 +298,7 @@ static inline void read_check(const gomap_map_t *m, const char *what)
 #if GOMAP_MAPCHECKS
 	if (GOMAP_UNLIKELY(atomic_load_explicit(&((gomap_map_t *)m)->writing, memory_order_relaxed)) &&
 	    m->checks)
-		gomap__fatal(what, m,
-		             atomic_load_explicit(&((gomap_map_t *)m)->writer_tid, memory_order_relaxed));
+		misuse(m, what);
 #else
 	(void)m;
 	(void)what;
@@ -354,18 +408,36 @@ static inline __attribute__((always_inline)) size_t tfind(const gomap_map_t *m, 
 		}
 		if (GOMAP_LIKELY(match_empty(c)))
 			return SIZE_MAX;
-		g = (g + ++step) & mask; /* terminates: every table has an EMPTY (I1) */
+		/* Every group was visited within mask + 1 steps, and every
+		 * table has an EMPTY byte (I1): past that, it is corrupt. */
+		if (GOMAP_UNLIKELY(step == mask))
+			corrupt(m);
+		g = (g + ++step) & mask;
 	}
 }
 
-/* First EMPTY or DELETED slot on h's probe sequence. */
-static size_t find_insert_pos(const table *t, uint64_t h)
+/* Bytes equal to CTRL_DELETED; the lowest set bit is exact. */
+static inline uint64_t match_deleted(uint64_t c)
+{
+	uint64_t x = c ^ (LSB * CTRL_DELETED);
+	return (x - LSB) & ~x & MSB;
+}
+
+/* The slot an insert of hash h takes: in the first group on h's probe
+ * sequence that has a free byte, a tombstone if it has one (reusing it
+ * costs no room), else its first EMPTY byte. */
+static size_t find_insert_pos(const gomap_map_t *m, const table *t, uint64_t h)
 {
 	size_t mask = t->mask, g = (size_t)h & mask, step = 0;
 	for (;;) {
-		uint64_t f = match_free(load_group(t->ctrl, g));
-		if (f)
-			return g * GROUP + lowest(f);
+		uint64_t c = load_group(t->ctrl, g);
+		uint64_t f = match_free(c);
+		if (f) {
+			uint64_t d = match_deleted(c);
+			return g * GROUP + lowest(d ? d : f);
+		}
+		if (GOMAP_UNLIKELY(step == mask))
+			corrupt(m); /* no free byte at all: I1 is broken */
 		g = (g + ++step) & mask;
 	}
 }
@@ -521,11 +593,14 @@ static void table_free_gradual(gomap_map_t *m, table *t)
 
 static void free_retired(gomap_map_t *m)
 {
-	while (m->retired) {
+	for (size_t n = 0; m->retired; n++) {
+		if (GOMAP_UNLIKELY(n == m->nretired))
+			corrupt(m); /* a cycle, or a count that lies */
 		table *t = m->retired;
 		m->retired = t->next;
 		table_free(m, t);
 	}
+	m->nretired = 0;
 }
 
 /* Give back the retired tables that no iterator pins. Called at the start
@@ -534,10 +609,14 @@ static void free_retired(gomap_map_t *m)
 static void release_retired(gomap_map_t *m)
 {
 	table **pp = &m->retired;
+	size_t left = m->nretired;
 	while (*pp) {
+		if (GOMAP_UNLIKELY(left-- == 0))
+			corrupt(m);
 		table *t = *pp;
 		if (atomic_load_explicit(&t->pins, memory_order_relaxed) == 0) {
 			*pp = t->next;
+			m->nretired--;
 			table_free_gradual(m, t);
 		} else {
 			pp = &t->next;
@@ -551,9 +630,11 @@ static void retire(gomap_map_t *m, table *t)
 {
 	if (!t)
 		return;
+	GOMAP_ASSERT_MAP(t != m->cur && t != m->old && t->state != T_RETIRED, m);
 	t->state = T_RETIRED;
 	t->next = m->retired;
 	m->retired = t;
+	m->nretired++;
 }
 
 static size_t cap_for(size_t n)
@@ -601,7 +682,10 @@ static void purge_stale(gomap_map_t *m, const unsigned char *s, table *home)
 	const void *p = *(void *const *)s; /* owned pointer: identity */
 	table *lists[2] = {m->old, m->retired};
 	for (int l = 0; l < 2; l++) {
+		size_t left = l == 0 ? 1 : m->nretired;
 		for (table *t = lists[l]; t; t = (l == 0) ? NULL : t->next) {
+			if (GOMAP_UNLIKELY(left-- == 0))
+				corrupt(m);
 			if (t == home)
 				continue;
 			uint64_t h = hash_slot(m, s, t->seed);
@@ -630,7 +714,9 @@ static void purge_stale(gomap_map_t *m, const unsigned char *s, table *home)
 static void migrate(gomap_map_t *m, size_t ngroups)
 {
 	table *o = m->old, *t = m->cur;
+	GOMAP_ASSERT_MAP(o && t && o->state == T_OLD && t->state == T_CURRENT, m);
 	size_t groups = o->mask + 1;
+	GOMAP_ASSERT_MAP(ngroups > 0 && o->migrate_pos < groups && o->seed == t->seed, m);
 	size_t end = o->migrate_pos + ngroups;
 	if (end > groups)
 		end = groups;
@@ -640,7 +726,7 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 			size_t i = g * GROUP + lowest(f);
 			const unsigned char *s = slot_at(m, o, i);
 			uint64_t h = hash_slot(m, s, t->seed);
-			size_t j = find_insert_pos(t, h);
+			size_t j = find_insert_pos(m, t, h);
 			if (t->ctrl[j] == CTRL_DELETED)
 				t->tombs--;
 			t->ctrl[j] = ctrl_for(m, s, h, true);
@@ -648,11 +734,15 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 			t->full++;
 		}
 	}
+	/* I1: the new table keeps an EMPTY byte (it was sized for every
+	 * entry with room to spare). */
+	GOMAP_ASSERT_MAP(t->full + t->tombs < t->cap && t->full <= t->cap - t->cap / 8, m);
 	o->migrate_pos = end;
 	GOMAP_PROBE_EVACUATE(m, end, groups);
 	if (end == groups) {
 		m->old = NULL;
 		retire(m, o);
+		m->reshaped = 1;
 		GOMAP_PROBE_GROW_END(m, t->cap);
 	}
 }
@@ -661,6 +751,147 @@ static void finish_migration(gomap_map_t *m)
 {
 	if (m->old)
 		migrate(m, m->old->mask + 1);
+}
+
+/*
+ * Tombstone pruning (Go's pruneTombstones, internal/runtime/maps). A
+ * tombstone is needed only in a group that some live key's probe passes
+ * through before reaching the key's own group (I6): an EMPTY byte there
+ * would end that probe early. Every other tombstone can become EMPTY again,
+ * in place: no entry moves, so iterators, pinned tables and pointers from
+ * get_ptr are unaffected. Only worth its O(cap) walk when it wins back a
+ * tenth of the table, and only for tables up to PRUNE_MAX_CAP slots (a
+ * bounded pause, like one step of migration); bigger tables rehash away
+ * tombstones with an incremental same-size growth instead. Without it, a
+ * small map under delete/insert churn regrows at the same size over and
+ * over (TestTombstoneGrow). Returns true when tombstones were pruned.
+ */
+#define PRUNE_MAX_CAP 1024u
+
+static bool prune_tombstones(gomap_map_t *m, table *t)
+{
+	if (t->cap > PRUNE_MAX_CAP || t->tombs * 10 < t->cap)
+		return false;
+	uint64_t needed[PRUNE_MAX_CAP / GROUP / 64] = {0};
+	size_t mask = t->mask;
+	for (size_t g = 0; g <= mask; g++) {
+		for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
+			const unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
+			if (!key_self_equal(m, s))
+				continue; /* NaN: never probed for */
+			uint64_t h = hash_slot(m, s, t->seed);
+			size_t p = (size_t)h & mask, step = 0;
+			while (p != g) {
+				needed[p / 64] |= 1ull << (p % 64);
+				if (GOMAP_UNLIKELY(step == mask))
+					corrupt(m); /* the key is not on its own probe */
+				p = (p + ++step) & mask;
+			}
+		}
+	}
+	size_t prunable = 0;
+	for (size_t g = 0; g <= mask; g++)
+		if (!(needed[g / 64] >> (g % 64) & 1))
+			for (size_t i = g * GROUP; i < (g + 1) * GROUP; i++)
+				prunable += t->ctrl[i] == CTRL_DELETED;
+	if (prunable * 10 < t->cap)
+		return false; /* not worth it: grow instead */
+	m->reshaped = 1;
+	for (size_t g = 0; g <= mask; g++)
+		if (!(needed[g / 64] >> (g % 64) & 1))
+			for (size_t i = g * GROUP; i < (g + 1) * GROUP; i++)
+				if (t->ctrl[i] == CTRL_DELETED)
+					t->ctrl[i] = CTRL_EMPTY;
+	GOMAP_ASSERT_MAP(prunable <= t->tombs, m);
+	t->tombs -= prunable;
+	return true;
+}
+
+/*
+ * Rehash a small table in place, without allocating (Abseil's
+ * drop-deletes-without-resize), when pruning could not win room back. It
+ * moves entries, so only for a current table that no iterator pins, with
+ * no growth in progress (no stale copies elsewhere to keep consistent):
+ * tombstones become EMPTY, every entry is marked "to place" (DELETED),
+ * then each one goes to the first free slot of its probe sequence: it
+ * stays if that is in its own group, moves to an EMPTY slot, or swaps
+ * with another entry still to place, which is then placed in turn. A
+ * placed entry never moves again and only groups that had a free byte
+ * when it was placed can get EMPTY bytes later, so I6 holds at the end.
+ * *val, if it points into the slots (put(m, k, get_ptr(m, k2))), is
+ * copied to @vbuf first (its entry may move).
+ */
+static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned char *vbuf)
+{
+	const unsigned char *lo = t->slots, *hi = t->slots + t->cap * m->slot_size;
+	if (*val && (const unsigned char *)*val >= lo && (const unsigned char *)*val < hi) {
+		memcpy(vbuf, *val, m->uval);
+		*val = vbuf;
+	}
+	uint64_t moved[PRUNE_MAX_CAP / 64] = {0}; /* NaN keys placed by a migration */
+	uint8_t *ctrl = t->ctrl;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (ctrl[i] == CTRL_NAN_MOVED)
+			moved[i / 64] |= 1ull << (i % 64);
+		ctrl[i] = (ctrl[i] & 0x80) ? CTRL_DELETED : CTRL_EMPTY;
+	}
+	unsigned char tmp[2 * MAX_INLINE + 64];
+	size_t mask = t->mask, budget = 2 * t->cap;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (ctrl[i] != CTRL_DELETED)
+			continue;
+		if (GOMAP_UNLIKELY(budget-- == 0))
+			corrupt(m);
+		unsigned char *s = slot_at(m, t, i);
+		bool mv = moved[i / 64] >> (i % 64) & 1;
+		uint64_t h = hash_slot(m, s, t->seed);
+		size_t g = (size_t)h & mask, step = 0;
+		uint64_t c;
+		while (!match_free(c = load_group(ctrl, g))) {
+			if (GOMAP_UNLIKELY(step == mask))
+				corrupt(m);
+			g = (g + ++step) & mask;
+		}
+		if (g == i / GROUP) {
+			ctrl[i] = ctrl_for(m, s, h, mv);
+			continue;
+		}
+		uint64_t e = match_empty(c);
+		size_t j = g * GROUP + lowest(e ? e : match_free(c));
+		unsigned char *d = slot_at(m, t, j);
+		bool dmv = moved[j / 64] >> (j % 64) & 1;
+		moved[j / 64] = (moved[j / 64] & ~(1ull << (j % 64))) | ((uint64_t)mv << (j % 64));
+		if (ctrl[j] == CTRL_EMPTY) {
+			memcpy(d, s, m->slot_size);
+			ctrl[i] = CTRL_EMPTY;
+			if (GOMAP_DEBUG_LEVEL >= 1) /* a stale pointer reads junk */
+				memset(s, 0xdb, m->slot_size);
+		} else { /* another entry to place: swap, then place that one */
+			memcpy(tmp, d, m->slot_size);
+			memcpy(d, s, m->slot_size);
+			memcpy(s, tmp, m->slot_size);
+			moved[i / 64] = (moved[i / 64] & ~(1ull << (i % 64))) | ((uint64_t)dmv << (i % 64));
+			i--;
+		}
+		ctrl[j] = ctrl_for(m, d, h, mv);
+	}
+	t->tombs = 0;
+}
+
+/* Win room back in the current table @t without allocating: prune, or
+ * rehash in place where that is allowed. Returns true when there is room. */
+static bool make_room(gomap_map_t *m, table *t, const void **val, unsigned char *vbuf)
+{
+	if (prune_tombstones(m, t))
+		return true;
+	if (t->cap > PRUNE_MAX_CAP || m->old || t->tombs == 0 ||
+	    atomic_load_explicit(&t->pins, memory_order_relaxed) != 0 ||
+	    m->count * 16 >= t->cap * 7)
+		return false; /* a growth it is */
+	rehash_in_place(m, t, val, vbuf);
+	m->reshaped = 1;
+	GOMAP_ASSERT_MAP(t->tombs == 0 && growth_left(t) > 0, m);
+	return true;
 }
 
 /* Start a growth. Returns 0, or GOMAP_ENOMEM (nothing changed). */
@@ -680,10 +911,14 @@ static int grow(gomap_map_t *m)
 	}
 	if (cap < GROUP)
 		return GOMAP_ENOMEM;
+	/* The new table holds every entry with room to spare (I5), so the
+	 * migration can never fill it. */
+	GOMAP_ASSERT_MAP(!m->old && (cap & (cap - 1)) == 0 && cap - cap / 8 > m->count, m);
 	table *nt = table_new(m, cap, m->seed);
 	if (!nt)
 		return GOMAP_ENOMEM;
 	m->cur = nt;
+	m->reshaped = 1;
 	GOMAP_PROBE_GROW_START(m, t ? t->cap : 0, cap, same);
 	if (t) {
 		t->state = T_OLD;
@@ -726,6 +961,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 	if (!m)
 		return GOMAP_ENOMEM;
 	memset(m, 0, sizeof *m);
+	m->magic = MAP_LIVE;
 	if (a) {
 		m->alloc_copy = *a;
 		m->alloc = &m->alloc_copy;
@@ -749,8 +985,13 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		m->ikind = IK_BYTES;
 		m->key_owned = !(kt->flags & GOMAP_TYPE_BORROWED);
 		break;
+	case GOMAP_KIND_F64:
+		m->ikind = IK_GENERIC;
+		m->key_update = !kt->destroy; /* -0 == +0 */
+		break;
 	default:
 		m->ikind = IK_GENERIC;
+		m->key_update = kt->equal != NULL && !kt->destroy;
 		/* RAW keys with a custom equality but no hash would break the
 		 * rule that equal keys hash alike unless equality is bytewise. */
 		if (kt->kind == GOMAP_KIND_RAW && kt->equal && !kt->hash) {
@@ -838,6 +1079,10 @@ GOMAP_API void gomap_map_free(gomap_map_t *m)
 {
 	if (!m)
 		return;
+	if (GOMAP_UNLIKELY(m->magic != MAP_LIVE))
+		gomap__fatal(m->magic == MAP_FREED ? "use of freed map (double free)"
+		                                   : "free of a map that is not live",
+		             m, 0);
 	if (GOMAP_UNLIKELY(m->frozen))
 		freeze_off(m); /* freeing a frozen map is allowed */
 	write_begin(m);
@@ -853,6 +1098,15 @@ GOMAP_API void gomap_map_free(gomap_map_t *m)
 		copy = *a;
 		a = &copy;
 	}
+	/* Poison the header: a later access through a stale pointer finds
+	 * the writing flag set and the magic word dead, and says so (best
+	 * effort: until the allocator reuses the block). */
+	m->magic = MAP_FREED;
+	m->checks = 1;
+	m->frozen = 0;
+	m->cur = m->old = NULL;
+	m->count = 0;
+	atomic_store_explicit(&m->writing, 1, memory_order_relaxed);
 	gomap__free(a, m, sizeof *m);
 }
 
@@ -1004,6 +1258,39 @@ static void store_val(gomap_map_t *m, unsigned char *s, const void *val)
 		memset(dst, 0, m->uval);
 }
 
+/* Level 2 of GOMAP_DEBUG_LEVEL: validate the whole map (gomap_map_check)
+ * at the end of a write, paced so that the test suites stay fast: after
+ * every write to a small table, after every write that changed the table
+ * layout (growth start and end, pruning, rehash in place, clear, shrink),
+ * and otherwise at write counts that are powers of two. */
+static void validate_after_write(gomap_map_t *m)
+{
+#if GOMAP_DEBUG_LEVEL >= 2
+	uint64_t w = ++m->writes;
+	if (m->reshaped || !m->cur || m->cur->cap <= 64 || (w & (w - 1)) == 0)
+		GOMAP_ASSERT_EXPENSIVE(gomap_map_check(m) == 0, m);
+	m->reshaped = 0;
+#else
+	(void)m;
+#endif
+}
+
+/*
+ * Go's key update: an overwrite stores the key it was given, so -0 replaces
+ * +0 and a RAW key equal by its callback replaces the stored bytes. Only
+ * for key kinds whose equality is not bytewise and whose keys the map does
+ * not own (m->key_update): string kinds keep their stored copy, and keys
+ * with a destructor keep the key the map holds (replacing it would destroy
+ * an object that an equal key passed again may share, e.g. a copy of the
+ * same struct with other padding bytes); docs/semantics.md.
+ */
+static void update_key(gomap_map_t *m, unsigned char *s, const void *qk)
+{
+	void *stored = (void *)slot_key(m, s);
+	if (stored != qk)
+		memmove(stored, qk, m->ukey); /* indirect keys: their own block */
+}
+
 /* Work every write does first: give back what earlier writes retired,
  * then advance the growth by MIGRATE_GROUPS old groups. */
 static inline void write_prologue(gomap_map_t *m)
@@ -1027,8 +1314,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	write_prologue(m);
 	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
 	if (s) {
-		if (m->kt.kind == GOMAP_KIND_F64)
-			memcpy(s, qk, 8); /* Go's key update: -0 replaces +0 */
+		if (GOMAP_UNLIKELY(m->key_update))
+			update_key(m, s, qk);
 		if (mode == PUT_PTR) {
 			*(void **)prev = slot_val(m, s);
 			write_end(m);
@@ -1041,11 +1328,12 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 			m->vt.destroy(slot_val(m, s), m->vt.ctx);
 		}
 		store_val(m, s, val);
+		validate_after_write(m);
 		write_end(m);
 		return 0;
 	}
 	/* A new key: allocate everything first, so failure changes nothing. */
-	unsigned char kbuf[MAX_INLINE + 16];
+	unsigned char kbuf[MAX_INLINE + 16], vbuf[MAX_INLINE];
 	int r = make_key(m, qk, kbuf);
 	if (r) {
 		write_end(m);
@@ -1064,20 +1352,23 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	table *t = m->cur;
 	size_t pos = SIZE_MAX;
 	if (t) {
-		pos = find_insert_pos(t, h);
-		if (t->ctrl[pos] != CTRL_DELETED && growth_left(t) == 0)
+		pos = find_insert_pos(m, t, h);
+		if (t->ctrl[pos] != CTRL_DELETED && growth_left(t) == 0) {
 			pos = SIZE_MAX;
+			if (make_room(m, t, &val, vbuf))
+				pos = find_insert_pos(m, t, h);
+		}
 	}
 	if (pos == SIZE_MAX) {
 		if (grow(m) == 0) {
 			t = m->cur;
 			if (m->old)
 				migrate(m, MIGRATE_GROUPS);
-			pos = find_insert_pos(t, h);
+			pos = find_insert_pos(m, t, h);
 		} else if (t && t->cap - t->full - t->tombs >= 2) {
 			/* Growth failed: keep working at the old size while an
 			 * EMPTY byte remains besides the one probes need. */
-			pos = find_insert_pos(t, h);
+			pos = find_insert_pos(m, t, h);
 		} else {
 			if (vind) {
 				gomap__free(m->alloc, vind, m->uval);
@@ -1088,9 +1379,12 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 			return GOMAP_ENOMEM;
 		}
 	}
+	GOMAP_ASSERT_MAP(t == m->cur && !(t->ctrl[pos] & 0x80), m);
 	if (t->ctrl[pos] == CTRL_DELETED)
 		t->tombs--;
 	t->full++;
+	/* I1: an EMPTY byte remains for probes to stop at. */
+	GOMAP_ASSERT_MAP(t->full + t->tombs < t->cap, m);
 	s = slot_at(m, t, pos);
 	memcpy(s, kbuf, m->ksz);
 	t->ctrl[pos] = ctrl_for(m, s, h, false);
@@ -1100,6 +1394,7 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	if (mode == PUT_PTR)
 		*(void **)prev = slot_val(m, s);
 	m->count++;
+	validate_after_write(m);
 	write_end(m);
 	return 1;
 }
@@ -1176,9 +1471,10 @@ static void reseed(gomap_map_t *m)
 
 static inline void remove_slot(gomap_map_t *m, table *t, size_t i)
 {
-	/* A group that still has an EMPTY byte was never full since the last
-	 * rebuild, so no probe went past it: the slot can become EMPTY again.
-	 * Branch-free: the outcome is a coin flip the predictor cannot learn. */
+	GOMAP_ASSERT_MAP((t->ctrl[i] & 0x80) && (t != m->cur || t->full > 0), m);
+	/* A group that still has an EMPTY byte is passed by no probe (I6):
+	 * the slot can become EMPTY again. Branch-free: the outcome is a coin
+	 * flip the predictor cannot learn. */
 	bool empty = match_empty(load_group(t->ctrl, i / GROUP)) != 0;
 	bool cur = t == m->cur;
 	t->ctrl[i] = empty ? CTRL_EMPTY : CTRL_DELETED;
@@ -1207,8 +1503,10 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 		drop_val(m, s, !(take && val_out));
 	}
 	remove_slot(m, t, i);
+	GOMAP_ASSERT_MAP(m->count > 0, m);
 	if (--m->count == 0)
 		reseed(m);
+	validate_after_write(m);
 	write_end(m);
 	return 1;
 }
@@ -1250,8 +1548,12 @@ GOMAP_API int gomap_map_clear(gomap_map_t *m)
 	}
 	/* Live iterations end here (clear_seq), so their pins no longer
 	 * count: an iterator that sees a new clear_seq touches no table. */
-	for (table *r = m->retired; r; r = r->next)
+	size_t left = m->nretired;
+	for (table *r = m->retired; r; r = r->next) {
+		if (GOMAP_UNLIKELY(left-- == 0))
+			corrupt(m);
 		atomic_store_explicit(&r->pins, 0, memory_order_relaxed);
+	}
 	release_retired(m);
 	table *t = m->cur;
 	if (t)
@@ -1268,6 +1570,9 @@ GOMAP_API int gomap_map_clear(gomap_map_t *m)
 		if (t)
 			t->seed = m->seed;
 	}
+	GOMAP_ASSERT_MAP(!m->old && (!t || (t->full == 0 && t->tombs == 0)), m);
+	m->reshaped = 1;
+	validate_after_write(m);
 	write_end(m);
 	return 0;
 }
@@ -1290,7 +1595,7 @@ static int rebuild(gomap_map_t *m, size_t cap)
 			for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1) {
 				const unsigned char *s = slot_at(m, t, g * GROUP + lowest(f));
 				uint64_t h = hash_slot(m, s, nt->seed);
-				size_t j = find_insert_pos(nt, h);
+				size_t j = find_insert_pos(m, nt, h);
 				nt->ctrl[j] = ctrl_for(m, s, h, true);
 				memcpy(slot_at(m, nt, j), s, m->slot_size);
 				nt->full++;
@@ -1323,6 +1628,8 @@ GOMAP_API int gomap_map_shrink(gomap_map_t *m)
 		r = rebuild(m, cap);
 	release_retired(m); /* shrink promises the memory back now */
 	reclaim_all(m);
+	m->reshaped = 1;
+	validate_after_write(m);
 	write_end(m);
 	return r;
 }
@@ -1347,7 +1654,7 @@ static int copy_entry(gomap_map_t *dst, const gomap_map_t *src, const unsigned c
 		dst->bytes += dst->uval;
 	}
 	table *t = dst->cur;
-	size_t pos = find_insert_pos(t, h);
+	size_t pos = find_insert_pos(dst, t, h);
 	t->full++;
 	unsigned char *d = slot_at(dst, t, pos);
 	memcpy(d, kbuf, dst->ksz);
@@ -1444,6 +1751,8 @@ GOMAP_API void gomap_map_iter_stop(gomap_iter *it)
 	if (!it || IT_STATE(it) != 1)
 		return;
 	gomap_map_t *m = IT_MAP(it);
+	if (GOMAP_UNLIKELY(m->magic != MAP_LIVE))
+		misuse(m, "iteration of a map that is not live");
 	IT_STATE(it) = 0;
 	if (m->clear_seq != IT_CLEARSEQ(it))
 		return; /* clear voided the pins and may have freed the tables */
@@ -1488,6 +1797,7 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 		size_t groups = t->mask + 1;
 		uint64_t r = IT_RAND(it);
 		size_t g0 = (size_t)r & t->mask, off = (size_t)(r >> 61);
+		GOMAP_ASSERT_MAP(t == IT_TA(it) || t == IT_TB(it), m);
 		while (IT_POS(it) < t->cap) {
 			size_t p = IT_POS(it)++;
 			size_t g = (g0 + p / GROUP) & (groups - 1);
@@ -1626,6 +1936,12 @@ int gomap__map_take_h(gomap_map_t *m, const void *key, uint64_t h, void *val_out
 
 const gomap_type *gomap__map_key_type(const gomap_map_t *m) { return &m->kt; }
 const gomap_type *gomap__map_val_type(const gomap_map_t *m) { return &m->vt; }
+
+uint8_t *gomap__map_ctrl(gomap_map_t *m, size_t *n)
+{
+	*n = m->cur ? m->cur->cap : 0;
+	return m->cur ? m->cur->ctrl : NULL;
+}
 
 /* ---- statistics and checks ------------------------------------------------------------- */
 

@@ -15,13 +15,24 @@
  *    never produced twice, a deleted key not yet reached is not produced,
  *    a key inserted may or may not be produced, values are current;
  *  - f64 keys: NaN never equals itself (every put of NaN adds an entry that
- *    only clear removes); -0 and +0 are one key and put overwrites the
- *    stored key;
+ *    only clear removes); -0 and +0 are one key;
+ *  - a put that overwrites stores the key it was given (Go's key update):
+ *    -0 replaces +0, and a RAW key equal by its @equal callback but not
+ *    bytewise replaces the stored bytes. Keys the map owns keep the stored
+ *    key: strings (their copy) and keys whose descriptor has a destroy
+ *    callback (the key passed to an overwriting put stays the caller's);
  *  - the hash seed is random per map and renewed when the map becomes empty
  *    and on clear.
  *
  * Iterator invalidation: pointers from get_ptr and iter_next are valid until
  * the next write to the map. Iterators stay valid across writes.
+ *
+ * Besides Go's race messages, two fatal errors guard the memory: a map used
+ * after gomap_map_free (or freed twice) is reported as "fatal error: use of
+ * freed map" while the allocator has not reused its memory (best effort),
+ * and a table found corrupt (in practice: writes that raced while
+ * detection was off) stops with "fatal error: corrupted map" instead of
+ * looping forever.
  */
 #ifndef GOMAP_MAP_H
 #define GOMAP_MAP_H
@@ -55,13 +66,16 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt,
                                  const gomap_map_options *opt);
 
 /* gomap_map_free - destroy the map and every key and value it holds. NULL is
- * a no-op. */
+ * a no-op. Any later use of @m, a second free included, is a bug (see the
+ * top of this file for how it is reported). */
 GOMAP_API void gomap_map_free(gomap_map_t *m);
 
 /*
  * gomap_map_get - comma-ok lookup. Copies the value into @val_out when found
- * and @val_out is not NULL.
- * Returns 1 if found, 0 if absent, GOMAP_EINVAL for a NULL map or key.
+ * and @val_out is not NULL; a miss leaves @val_out untouched (initialise it
+ * with Go's zero value to port `v := m[k]`).
+ * Returns 1 if found, 0 if absent, GOMAP_EINVAL for a NULL map or key (the
+ * output untouched).
  */
 GOMAP_API int gomap_map_get(const gomap_map_t *m, const void *key,
                             void *val_out);
@@ -74,11 +88,11 @@ GOMAP_API void *gomap_map_get_ptr(const gomap_map_t *m, const void *key);
  * gomap_map_put - insert or overwrite (Go's m[k] = v).
  * Returns 1 if a new key was inserted, 0 if an existing one was
  * overwritten, GOMAP_EINVAL, or GOMAP_ENOMEM (the map is unchanged).
- * Growth that cannot allocate keeps the map at its size and is not an
- * error while free slots remain. Writing to a frozen map (diag.h) is not
- * an error code but a fatal error, "write to frozen map", like Go's panic
- * on a write to a read-only map: every write (put, delete, clear, shrink)
- * aborts there.
+ * Growth that cannot allocate keeps the map at its size and is not an error
+ * while free slots remain. An overwrite drops the old value (its destructor
+ * runs) and updates the key as the top of this file says. A write to a
+ * frozen map stops the program with "fatal error: write to frozen map"
+ * (diag.h).
  */
 GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
 
@@ -94,13 +108,15 @@ GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val);
  * Returns 1 if the key was inserted, 0 if it was there, GOMAP_EINVAL (NULL
  * map, key or @val_out, bad key) or GOMAP_ENOMEM (the map is unchanged);
  * *@val_out is NULL on every error. Like every write, it stops the program
- * on a frozen map ("write to frozen map"). For f64 keys the stored key is
- * replaced by @key, as Go's assignment does (-0 replaces +0).
+ * on a frozen map ("write to frozen map"). A found key is updated as put
+ * updates it (f64: -0 replaces +0, as Go's assignment does).
  */
 GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key,
                                 void **val_out);
 
-/* gomap_map_delete - Go's delete(m, k). Returns 1 if deleted, 0 if absent. */
+/* gomap_map_delete - Go's delete(m, k). Returns 1 if deleted, 0 if absent.
+ * @key may be a key pointer produced by the iterator (Go's
+ * `for k := range m { delete(m, k) }`); it is invalid after the call. */
 GOMAP_API int gomap_map_delete(gomap_map_t *m, const void *key);
 
 /* gomap_map_len - number of entries (NaN keys included); 0 for NULL. */
@@ -135,7 +151,8 @@ typedef struct gomap_iter {
 /*
  * gomap_map_iter_init - start an iteration at a random position.
  * gomap_map_iter_next - produce the next entry: *key and *val (either may be
- *   NULL) point into the map. Returns false at the end.
+ *   NULL) point into the map; *key may be passed back to get, put or
+ *   delete. Returns false at the end (the outputs untouched).
  * gomap_map_iter_stop - end an iteration early. An iteration that ran to its
  *   end (next returned false) needs no stop; one abandoned without stop
  *   keeps the (at most two) tables it walks alive until the map is

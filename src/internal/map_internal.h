@@ -41,6 +41,10 @@ int gomap__map_swap_h(gomap_map_t *m, const void *key, uint64_t h, const void *v
 int gomap__map_new_seeded(gomap_map_t **out, const gomap_type *kt, const gomap_type *vt,
                           const gomap_map_options *opt, uint64_t seed);
 
+/* White-box tests only: the current table's control bytes (*n of them),
+ * or NULL when the map has no table. Writing them corrupts the map. */
+uint8_t *gomap__map_ctrl(gomap_map_t *m, size_t *n);
+
 /* The descriptors the map was created with (copies owned by the map). */
 const gomap_type *gomap__map_key_type(const gomap_map_t *m);
 const gomap_type *gomap__map_val_type(const gomap_map_t *m);

@@ -1887,6 +1887,179 @@ static void test_seed_per_map(void **state)
 	gomap_map_free(b);
 }
 
+/* ---- tombstones: pruning and rehashing in place (white-box) ---------------------------- */
+
+/* A key whose home group the test picks: {id, home}, hashed to home in the
+ * low bits (the group index of a 64-slot table) and the id above. */
+struct homed {
+	uint64_t id, home;
+};
+
+static uint64_t homed_hash(const void *obj, uint64_t seed)
+{
+	struct homed k;
+	(void)seed;
+	memcpy(&k, obj, sizeof k);
+	uint64_t z = (k.id + 1) * 0x9e3779b97f4a7c15ull;
+	return (z & ~(uint64_t)0xff) | k.home;
+}
+
+struct key_src {
+	gomap_map_t *m;
+	bool f64;
+	uint64_t next;
+};
+
+/* The next unused key whose home group (in the 8-group table) is @home. For
+ * f64 keys: searched with the map's own hash (its seed stays while the map
+ * is never empty). */
+static void key_for_home(struct key_src *ks, uint64_t home, void *out)
+{
+	if (!ks->f64) {
+		struct homed k = {ks->next++, home};
+		memcpy(out, &k, sizeof k);
+		return;
+	}
+	for (;;) {
+		double d = 1.5 + (double)ks->next++;
+		if ((gomap__map_hash(ks->m, &d) & 7) == home) {
+			memcpy(out, &d, sizeof d);
+			return;
+		}
+	}
+}
+
+/*
+ * Tombstones that no pruning can remove (they lie on a live key's probe
+ * path) and an insert with no room left: a table that no iterator pins is
+ * rehashed in place, with no allocation and no growth; one that an
+ * iterator pins grows at the same size instead, and the iteration keeps its
+ * contract. The inserted values are read through get_ptr from the table
+ * being rehashed; f64 runs carry NaN keys through the rehash.
+ */
+static void rehash_scenario(bool f64, bool pinned)
+{
+	tu_tally tally;
+	memset(&tally, 0, sizeof tally);
+	gomap_allocator a = tu_allocator(&tally, true);
+	gomap_type kt = {sizeof(struct homed), GOMAP_KIND_RAW, 0u, homed_hash, NULL, NULL, NULL};
+	gomap_map_options o = {50, &a};
+	gomap_map_t *m = NULL;
+	assert_int_equal(gomap_map_new_opts(&m, f64 ? &gomap_type_f64 : &kt, &gomap_type_u64, &o), 0);
+	assert_int_equal(stats_of(m).capacity, 64);
+	const size_t ksz = f64 ? sizeof(double) : sizeof(struct homed);
+	struct key_src src = {m, f64, 0};
+	size_t nans = f64 ? 4 : 0;
+	for (uint64_t i = 0; i < nans; i++) {
+		double nan = NAN;
+		uint64_t v = 1000 + i;
+		assert_int_equal(gomap_map_put(m, &nan, &v), 1);
+	}
+	/* 40 keys on one probe path fill groups 0, 1, 3, 6, 2 (and spill
+	 * into 7 when NaN keys took slots there) */
+	enum { CHAIN = 40, KEEP = 2 };
+	unsigned char chain[CHAIN][16], added[64][16];
+	for (uint64_t i = 0; i < CHAIN; i++) {
+		key_for_home(&src, 0, chain[i]);
+		assert_int_equal(gomap_map_put(m, chain[i], &i), 1);
+	}
+	/* deleting all but the last two leaves tombstones that their probes
+	 * need: none can be pruned */
+	for (int i = 0; i < CHAIN - KEEP; i++)
+		assert_int_equal(gomap_map_delete(m, chain[i]), 1);
+	gomap_map_stats st = stats_of(m);
+	assert_true(st.tombstones >= 30);
+	gomap_iter it;
+	const void *kp;
+	void *vp;
+	if (pinned) {
+		gomap_map_iter_init(m, &it);
+		assert_true(gomap_map_iter_next(&it, NULL, NULL));
+	}
+	size_t allocs = tally.allocs, grows = st.grows, same = st.same_size_grows;
+	/* insert elsewhere until the table has no room left */
+	const uint64_t homes[] = {4, 5, 7, 2};
+	size_t n = 0;
+	for (; n < 64; n++) {
+		key_for_home(&src, homes[n % 4], added[n]);
+		void *survivor_val = gomap_map_get_ptr(m, chain[CHAIN - 1]);
+		assert_non_null(survivor_val);
+		assert_int_equal(gomap_map_put(m, added[n], survivor_val), 1);
+		st = stats_of(m);
+		if (st.tombstones == 0 || st.grows != grows)
+			break;
+	}
+	assert_true(n < 64);
+	if (pinned) {
+		assert_int_equal(st.grows, grows + 1); /* the table is pinned */
+		assert_int_equal(st.same_size_grows, same + 1);
+	} else {
+		assert_int_equal(st.grows, grows);
+		assert_int_equal(tally.allocs, allocs); /* rehashed in place */
+		assert_int_equal(st.tombstones, 0);
+		assert_int_equal(st.capacity, 64);
+	}
+	assert_int_equal(gomap_map_len(m), nans + KEEP + n + 1);
+	assert_int_equal(gomap_map_check(m), 0);
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t v = 0;
+		assert_int_equal(gomap_map_get(m, added[i], &v), 1);
+		assert_true(v == CHAIN - 1); /* the survivor's value, read mid-rehash */
+	}
+	for (uint64_t i = 0; i < CHAIN; i++) {
+		uint64_t v = ~0ull;
+		assert_int_equal(gomap_map_get(m, chain[i], &v), i >= CHAIN - KEEP);
+		if (i >= CHAIN - KEEP)
+			assert_true(v == i);
+	}
+	/* a fresh iteration (and the pinned one, to its end) produces every
+	 * key once, the NaN keys included */
+	for (int pass = 0; pass < (pinned ? 2 : 1); pass++) {
+		unsigned char seen[80][16];
+		size_t produced = 0, nan_seen = 0;
+		gomap_iter fresh, *walk = pass == 0 ? &fresh : &it;
+		if (pass == 0)
+			gomap_map_iter_init(m, &fresh);
+		while (gomap_map_iter_next(walk, &kp, &vp)) {
+			double d = 0;
+			if (f64)
+				memcpy(&d, kp, sizeof d);
+			if (f64 && d != d) {
+				uint64_t v;
+				memcpy(&v, vp, sizeof v);
+				assert_true(v >= 1000 && v < 1000 + nans);
+				nan_seen++;
+				continue;
+			}
+			for (size_t j = 0; j < produced; j++)
+				assert_true(memcmp(seen[j], kp, ksz) != 0); /* no key twice */
+			assert_true(produced < 80);
+			memcpy(seen[produced++], kp, ksz);
+		}
+		if (pass == 0) {
+			assert_int_equal(produced, KEEP + n + 1);
+			assert_int_equal(nan_seen, nans);
+		} else {
+			/* the pinned iteration started before the inserts: it
+			 * produced at least the two survivors and the NaNs, in
+			 * its first step or in this walk */
+			assert_true(produced + nan_seen + 1 >= KEEP + nans);
+		}
+	}
+	gomap_map_free(m);
+	assert_int_equal(tally.live_blocks, 0);
+	assert_int_equal(tally.bad_frees, 0);
+}
+
+static void test_tombstones_rehash_in_place(void **state)
+{
+	(void)state;
+	rehash_scenario(false, false);
+	rehash_scenario(false, true);
+	rehash_scenario(true, false);
+	rehash_scenario(true, true);
+}
+
 static void test_seed_renewed_when_empty(void **state)
 {
 	(void)state;
@@ -2106,6 +2279,7 @@ int main(void)
 	    cmocka_unit_test(test_destructors),
 	    cmocka_unit_test(test_seed_per_map),
 	    cmocka_unit_test(test_seed_renewed_when_empty),
+	    cmocka_unit_test(test_tombstones_rehash_in_place),
 	    cmocka_unit_test(test_bad_descriptors),
 	    cmocka_unit_test(test_bad_arguments),
 	};

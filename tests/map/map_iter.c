@@ -11,6 +11,7 @@
  * strings (a delete frees the key's bytes under the iterator), 200-byte
  * indirect keys, and colliding custom-hash keys.
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -673,9 +674,239 @@ static void test_abandoned_iteration_bounded(void **state)
 		         few, many);
 }
 
+/* map.h: a key pointer produced by the iterator may be passed to get, put
+ * and delete (Go's `for k := range m { delete(m, k) }`), for every key
+ * kind, also while the map grows and when the key's bytes are the map's own
+ * copy (freed by the delete). */
+static void test_delete_with_iterator_key(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < KK_COUNT; kind++) {
+		struct it_env *e = env_new((enum kk_kind)kind);
+		const size_t n = 300;
+		fill(e, 2, n); /* (f64: ids 0 and 1 are one key) */
+		size_t start = e->count;
+		/* half of the keys after a growth has started */
+		bool grown = false;
+		size_t produced = 0;
+		gomap_iter it;
+		const void *kp;
+		gomap_map_iter_init(e->m, &it);
+		while (gomap_map_iter_next(&it, &kp, NULL)) {
+			int64_t id = kk_decode(&e->ks, kp, NULL);
+			assert_true(id >= 0 && (uint64_t)id < NIDS && e->present[id]);
+			/* get and put take it too */
+			kk_val v;
+			kk_make_val(e->kind, e->val[id], &v);
+			assert_int_equal(gomap_map_get(e->m, kp, NULL), 1);
+			assert_int_equal(gomap_map_put(e->m, kp, &v), 0);
+			assert_int_equal(gomap_map_delete(e->m, kp), 1);
+			e->present[id] = 0;
+			e->count--;
+			produced++;
+			if (!grown && produced == start / 2) {
+				gomap_map_stats st;
+				assert_int_equal(gomap_map_stats_get(e->m, &st), 0);
+				/* grow: these keys may or may not be produced */
+				fill(e, 1000, 1000 + st.capacity);
+				grown = true;
+			}
+		}
+		assert_true(produced >= start);
+		assert_int_equal(gomap_map_len(e->m), e->count);
+		for (uint64_t id = 2; id < n; id++)
+			assert_false(e->present[id]); /* every original key went */
+		assert_int_equal(gomap_map_check(e->m), 0);
+		env_free(e);
+	}
+}
+
+/*
+ * Delete/insert churn at a constant size, for every key kind: tombstones
+ * are pruned or the table is rehashed in place (no iterator) instead of
+ * regrowing, and with an iteration held open (its table pinned: pruning
+ * only) the iteration still keeps its contract. Checked against the model
+ * after every step.
+ */
+static void churn(enum kk_kind kind, bool hold_iteration)
+{
+	struct it_env *e = env_new(kind);
+	/* 27 keys: the table settles at 64 slots, under 7/16 full, where
+	 * tombstones pile up until pruning or rehashing in place */
+	const size_t live = 27, cycles = nscaled(20000);
+	size_t next = 2; /* f64: ids 0 and 1 are one key */
+	for (; next < 2 + live; next++)
+		env_put(e, next);
+	struct walk *w = NULL;
+	if (hold_iteration) {
+		w = malloc(sizeof *w);
+		walk_begin(e, w);
+		assert_true(walk_step(e, w) >= 0);
+	}
+	gomap_map_stats st0;
+	assert_int_equal(gomap_map_stats_get(e->m, &st0), 0);
+	uint64_t oldest = 2;
+	for (size_t c = 0; c < cycles && next < NIDS; c++) {
+		/* delete a random live key (the oldest, often), insert a new one */
+		uint64_t id = oldest;
+		if (c % 3) {
+			for (int t = 0; t < 64; t++) {
+				uint64_t r = oldest + tu_below(&e->rng, next - oldest);
+				if (e->present[r]) {
+					id = r;
+					break;
+				}
+			}
+		}
+		while (!e->present[id])
+			id++;
+		env_delete(e, id);
+		if (w)
+			w->deleted[id] = 1;
+		while (oldest < next && !e->present[oldest])
+			oldest++;
+		env_put(e, next++);
+		assert_int_equal(gomap_map_len(e->m), live);
+		if (w && c % 97 == 0 && walk_step(e, w) < 0) {
+			walk_end(e, w);
+			walk_begin(e, w); /* the table is pinned again */
+		}
+		if (c % 256 == 0)
+			assert_int_equal(gomap_map_check(e->m), 0);
+	}
+	/* every live key found, with its value */
+	for (uint64_t id = 2; id < next; id++) {
+		kk_obj k;
+		kk_make(&e->ks, id, &k);
+		kk_val v;
+		memset(&v, 0, sizeof v);
+		assert_int_equal(gomap_map_get(e->m, &k, &v), e->present[id]);
+		uint64_t x;
+		if (e->present[id] && kind != KK_SET) {
+			assert_true(kk_read_val(kind, &v, &x));
+			assert_true(x == e->val[id]);
+		}
+	}
+	gomap_map_stats st;
+	assert_int_equal(gomap_map_stats_get(e->m, &st), 0);
+	if (!hold_iteration && st.grows > st0.grows + 1)
+		fail_msg("kind %s: churn at a constant size grew %zu times", kk_names[kind],
+		         st.grows - st0.grows);
+	if (w) {
+		while (walk_step(e, w) >= 0)
+			;
+		walk_end(e, w);
+		free(w);
+	}
+	assert_int_equal(gomap_map_check(e->m), 0);
+	env_free(e);
+}
+
+static void test_tombstone_churn(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < KK_COUNT; kind++) {
+		churn((enum kk_kind)kind, false);
+		churn((enum kk_kind)kind, true);
+	}
+}
+
+/* Keys whose hashes all collide share one probe path: an insert reuses the
+ * tombstone the last delete left on it, so the churn never grows. */
+static uint64_t one_hash(const void *obj, uint64_t seed)
+{
+	(void)obj;
+	return seed ^ 0x5555;
+}
+
+static void test_tombstone_churn_colliding(void **state)
+{
+	(void)state;
+	gomap_type kt = GOMAP_TYPE_RAW(uint64_t);
+	kt.hash = one_hash;
+	gomap_map_t *m = NULL;
+	assert_int_equal(gomap_map_new(&m, &kt, &gomap_type_u64, 0), 0);
+	const uint64_t live = 27;
+	for (uint64_t i = 0; i < live; i++)
+		assert_int_equal(gomap_map_put(m, &i, &i), 1);
+	gomap_map_stats st0;
+	assert_int_equal(gomap_map_stats_get(m, &st0), 0);
+	const uint64_t end = live + nscaled(5000);
+	for (uint64_t i = live; i < end; i++) {
+		uint64_t old = i - live; /* the oldest */
+		assert_int_equal(gomap_map_delete(m, &old), 1);
+		assert_int_equal(gomap_map_put(m, &i, &i), 1);
+		if (i % 64 == 0)
+			assert_int_equal(gomap_map_check(m), 0);
+	}
+	for (uint64_t i = end - live; i < end; i++) {
+		uint64_t v = ~0ull;
+		assert_int_equal(gomap_map_get(m, &i, &v), 1);
+		assert_true(v == i);
+	}
+	gomap_map_stats st;
+	assert_int_equal(gomap_map_stats_get(m, &st), 0);
+	assert_true(st.grows <= st0.grows + 1);
+	assert_int_equal(gomap_map_check(m), 0);
+	gomap_map_free(m);
+}
+
+/* NaN keys survive tombstone pruning and rehashing in place: they cannot
+ * be looked up, so only iteration shows them. */
+static void test_tombstone_churn_nan(void **state)
+{
+	(void)state;
+	gomap_map_t *m = NULL;
+	assert_int_equal(gomap_map_new(&m, &gomap_type_f64, &gomap_type_u64, 0), 0);
+	double nan = NAN;
+	for (uint64_t i = 0; i < 10; i++)
+		assert_int_equal(gomap_map_put(m, &nan, &i), 1);
+	for (uint64_t i = 0; i < 17; i++) {
+		double k = (double)i + 0.5;
+		assert_int_equal(gomap_map_put(m, &k, &i), 1);
+	}
+	gomap_map_stats st0;
+	assert_int_equal(gomap_map_stats_get(m, &st0), 0);
+	for (uint64_t i = 17; i < 17 + nscaled(20000); i++) {
+		double old = (double)(i - 17) + 0.5, k = (double)i + 0.5;
+		assert_int_equal(gomap_map_delete(m, &old), 1);
+		assert_int_equal(gomap_map_put(m, &k, &i), 1);
+		assert_int_equal(gomap_map_len(m), 27);
+	}
+	gomap_map_stats st;
+	assert_int_equal(gomap_map_stats_get(m, &st), 0);
+	assert_true(st.grows <= st0.grows + 1);
+	uint64_t nanvals = 0;
+	size_t nans = 0, n = 0;
+	gomap_iter it;
+	const void *kp;
+	void *vp;
+	gomap_map_iter_init(m, &it);
+	while (gomap_map_iter_next(&it, &kp, &vp)) {
+		double d;
+		uint64_t v;
+		memcpy(&d, kp, sizeof d);
+		memcpy(&v, vp, sizeof v);
+		if (d != d) {
+			nans++;
+			nanvals |= 1ull << v;
+		}
+		n++;
+	}
+	assert_int_equal(n, 27);
+	assert_int_equal(nans, 10);
+	assert_true(nanvals == (1ull << 10) - 1);
+	assert_int_equal(gomap_map_check(m), 0);
+	gomap_map_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tombstone_churn),
+	    cmocka_unit_test(test_tombstone_churn_nan),
+	    cmocka_unit_test(test_tombstone_churn_colliding),
+	    cmocka_unit_test(test_delete_with_iterator_key),
 	    cmocka_unit_test(test_delete_during_iteration),
 	    cmocka_unit_test(test_update_during_iteration),
 	    cmocka_unit_test(test_growth_during_iteration),
