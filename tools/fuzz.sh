@@ -8,6 +8,8 @@
 #   GOMAP_FUZZ_TARGETS="fuzz_map fuzz_cmap"   the targets to run
 #   GOMAP_FUZZ_JOBS=N     targets fuzzed at once (default: CPUs, at most 2)
 #   GOMAP_FUZZ_FLAGS=...  more libFuzzer flags (e.g. -seed=1)
+#   GOMAP_FUZZ_CFLAGS=... more compiler flags (e.g.
+#                         -DGOMAP_CHECK_PENDING_FIXES=0, tests/fuzz/README.md)
 #
 # New inputs go to build-fuzz/corpus/<target>/, never into the tree. A
 # failure leaves its input in build-fuzz/artifacts/<target>/; to keep it:
@@ -29,7 +31,8 @@ echo "=== fuzz: configure and build ($dir)"
 cmake -S . -B "$dir" -DGOMAP_BUILD_BENCH=OFF -DGOMAP_BUILD_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOMAP_DEBUG_LEVEL=2 \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DGOMAP_SANITIZE=address,undefined >/dev/null
+  -DGOMAP_SANITIZE=address,undefined \
+  -DCMAKE_C_FLAGS="${GOMAP_FUZZ_CFLAGS:-}" >/dev/null
 build=()
 for t in "${targets[@]}"; do build+=("${t}_fuzzer" "${t}_replay"); done
 cmake --build "$dir" -j"$(nproc)" --target "${build[@]}" >/dev/null

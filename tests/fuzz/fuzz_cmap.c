@@ -890,6 +890,42 @@ static void op_range(void)
 	after();
 }
 
+/* Store through the key pointer range handed out (into the map itself for
+ * mutex, rwmutex and sync; into a private copy for shard and chan). */
+static void store_through(const void *k, unsigned v)
+{
+	unsigned id, var;
+	uint64_t uid;
+	if (fz_key_decode(R.kind, k, &id, &var, &uid) != FZ_DEC_OK)
+		return; /* a NaN would add an entry with the same uid */
+	uint32_t s = new_serial();
+	if (R.stop)
+		return;
+	fz_val val;
+	fz_val_build(R.vk, v, s, &val);
+	if (refused_in_range()) {
+		int rc = R.V->store(R.m, k, &val);
+		FZ_CHECK(rc == GOMAP_EBUSY, "store inside rwmutex range: rc %d", rc);
+		return;
+	}
+	bool had = R.present[id];
+	if (had)
+		val_drop(R.serial[id]);
+	fz_mark();
+	int rc = R.V->store(R.m, k, &val);
+	if (enomem_ok(rc)) {
+		if (had)
+			val_undrop(R.serial[id]);
+		return;
+	}
+	FZ_CHECK(rc == 0, "store through the range's key %u: rc %d", id, rc);
+	if (had)
+		model_replace(id, var, v, s);
+	else
+		model_insert(id, var, v, s);
+	settle();
+}
+
 static bool range_cb(const void *k, void *v, void *ctx)
 {
 	void **c = ctx;
@@ -913,6 +949,8 @@ static bool range_cb(const void *k, void *v, void *ctx)
 		R.range_writes++;
 		if (b >> 4 == 0)
 			op_clear();
+		else if (b & 0x10)
+			store_through(k, fz_u8(&R.in) & 7u); /* m[k] = v' */
 		else
 			op_cas();
 		break;
@@ -940,6 +978,47 @@ static bool verify_cb(const void *k, void *v, void *ctx)
 	return true;
 }
 
+/* chan: every id's load in batches of asynchronous requests (one owner
+ * wake-up per batch, not one per key). */
+static void verify_chan_loads(void)
+{
+	enum { B = 64 };
+	gomap_chan_req *rq = calloc(B, sizeof *rq);
+	fz_key *keys = calloc(B, sizeof *keys);
+	fz_val *outs = calloc(B, sizeof *outs);
+	for (unsigned base = 0; base < R.id_hi; base += B) {
+		unsigned n = R.id_hi - base < B ? R.id_hi - base : B;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned id = base + i;
+			memset(&rq[i], 0, sizeof rq[i]);
+			memset(&keys[i], 0, sizeof keys[i]);
+			if (R.kind == FK_STR)
+				keys[i].str = fz_strbuf[0][id];
+			else if (R.kind == FK_BYTES)
+				keys[i].bytes = (gomap_bytes){fz_bytbuf[0][id],
+				                              fz_bytlen_[id]};
+			else
+				fz_key_build(R.kind, id, R.var[id], &keys[i]);
+			rq[i].op = GOMAP_CHAN_LOAD;
+			rq[i].key = &keys[i];
+			rq[i].out = &outs[i];
+		}
+		FZ_CHECK(gomap_chan_submit_batch(R.m, rq, n) == 0, "batch");
+		for (unsigned i = 0; i < n; i++) {
+			unsigned id = base + i;
+			int rc = gomap_chan_wait(&rq[i]);
+			FZ_CHECK(rc == R.present[id], "load of key %u: %d, want %d",
+			         id, rc, R.present[id]);
+			if (rc == 1)
+				check_val(&outs[i], R.v[id], R.serial[id],
+				          "load (verify)");
+		}
+	}
+	free(rq);
+	free(keys);
+	free(outs);
+}
+
 /* With no writes running, every variant's range produces exactly the
  * model, and every key answers its lookup. Allocation failures are off
  * meanwhile. */
@@ -958,17 +1037,22 @@ static void verify(void)
 	free(r);
 	FZ_CHECK(R.V->len(R.m) == model_len(), "len %zu, model %zu",
 	         R.V->len(R.m), model_len());
-	for (unsigned id = 0; id < R.id_hi; id++) {
-		fz_key key;
-		fz_val out;
-		fz_key_build(R.kind, id, R.var[id], &key);
-		rc = R.V->load(R.m, &key, &out);
-		FZ_CHECK(rc == R.present[id], "load of key %u: %d, want %d", id,
-		         rc, R.present[id]);
-		if (rc == 1)
-			check_val(&out, R.v[id], R.serial[id], "load (verify)");
+	if (R.vn == VN_CHAN) {
+		verify_chan_loads();
+	} else {
+		for (unsigned id = 0; id < R.id_hi; id++) {
+			fz_key key;
+			fz_val out;
+			fz_key_build(R.kind, id, R.var[id], &key);
+			rc = R.V->load(R.m, &key, &out);
+			FZ_CHECK(rc == R.present[id], "load of key %u: %d, want %d",
+			         id, rc, R.present[id]);
+			if (rc == 1)
+				check_val(&out, R.v[id], R.serial[id],
+				          "load (verify)");
+			fz_clobber();
+		}
 	}
-	fz_clobber();
 	if (R.vn == VN_SYNC) {
 		FZ_CHECK(gomap_sync_check(R.m) == 0, "gomap_sync_check");
 		gomap_sync_stats st;

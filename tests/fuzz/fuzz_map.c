@@ -663,6 +663,45 @@ static void op_put_from_map(void)
 	after_write();
 }
 
+/* Overwrite through a key pointer the map handed out (iterator, range):
+ * Go's `m[k] = v` inside a range loop. The key is its own stored bytes. */
+static void put_through(const void *k, unsigned v)
+{
+	unsigned id, var;
+	uint64_t uid;
+	if (fz_key_decode(R.kind, k, &id, &var, &uid) != FZ_DEC_OK)
+		return; /* a NaN would add an entry with the same uid */
+	uint32_t s = new_serial();
+	if (R.stop)
+		return;
+	fz_val val;
+	fz_val_build(R.vk, v, s, &val);
+	val_drop(R.serial[id]);
+	int rc = gomap_map_put(R.m, k, &val);
+	FZ_CHECK(rc == 0, "put through the map's own key %u: rc %d", id, rc);
+	R.v[id] = (unsigned char)v;
+	R.serial[id] = s;
+	val_adopted(s);
+	after_write();
+}
+
+/* The iterator's key pointer, given back to put. */
+static void op_put_from_iter(void)
+{
+	uint8_t b = fz_u8(&R.in);
+	it_slot *t = &R.slot[b % NSLOTS];
+	const void *k;
+	void *v;
+	if (!t->live)
+		return;
+	if (!gomap_map_iter_next(&t->it, &k, &v)) {
+		slot_end(t);
+		return;
+	}
+	slot_produce(t, k, v);
+	put_through(k, b >> 5);
+}
+
 static bool range_cb(const void *k, void *v, void *ctx);
 
 static void op_range(void)
@@ -716,10 +755,11 @@ static bool range_cb(const void *k, void *v, void *ctx)
 		break;
 	}
 	case 12:
-		if (c >> 4 == 0) {
-			R.range_writes++;
+		R.range_writes++;
+		if (c >> 4 == 0)
 			op_clear();
-		}
+		else
+			put_through(k, fz_u8(&R.in) & 7u); /* m[k] = v' */
 		break;
 	case 13:
 		R.range_writes++;
@@ -855,7 +895,13 @@ static void run_ops(void)
 		case 15: fz_opname = "bulk_put"; op_bulk(true); break;
 		case 16: fz_opname = "bulk_delete"; op_bulk(false); break;
 		case 17: fz_opname = "put_from_map"; op_put_from_map(); break;
-		case 18: fz_opname = "delete_from_iter"; op_delete_from_iter(); break;
+		case 18:
+			fz_opname = "delete_from_iter";
+			if (op < 128)
+				op_delete_from_iter();
+			else
+				op_put_from_iter();
+			break;
 		case 19:
 			fz_opname = "fail_control";
 			if (R.hook)

@@ -253,6 +253,11 @@ def cmap_seeds():
     write("fuzz_cmap", "shard_u32_fail", cmap_prog(
         2, U32, V16, VDTOR | HOOK, 2, 80, 9,
         extra=[(C_FAIL, 3 | (30 << 2))]))
+    # clear of an empty map, with the counting hook: allocates nothing
+    for v, name in enumerate(["mutex", "rwmutex", "shard", "sync", "chan"]):
+        write("fuzz_cmap", "clear_empty_" + name,
+              [v, U64, V16, HOOK, 0, C_CLEAR, C_CLEAR, C_STORE, 1, 1,
+               C_CLEAR, C_CLEAR])
     # creation fails at its second allocation
     write("fuzz_cmap", "create_fail", cmap_prog(
         2, U64, V16, HOOK, 0x80 | (1 << 4), 8, 10))
