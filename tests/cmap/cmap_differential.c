@@ -48,13 +48,13 @@ static size_t dm_len(const dmodel *M)
 }
 
 static void dm_check_val(const dmodel *M, const void *got, unsigned v,
-                         uint32_t s)
+                         uint32_t s, const char *what)
 {
 	fz_val want;
 	fz_val_build(M->vk, v, s, &want);
 	if (M->vsize && memcmp(got, &want, M->vsize) != 0)
-		fail_msg("%s: value differs (want v=%u serial=%u)", V->name, v,
-		         s);
+		fail_msg("%s: %s: value differs (want v=%u serial=%u)", V->name,
+		         what, v, s);
 }
 
 static void dm_check_untouched(const fz_val *out, const char *what)
@@ -65,7 +65,7 @@ static void dm_check_untouched(const fz_val *out, const char *what)
 		fail_msg("%s: %s wrote its output on a miss", V->name, what);
 }
 
-/* ---- range: the whole content, or a prefix when stopped early ------------- */
+/* ---- range: the whole content, or a prefix when stopped early ------------ */
 
 struct range_ctx {
 	const dmodel *M;
@@ -141,7 +141,7 @@ static void check_content(void *m, const dmodel *M)
 	free(r);
 }
 
-/* ---- one sequence ------------------------------------------------------------ */
+/* ---- one sequence -------------------------------------------------------- */
 
 typedef struct dkey {
 	bool nan;
@@ -230,7 +230,7 @@ static void run_sequence(int kind, int vk, uint64_t seed, long nops)
 			rc = V->load(m, &k.obj, outp);
 			assert_int_equal(rc, had);
 			if (had && outp)
-				dm_check_val(M, &out, cv, cs);
+				dm_check_val(M, &out, cv, cs, "load");
 			else
 				dm_check_untouched(&out, "load");
 		} else if (op < 30) { /* store */
@@ -241,16 +241,18 @@ static void run_sequence(int kind, int vk, uint64_t seed, long nops)
 			rc = V->load_or_store(m, &k.obj, &val, outp);
 			assert_int_equal(rc, had);
 			if (had && outp)
-				dm_check_val(M, &out, cv, cs);
+				dm_check_val(M, &out, cv, cs,
+				             "load_or_store (loaded)");
 			else if (outp && GOMAP_CHECK_PENDING_FIXES)
-				dm_check_val(M, &out, v, s); /* Go: actual == v */
+				dm_check_val(M, &out, v, s, /* Go: actual == v */
+				             "load_or_store (stored): actual_out");
 			if (!had)
 				set_entry(M, &k, v, s);
 		} else if (op < 48) { /* load_and_delete */
 			rc = V->load_and_delete(m, &k.obj, outp);
 			assert_int_equal(rc, had);
 			if (had && outp)
-				dm_check_val(M, &out, cv, cs);
+				dm_check_val(M, &out, cv, cs, "load_and_delete");
 			else
 				dm_check_untouched(&out, "load_and_delete");
 			if (had)
@@ -264,7 +266,7 @@ static void run_sequence(int kind, int vk, uint64_t seed, long nops)
 			rc = V->swap(m, &k.obj, &val, outp);
 			assert_int_equal(rc, had);
 			if (had && outp)
-				dm_check_val(M, &out, cv, cs);
+				dm_check_val(M, &out, cv, cs, "swap: previous");
 			else
 				dm_check_untouched(&out, "swap");
 			set_entry(M, &k, v, s);
@@ -328,7 +330,8 @@ static void run_sequence(int kind, int vk, uint64_t seed, long nops)
 		fz_key_build(kind, i, M->var[i], &key);
 		assert_int_equal(V->load(m, &key, &out), M->present[i]);
 		if (M->present[i])
-			dm_check_val(M, &out, M->v[i], M->serial[i]);
+			dm_check_val(M, &out, M->v[i], M->serial[i],
+			             "load (final)");
 		else
 			dm_check_untouched(&out, "load");
 	}

@@ -102,7 +102,7 @@ static size_t model_len(void)
 	return R.count + (size_t)(R.nan_next - R.nan_base);
 }
 
-/* ---- values and destructors -------------------------------------------- */
+/* ---- values and destructors ---------------------------------------------- */
 
 static uint32_t new_serial(void)
 {
@@ -180,7 +180,7 @@ static void settle(void)
 	fz_dtor_settled();
 }
 
-/* ---- the model (a running range follows it) ------------------------------- */
+/* ---- the model (a running range follows it) ------------------------------ */
 
 static void range_note_set(unsigned id)
 {
@@ -272,7 +272,7 @@ static void model_clear(void)
 		R.rs->nan_cleared = true;
 }
 
-/* ---- keys from the input ---------------------------------------------------- */
+/* ---- keys from the input ------------------------------------------------- */
 
 typedef struct karg {
 	bool nan;
@@ -348,7 +348,7 @@ static void check_key_var(unsigned id, unsigned var, unsigned want,
 	         fz_kind_borrowed(R.kind) ? "first" : "latest");
 }
 
-/* ---- the operations -------------------------------------------------------- */
+/* ---- the operations ------------------------------------------------------ */
 
 /* A write from inside rwmutex's range callback: refused, nothing changes. */
 static bool refused_in_range(void)
@@ -736,7 +736,7 @@ static void op_bulk(bool store)
 	}
 }
 
-/* ---- range ------------------------------------------------------------------ */
+/* ---- range --------------------------------------------------------------- */
 
 static int range_mode(void)
 {
@@ -970,7 +970,7 @@ static bool range_cb(const void *k, void *v, void *ctx)
 	return true;
 }
 
-/* ---- verification ------------------------------------------------------------ */
+/* ---- verification -------------------------------------------------------- */
 
 static bool verify_cb(const void *k, void *v, void *ctx)
 {
@@ -1078,7 +1078,7 @@ static void op_barrier(void)
 	         st.pending_free);
 }
 
-/* ---- atomic sections and transactions: re-entry ------------------------------ */
+/* ---- atomic sections and transactions: re-entry -------------------------- */
 
 typedef struct sect {
 	fz_key key;
@@ -1140,7 +1140,7 @@ static void op_section(void)
 	after();
 }
 
-/* ---- chan: asynchronous batches ------------------------------------------------ */
+/* ---- chan: asynchronous batches ------------------------------------------ */
 
 #define NBATCH 8
 
@@ -1238,7 +1238,7 @@ static void op_chan_batch(void)
 	after();
 }
 
-/* ---- bad arguments ----------------------------------------------------------- */
+/* ---- bad arguments ------------------------------------------------------- */
 
 static void op_bad_input(void)
 {
@@ -1300,7 +1300,7 @@ static void op_bad_input(void)
 	fz_clobber();
 }
 
-/* ---- one program ---------------------------------------------------------------- */
+/* ---- one program --------------------------------------------------------- */
 
 static int vname_of(const char *n)
 {
@@ -1436,12 +1436,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(x == NULL, "a refused create wrote a map");
 
 	if (R.hook && (hb & 0x80))
-		fz_as.countdown = (hb >> 4) & 7; /* creation fails at that call */
+		/* creation fails at that call */
+		__atomic_store_n(&fz_as.countdown, (long)((hb >> 4) & 7),
+		                 __ATOMIC_RELEASE);
 	fz_mark();
 	int rc = create(hb);
 	if (rc == GOMAP_ENOMEM && fz_failed()) {
-		FZ_CHECK(fz_as.live == 0, "%s: failed creation leaked %ld blocks",
-		         R.V->name, fz_as.live);
+		FZ_CHECK(fz_live_blocks() == 0,
+		         "%s: failed creation leaked %ld blocks", R.V->name,
+		         fz_live_blocks());
 		return 0;
 	}
 	FZ_CHECK(rc == 0 && R.m, "%s: create: rc %d (kind %s)", R.V->name, rc,
@@ -1477,9 +1480,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	R.V->destroy(R.m);
 	fz_dtor_settled();
 	if (R.hook) {
-		FZ_CHECK(fz_as.live == 0, "%ld blocks left after free", fz_as.live);
-		FZ_CHECK(fz_as.bytes == 0, "%ld bytes left after free",
-		         fz_as.bytes);
+		FZ_CHECK(fz_live_blocks() == 0, "%ld blocks left after free",
+		         fz_live_blocks());
+		FZ_CHECK(fz_live_bytes() == 0, "%ld bytes left after free",
+		         fz_live_bytes());
 	}
 	return 0;
 }

@@ -77,7 +77,7 @@ static size_t model_len(void)
 	return R.count + (size_t)(R.nan_next - R.nan_base);
 }
 
-/* ---- values ------------------------------------------------------------- */
+/* ---- values -------------------------------------------------------------- */
 
 static uint32_t new_serial(void)
 {
@@ -115,7 +115,7 @@ static void check_val(const void *got, unsigned v, uint32_t s, const char *what)
 	         "%s: value differs (want v=%u serial=%u)", what, v, s);
 }
 
-/* ---- model updates (every live iterator follows them) ------------------ */
+/* ---- model updates (every live iterator follows them) -------------------- */
 
 static void model_insert(unsigned id, unsigned var, unsigned v, uint32_t s)
 {
@@ -176,7 +176,7 @@ static void model_clear(void)
 		R.slot[i].nan_lo = R.slot[i].nan_hi = 0;
 }
 
-/* ---- keys from the input -------------------------------------------------- */
+/* ---- keys from the input ------------------------------------------------- */
 
 typedef struct karg {
 	bool nan;
@@ -214,7 +214,7 @@ static karg read_key(void)
 	return k;
 }
 
-/* ---- checks of what an iteration produces ------------------------------------ */
+/* ---- checks of what an iteration produces -------------------------------- */
 
 static void check_key_var(unsigned id, unsigned var, const char *what)
 {
@@ -278,7 +278,7 @@ static void slot_end(it_slot *t)
 	t->live = false;
 }
 
-/* ---- operations ------------------------------------------------------------ */
+/* ---- operations ---------------------------------------------------------- */
 
 static void after_write(void)
 {
@@ -861,7 +861,7 @@ static void op_bad_input(void)
 	fz_clobber();
 }
 
-/* ---- one program ----------------------------------------------------------- */
+/* ---- one program --------------------------------------------------------- */
 
 static const size_t hints[8] = {0, 1, 8, 9, 100, 1000, (size_t)1 << 62,
                                 SIZE_MAX};
@@ -949,12 +949,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                            fz_free, NULL};
 	gomap_map_options opt = {hints[hb & 7], R.hook ? &R.alloc : NULL};
 	if (R.hook && (hb & 0x80))
-		fz_as.countdown = (hb >> 3) & 7; /* creation fails at that call */
+		/* creation fails at that call */
+		__atomic_store_n(&fz_as.countdown, (long)((hb >> 3) & 7),
+		                 __ATOMIC_RELEASE);
 	fz_mark();
 	int rc = gomap_map_new_opts(&R.m, &R.kt, &R.vt, &opt);
 	if (rc == GOMAP_ENOMEM && fz_failed()) {
-		FZ_CHECK(fz_as.live == 0, "failed creation leaked %ld blocks",
-		         fz_as.live);
+		FZ_CHECK(fz_live_blocks() == 0, "failed creation leaked %ld blocks",
+		         fz_live_blocks());
 		return 0;
 	}
 	FZ_CHECK(rc == 0 && R.m, "gomap_map_new: rc %d (kind %s, hint %zu)",
@@ -980,9 +982,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gomap_map_free(R.m);
 	fz_dtor_settled();
 	if (R.hook) {
-		FZ_CHECK(fz_as.live == 0, "%ld blocks left after free", fz_as.live);
-		FZ_CHECK(fz_as.bytes == 0, "%ld bytes left after free",
-		         fz_as.bytes);
+		FZ_CHECK(fz_live_blocks() == 0, "%ld blocks left after free",
+		         fz_live_blocks());
+		FZ_CHECK(fz_live_bytes() == 0, "%ld bytes left after free",
+		         fz_live_bytes());
 	}
 	return 0;
 }

@@ -43,7 +43,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wunused-variable"
 
-/* ---- checks ------------------------------------------------------------- */
+/* ---- checks -------------------------------------------------------------- */
 
 #ifndef FZ_TARGET
 #define FZ_TARGET "fuzz"
@@ -73,7 +73,7 @@ fz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 			fz_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);       \
 	} while (0)
 
-/* ---- input -------------------------------------------------------------- */
+/* ---- input --------------------------------------------------------------- */
 
 typedef struct fz_in {
 	const uint8_t *p;
@@ -90,7 +90,7 @@ static inline bool fz_more(const fz_in *in)
 	return in->i < in->n;
 }
 
-/* ---- key universe ------------------------------------------------------- */
+/* ---- key universe -------------------------------------------------------- */
 
 #define FZ_NK 1024u
 #define FZ_STRMAX 1000u
@@ -569,7 +569,7 @@ static inline void fz_vs_set(uint32_t s, unsigned char v)
 	__atomic_store_n(&fz_vstate[s], v, __ATOMIC_RELEASE);
 }
 
-/* ---- values ------------------------------------------------------------- */
+/* ---- values -------------------------------------------------------------- */
 
 enum fz_vkind { FV_16, FV_8, FV_SET, FV_BIG, FV_F64, FV_COUNT };
 static const char *const fz_vkind_names[FV_COUNT] = {"v16", "v8", "set",
@@ -758,7 +758,7 @@ static gomap_type fz_val_type(int vk, bool dtor, bool custom_eq)
 	return t;
 }
 
-/* ---- a counting allocator that fails on demand (thread-safe) ----------- */
+/* ---- a counting allocator that fails on demand (thread-safe) ------------- */
 
 typedef struct fz_alloc_state {
 	long live, bytes, allocs;
@@ -873,6 +873,16 @@ static inline void fz_mark(void)
 static inline bool fz_failed(void)
 {
 	return fz_failures() > fz_fmark;
+}
+
+static inline long fz_live_blocks(void)
+{
+	return __atomic_load_n(&fz_as.live, __ATOMIC_ACQUIRE);
+}
+
+static inline long fz_live_bytes(void)
+{
+	return __atomic_load_n(&fz_as.bytes, __ATOMIC_ACQUIRE);
 }
 
 static inline long fz_alloc_count(void)

@@ -33,7 +33,7 @@
 #define MAXOPS 4000
 #define NSERIALS (NWRITERS * (MAXOPS + 1))
 
-/* ---- a failing, counting allocator (thread-safe) ----------------------- */
+/* ---- a failing, counting allocator (thread-safe) ------------------------- */
 
 typedef struct failer {
 	atomic_uint percent;
@@ -77,7 +77,7 @@ static void fa_free(void *ctx, void *ptr, size_t size)
 	free(p);
 }
 
-/* ---- values: a serial each, destroyed at most once ------------------------ */
+/* ---- values: a serial each, destroyed at most once ----------------------- */
 
 /* Over 128 bytes, so the plain maps store values out of line and every
  * new key allocates (else a grown table would not allocate again). */
@@ -104,7 +104,7 @@ static void val_destroy(void *obj, void *ctx)
 enum { FATE_NONE, FATE_MAP, FATE_OUT };
 static unsigned char fate[NSERIALS]; /* written by the serial's owner */
 
-/* ---- the variants, created with the hook ----------------------------------- */
+/* ---- the variants, created with the hook --------------------------------- */
 
 static int create(const char *name, void **out, const gomap_type *kt,
                   const gomap_type *vt, const gomap_allocator *a)
@@ -132,7 +132,7 @@ static int create(const char *name, void **out, const gomap_type *kt,
 	return GOMAP_ENOTSUP;
 }
 
-/* ---- the writers ---------------------------------------------------------------- */
+/* ---- the writers --------------------------------------------------------- */
 
 typedef struct shared {
 	const gomap_cmap_ops *ops;
@@ -370,7 +370,7 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* ---- one run --------------------------------------------------------------- */
+/* ---- one run ------------------------------------------------------------- */
 
 static void run_variant(const char *name, bool str_keys, unsigned pct)
 {
