@@ -161,6 +161,15 @@ def map_seeds():
     write("fuzz_map", "raw24_u32_ptr", map_prog(
         RAW24, VF64, HOOK, 5,
         std_steps(rng, 150) + [(M_CLONE, 1, 0)] + std_steps(rng, 20), 9))
+    # Go's key update (pending_fixes.h): put of an equal key with other
+    # bytes replaces the stored key; then -0 over +0
+    for kind, name in ((CUSTOM16, "custom16"), (BIGC200, "bigc200"),
+                       (F64, "f64")):
+        a, b = (0, 1) if kind == F64 else (3, 7)
+        kid = 0 if kind == F64 else 1
+        write("fuzz_map", "pending_key_update_" + name,
+              [kind, V16, 0, 0, M_PUT, kid, a, 1, M_PUT, kid, b, 2,
+               M_VERIFY])
     # creation fails at its second allocation
     write("fuzz_map", "create_fail", map_prog(
         U64, V16, HOOK, 0x80 | (1 << 3) | 4, [(M_VERIFY,)], 10))
@@ -258,6 +267,21 @@ def cmap_seeds():
         write("fuzz_cmap", "clear_empty_" + name,
               [v, U64, V16, HOOK, 0, C_CLEAR, C_CLEAR, C_STORE, 1, 1,
                C_CLEAR, C_CLEAR])
+    # pending_fixes.h, each variant: load_or_store that stores writes
+    # actual_out; store, swap and a successful compare_and_swap of an equal
+    # key with other bytes replace the stored key (custom equal, f64 -0)
+    for v, name in enumerate(["mutex", "rwmutex", "shard", "sync", "chan"]):
+        write("fuzz_cmap", "pending_los_actual_" + name,
+              [v, U64, V16, 0, 0, C_LOS, 1, 1, C_LOS, 2, 2, C_VERIFY])
+        write("fuzz_cmap", "pending_key_update_" + name,
+              [v, CUSTOM16, V16, 0, 0,
+               C_STORE, 1, 3, 1, C_STORE, 1, 7, 2, C_VERIFY,
+               C_SWAP, 1, 9, 3, C_VERIFY,
+               C_CAS, 1, 11, 0, 4, C_VERIFY,
+               C_STORE, 2, 5, 1, C_CAS, 2, 6, 0, 5, C_VERIFY])
+        write("fuzz_cmap", "pending_f64_zero_" + name,
+              [v, F64, V16, 0, 0, C_STORE, 0, 0, 1, C_STORE, 0, 1, 2,
+               C_VERIFY, C_SWAP, 0, 0, 3, C_VERIFY])
     # creation fails at its second allocation
     write("fuzz_cmap", "create_fail", cmap_prog(
         2, U64, V16, HOOK, 0x80 | (1 << 4), 8, 10))
