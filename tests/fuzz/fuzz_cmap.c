@@ -10,9 +10,10 @@
  * load_and_delete, delete, swap, compare_and_swap, compare_and_delete
  * (with *_out given or NULL), range with writes from the callback, len,
  * clear, bulk store/delete, allocation failures on demand, bad arguments,
- * full verification, and per variant: an atomic section (mutex, rwmutex,
- * shard) or transaction (chan) that re-enters the map, chan's asynchronous
- * batches, sync's barrier.
+ * full verification, store through the key pointer range hands out, and
+ * per variant: an atomic section (mutex, rwmutex, shard) or transaction
+ * (chan) that re-enters the map, chan's asynchronous batches, sync's
+ * barrier. The work per input is bounded (MAXWORK).
  *
  * Every return value and every output is checked, on hit and on miss (a
  * miss leaves the output untouched). Destructors: a value the map adopted

@@ -11,8 +11,10 @@
  * original), shrink, freeze (reads on the frozen map, then unfreeze),
  * iterators held across writes (up to 4 at once, stopped or abandoned),
  * range with writes from the callback, bulk put/delete (growth), put of a
- * value that lives in the map, delete through a key pointer from the
- * iterator, allocation failures on demand, bad arguments, full verification.
+ * value that lives in the map, put and delete through the key pointers that
+ * iteration and range hand out (Go's `m[k] = v` and `delete(m, k)` inside a
+ * range loop), allocation failures on demand, bad arguments, full
+ * verification. The work per input is bounded (MAXWORK).
  *
  * The model: per key id, present / stored variant / value / value serial,
  * plus the list of NaN entries (f64). Iterators are checked by Go's rules:
