@@ -95,8 +95,9 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 	GOMAP_PROBE_OP(pm, GOMAP_PROBE_OP_CMAP + op);
 	if (op == GOMAP__OP_CLEAR)
 		return gomap_map_clear(pm);
-	/* The *_h calls trust @h: a caller's hash (shard) must be the map's. */
-	GOMAP_ASSERT_EXPENSIVE(h == gomap__map_hash(pm, key), pm);
+	/* The *_h calls trust @h: a caller's hash (shard) must be the map's
+	 * (NaN keys hash at random, as in Go: nothing to compare). */
+	GOMAP_ASSERT_EXPENSIVE(gomap__cm_key_is_nan(gomap__map_key_type(pm), key) || h == gomap__map_hash(pm, key), pm);
 
 	const gomap_type *vt = gomap__map_val_type(pm);
 	int rc;

@@ -133,7 +133,7 @@
  *     updates are one release store (O9). Migration copies pairs into the new
  *     buckets before MIGRATED is published (O4); old pairs stay frozen.
  *  O9 In-place values: when the value is 8 bytes without a destructor (and
- *     keys are not f64), an update of an existing key (store, swap,
+ *     an overwrite keeps the stored key: not key_update), an update of an existing key (store, swap,
  *     compare_and_swap, update) does not publish a new entry but stores the new
  *     value into the entry with one release store, under the bucket lock;
  *     every read of such a value is one acquire load. A reader sees either
@@ -465,6 +465,7 @@ struct gomap_sync {
 	uint8_t owned;  /* STR/BYTES keys: the map owns a copy */
 	uint8_t is_str; /* owned copies get a NUL */
 	uint8_t is_f64;
+	uint8_t key_update; /* an overwrite stores the caller's key bytes */
 	uint8_t inplace; /* 8-byte values without destructor: updated in place */
 	uint8_t pairs;   /* pair mode: u64/u32 keys, in-place values, inline */
 	uint8_t gavg;    /* grow above this many entries per bucket */
@@ -2321,9 +2322,10 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			ret = op == OP_STORE ? 0 : 1;
 			break;
 		}
-		/* Replace: the key stays (Go keeps the stored key), except f64,
-		 * where -0 replaces +0 as Go's map assignment does. */
-		if (m->is_f64) {
+		/* Replace: the key stays, except where equal keys may differ in
+		 * their bytes (key_update): there the caller's key replaces it,
+		 * as Go's map assignment does (-0 replaces +0). */
+		if (m->key_update) {
 			dflags = 0;
 		} else {
 			if (!m->owned)
@@ -2996,8 +2998,13 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	default: m->ik = IK_GENERIC; break;
 	}
 	m->is_f64 = kt->kind == GOMAP_KIND_F64;
-	/* f64 keys are excluded: a store may replace the stored key (-0/+0). */
-	m->inplace = vt->size == 8 && !vt->destroy && !m->is_f64;
+	/* Keys whose equality is not bytewise identity (f64's -0 == +0, RAW
+	 * with a custom equal) are replaced by the caller's on an overwrite,
+	 * as Go does (the plain map's rule: not when the key has a destructor,
+	 * whose caller may share what the stored key points to). Such maps
+	 * publish a new entry per overwrite, so their values are not in place. */
+	m->key_update = !kt->destroy && (m->is_f64 || (kt->kind == GOMAP_KIND_RAW && kt->equal));
+	m->inplace = vt->size == 8 && !vt->destroy && !m->key_update;
 	/* Pair mode: 8-byte or 4-byte integer keys that own nothing, with
 	 * in-place values. Each lookup then costs one cache miss, not two. */
 	m->pairs = m->inplace && (m->ik == IK_U64 || m->ik == IK_U32) && !kt->destroy && kt->size == (m->ik == IK_U64 ? 8u : 4u);

@@ -12,6 +12,8 @@
 #ifndef GOMAP_CMAP_IMPL_H
 #define GOMAP_CMAP_IMPL_H
 
+#include <string.h>
+
 #include <gomap/cmap.h>
 
 #include "map_internal.h"
@@ -58,6 +60,17 @@ int gomap__cm_check_args(int op, const gomap_type *kt, size_t vsize,
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
                    const void *val2, void *out);
 /* The same with h == gomap__map_hash(pm, key) computed by the caller. */
+/* True for an f64 NaN key: its hash is random on every call (Go's rule), so
+ * two hashes of it never agree. For the hash-agreement assertions. */
+static inline bool gomap__cm_key_is_nan(const gomap_type *kt, const void *key)
+{
+	if (kt->kind != GOMAP_KIND_F64)
+		return false;
+	double d;
+	memcpy(&d, key, sizeof d);
+	return d != d;
+}
+
 int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
                      const void *val, const void *val2, void *out);
 
