@@ -3,6 +3,7 @@
 # tests under AddressSanitizer+UBSan and under ThreadSanitizer (clang), then
 # a bounded libFuzzer run of tests/fuzz (tools/fuzz.sh; GOMAP_FUZZ_SECONDS
 # per target, default 60).
+# The three builds are CMakePresets.json's plain, asan and tsan presets.
 # Usage: tools/run-tests.sh [plain|asan|tsan|fuzz ...]   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,17 +16,14 @@ for cfg in "${configs[@]}"; do
     continue
   fi
   case "$cfg" in
-    plain) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOMAP_DEBUG_LEVEL=2) ;;
-    asan)  args=(-DCMAKE_BUILD_TYPE=Debug -DGOMAP_DEBUG_LEVEL=1 -DGOMAP_SANITIZE=address,undefined) ;;
-    tsan)  args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGOMAP_SANITIZE=thread) ;;
+    plain|asan|tsan) ;;  # CMakePresets.json defines each
     *) echo "unknown config $cfg"; exit 2 ;;
   esac
-  dir=build-test-$cfg
-  echo "=== $cfg: configure and build ($dir)"
-  cmake -S . -B "$dir" -DGOMAP_BUILD_BENCH=OFF "${args[@]}" >/dev/null
-  cmake --build "$dir" -j"$jobs" >/dev/null
+  echo "=== $cfg: configure and build (cmake --preset $cfg)"
+  cmake --preset "$cfg" >/dev/null
+  cmake --build --preset "$cfg" -j"$jobs" >/dev/null
   echo "=== $cfg: ctest"
   export GOMAP_TEST_CONFIG=$cfg
-  if ! ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 900; then status=1; fi
+  if ! ctest --preset "$cfg" -j"$jobs"; then status=1; fi
 done
 exit $status
