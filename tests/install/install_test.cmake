@@ -26,7 +26,7 @@ if(SANITIZE)
 endif()
 
 run_step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(f include/gomap/map.h include/gomap/common.h ${LIBDIR}/pkgconfig/gomap.pc
+foreach(f include/gomap.h include/gomap/map.h include/gomap/common.h ${LIBDIR}/pkgconfig/gomap.pc
           ${LIBDIR}/cmake/gomap/gomapConfig.cmake)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "install test: ${f} was not installed")

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <gomap/map.h>
+#include <gomap.h> /* the umbrella header, as installed */
 
 int main(void)
 {

@@ -1,0 +1,21 @@
+# tests/headers/umbrella_complete.cmake - run by ctest (cmake -P): fails
+# when a header of include/gomap/ is missing from include/gomap.h.
+# Input (-D): INCLUDE_DIR.
+file(READ ${INCLUDE_DIR}/gomap.h umbrella)
+file(GLOB headers ${INCLUDE_DIR}/gomap/*.h)
+set(missing)
+foreach(h ${headers})
+  get_filename_component(name ${h} NAME)
+  string(FIND "${umbrella}" "#include \"gomap/${name}\"" at)
+  if(at EQUAL -1)
+    list(APPEND missing ${name})
+  endif()
+endforeach()
+list(LENGTH headers n)
+if(n EQUAL 0)
+  message(FATAL_ERROR "no headers found under ${INCLUDE_DIR}/gomap")
+endif()
+if(missing)
+  message(FATAL_ERROR "include/gomap.h does not include: ${missing}")
+endif()
+message(STATUS "gomap.h includes all ${n} headers of gomap/")
