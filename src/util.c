@@ -47,7 +47,7 @@ GOMAP_API const char *gomap_strerror(int err)
 {
 	switch (err) {
 	case GOMAP_OK: return "success";
-	case GOMAP_EPERM: return "map is frozen (read-only)";
+	case GOMAP_EPERM: return "operation not permitted (reserved: no call returns it)";
 	case GOMAP_ENOENT: return "no such key";
 	case GOMAP_ENOMEM: return "out of memory (map unchanged)";
 	case GOMAP_EBUSY: return "operation not allowed now";

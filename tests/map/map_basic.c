@@ -85,6 +85,9 @@ static void test_strerror(void **state)
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(s, gomap_strerror(codes[j]));
 	}
+	/* GOMAP_EPERM is reserved (common.h): a write to a frozen map is a
+	 * fatal error, not this code, so its text must not claim otherwise. */
+	assert_null(strstr(gomap_strerror(GOMAP_EPERM), "frozen"));
 	/* unknown codes still get a text, never NULL */
 	assert_non_null(gomap_strerror(-9999));
 	assert_non_null(gomap_strerror(12345));
