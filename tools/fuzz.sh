@@ -67,6 +67,6 @@ done
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 
 echo "=== fuzz: replay the seed corpus"
-regex=$(printf '|fuzz\\.%s\\.replay' "${targets[@]}")
+regex=$(printf '|fuzz\\.%s\\.replay' "${targets[@]#fuzz_}")  # fuzz_map: fuzz.map.replay
 ctest --test-dir "$dir" -R "^(${regex:1})\$" --output-on-failure || status=1
 exit $status

@@ -25,7 +25,7 @@
 
 static int nthreads(void)
 {
-	return CT_TSAN ? 3 : 4;
+	return GOMAP_TEST_TSAN ? 3 : 4;
 }
 
 /* Start all threads at once so that they overlap. */

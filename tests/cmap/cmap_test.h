@@ -25,28 +25,13 @@
 
 #include <gomap/cmap.h>
 
-#ifndef GOMAP_TEST_SANITIZED
-#define GOMAP_TEST_SANITIZED 0
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define CT_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CT_TSAN 1
-#endif
-#endif
-#ifndef CT_TSAN
-#define CT_TSAN 0
-#endif
+#include "gomap_test.h"
 
 /* Scale a workload: full size in plain builds, /2 under ASan, /4 under
  * TSan (several times slower, and few shared cores). */
 static inline long ct_scale(long n)
 {
-	long d = CT_TSAN ? 4 : (GOMAP_TEST_SANITIZED ? 2 : 1);
-	long r = n / d;
-	return r < 1 ? 1 : r;
+	return gt_scale_div(n, 2, 4, 1);
 }
 
 /* The variant under test (set by ct_main before each group run). */
@@ -60,10 +45,7 @@ typedef struct ct_rng {
 
 static inline uint64_t ct_next(ct_rng *r)
 {
-	uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return gt_splitmix64(&r->s);
 }
 
 static inline uint64_t ct_below(ct_rng *r, uint64_t n)

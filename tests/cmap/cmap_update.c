@@ -737,7 +737,7 @@ static void test_update_reentry_fatal(void **state)
 
 static int nthreads(void)
 {
-	return CT_TSAN ? 3 : MAXT;
+	return GOMAP_TEST_TSAN ? 3 : MAXT;
 }
 
 struct stress;

@@ -8,7 +8,6 @@
  * which prints the resulting settings, read from the library's own
  * variables (white box: src/internal/util.h), after a marker line.
  */
-#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +21,7 @@
 
 #include <gomap/map.h>
 
-#include "child.h"
+#include "childproc.h"
 #include "internal/util.h"
 
 #define WARN "gomap: GOMAP_DEBUG: "
@@ -30,7 +29,7 @@
 typedef struct outcome {
 	int mapchecks, racewindow;
 	int warnings;      /* lines starting with WARN */
-	char text[16384];  /* everything the child wrote to stderr */
+	char text[CP_OUT_MAX + 1]; /* everything the child wrote to stderr */
 } outcome;
 
 static int child_parse(void *arg)
@@ -48,18 +47,18 @@ static int child_parse(void *arg)
 
 static void parse(const char *env, outcome *o)
 {
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
-	assert_int_equal(run_child(child_parse, (void *)env, r), 0);
+	assert_int_equal(cp_run_ret(child_parse, (void *)env, 30, r), 0);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-		fail_msg("GOMAP_DEBUG=\"%s\": child status 0x%x: %s", env ? env : "(unset)", r->status, r->err);
-	snprintf(o->text, sizeof o->text, "%s", r->err);
-	const char *res = strstr(r->err, "RESULT ");
+		fail_msg("GOMAP_DEBUG=\"%s\": child status 0x%x: %s", env ? env : "(unset)", r->status, r->out);
+	snprintf(o->text, sizeof o->text, "%s", r->out);
+	const char *res = strstr(r->out, "RESULT ");
 	assert_non_null(res);
 	assert_int_equal(sscanf(res, "RESULT mapchecks=%d racewindow=%d", &o->mapchecks, &o->racewindow), 2);
 	o->warnings = 0;
-	for (const char *p = r->err; (p = strstr(p, WARN)) != NULL; p++) {
-		assert_true(p == r->err || p[-1] == '\n'); /* whole lines */
+	for (const char *p = r->out; (p = strstr(p, WARN)) != NULL; p++) {
+		assert_true(p == r->out || p[-1] == '\n'); /* whole lines */
 		o->warnings++;
 	}
 	free(r);

@@ -13,7 +13,6 @@
  *    level >= 1, and at level 0 the same calls run unchecked.
  * Each stopping case runs in a forked child.
  */
-#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +26,7 @@
 
 #include <gomap/map.h>
 
-#include "child.h"
+#include "childproc.h"
 #include "internal/map_internal.h"
 
 int probe_assert_0(int *evals), probe_expensive_0(int *evals);
@@ -48,34 +47,34 @@ static int run_probe(void *arg)
 }
 
 /* Runs @fn in a child: true if it stopped with the assertion report. */
-static bool stops(probe_fn fn, child_result *r)
+static bool stops(probe_fn fn, cp_result *r)
 {
-	assert_int_equal(run_child(run_probe, (void *)fn, r), 0);
-	if (child_aborted(r)) {
-		assert_non_null(strstr(r->err, "fatal error: gomap: internal error: assertion `counted_false(evals)' "
+	assert_int_equal(cp_run_ret(run_probe, (void *)fn, 30, r), 0);
+	if (cp_aborted(r)) {
+		assert_non_null(strstr(r->out, "fatal error: gomap: internal error: assertion `counted_false(evals)' "
 		                                "failed at "));
-		assert_non_null(strstr(r->err, "debug_level_probe.c:"));
-		assert_null(strstr(r->err, "SURVIVED"));
+		assert_non_null(strstr(r->out, "debug_level_probe.c:"));
+		assert_null(strstr(r->out, "SURVIVED"));
 		return true;
 	}
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-		fail_msg("probe child status 0x%x: %s", r->status, r->err);
+		fail_msg("probe child status 0x%x: %s", r->status, r->out);
 	return false;
 }
 
-static void expect_survives(probe_fn fn, int level, child_result *r)
+static void expect_survives(probe_fn fn, int level, cp_result *r)
 {
 	assert_false(stops(fn, r));
 	char want[64];
 	snprintf(want, sizeof want, "SURVIVED level=%d evals=0", level);
-	if (!strstr(r->err, want))
-		fail_msg("want \"%s\" (the condition not evaluated), got: %s", want, r->err);
+	if (!strstr(r->out, want))
+		fail_msg("want \"%s\" (the condition not evaluated), got: %s", want, r->out);
 }
 
 static void test_debug_level_macros(void **state)
 {
 	(void)state;
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
 	/* level 0: compiled away, the condition never evaluated */
 	expect_survives(asserts[0], 0, r);
@@ -87,7 +86,7 @@ static void test_debug_level_macros(void **state)
 	assert_true(stops(asserts[2], r));
 	assert_true(stops(expensives[2], r));
 	/* the expensive flavour names the map it was given */
-	assert_non_null(strstr(r->err, "map=0x"));
+	assert_non_null(strstr(r->out, "map=0x"));
 	free(r);
 }
 
@@ -121,23 +120,23 @@ static int corrupted_lookup(void *arg)
 static void test_debug_level_library(void **state)
 {
 	(void)state;
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
-	assert_int_equal(run_child(corrupted_lookup, NULL, r), 0);
+	assert_int_equal(cp_run_ret(corrupted_lookup, NULL, 30, r), 0);
 #if GOMAP_TEST_DEBUG_LEVEL >= 1
-	if (!child_aborted(r))
+	if (!cp_aborted(r))
 		fail_msg("level %d: a corrupted key kind went unnoticed (status 0x%x): %s", GOMAP_TEST_DEBUG_LEVEL,
-		         r->status, r->err);
-	assert_non_null(strstr(r->err, "fatal error: gomap: internal error: assertion `t && kind_known(t)' failed at "));
-	assert_non_null(strstr(r->err, "util.c:"));
-	assert_null(strstr(r->err, "SURVIVED"));
+		         r->status, r->out);
+	assert_non_null(strstr(r->out, "fatal error: gomap: internal error: assertion `t && kind_known(t)' failed at "));
+	assert_non_null(strstr(r->out, "util.c:"));
+	assert_null(strstr(r->out, "SURVIVED"));
 #else
 	/* level 0: no check, and nothing else changes (the bytes still hash
 	 * and compare as before) */
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-		fail_msg("level 0: child status 0x%x: %s", r->status, r->err);
-	assert_non_null(strstr(r->err, "SURVIVED get=1"));
-	assert_null(strstr(r->err, "internal error"));
+		fail_msg("level 0: child status 0x%x: %s", r->status, r->out);
+	assert_non_null(strstr(r->out, "SURVIVED get=1"));
+	assert_null(strstr(r->out, "internal error"));
 #endif
 	free(r);
 }

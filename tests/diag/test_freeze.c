@@ -4,7 +4,6 @@
  * pointer into the table faults and the handler reports it with the
  * address, unfreeze restores writes, and freeing a frozen map is allowed.
  */
-#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +16,7 @@
 
 #include <gomap/diag.h>
 
-#include "child.h"
+#include "childproc.h"
 
 enum { N = 5000 };
 
@@ -189,16 +188,16 @@ static void test_api_write_dies(void **state)
 	assert_int_equal(gomap_map_new(&empty, &gomap_type_u64, &gomap_type_u64, 0), 0);
 	assert_int_equal(gomap_map_freeze(full), 0);
 	assert_int_equal(gomap_map_freeze(empty), 0);
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
 	for (int which = 0; which < 2; which++) {
 		for (int op = 0; op < 4; op++) {
 			victim v = {which ? empty : full, op, false, NULL};
-			assert_int_equal(run_child(write_child, &v, r), 0);
-			if (!child_aborted(r))
-				fail_msg("op %d: status %d, stderr: %s", op, r->status, r->err);
-			if (strncmp(r->err, "fatal error: write to frozen map\n", 33) != 0)
-				fail_msg("op %d: stderr: %s", op, r->err);
+			assert_int_equal(cp_run_ret(write_child, &v, 30, r), 0);
+			if (!cp_aborted(r))
+				fail_msg("op %d: status %d, stderr: %s", op, r->status, r->out);
+			if (strncmp(r->out, "fatal error: write to frozen map\n", 33) != 0)
+				fail_msg("op %d: stderr: %s", op, r->out);
 		}
 	}
 	free(r);
@@ -215,27 +214,27 @@ static void test_raw_write_faults(void **state)
 	uint64_t *p = gomap_map_get_ptr(m, &key);
 	assert_non_null(p);
 	assert_int_equal(*p, 1234 * 3);
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
 
 	/* With the handler: reported with the address, then abort. */
 	victim v = {m, 4, true, p};
-	assert_int_equal(run_child(write_child, &v, r), 0);
-	if (!child_aborted(r))
-		fail_msg("status %d, stderr: %s", r->status, r->err);
-	assert_non_null(strstr(r->err, "fatal error: write to frozen map\n"));
+	assert_int_equal(cp_run_ret(write_child, &v, 30, r), 0);
+	if (!cp_aborted(r))
+		fail_msg("status %d, stderr: %s", r->status, r->out);
+	assert_non_null(strstr(r->out, "fatal error: write to frozen map\n"));
 	char want[64];
 	snprintf(want, sizeof want, "addr=%p ", (void *)p);
-	if (!strstr(r->err, want))
-		fail_msg("expected %s in: %s", want, r->err);
+	if (!strstr(r->out, want))
+		fail_msg("expected %s in: %s", want, r->out);
 	snprintf(want, sizeof want, "map=%p]", (void *)m);
-	if (!strstr(r->err, want))
-		fail_msg("expected %s in: %s", want, r->err);
+	if (!strstr(r->out, want))
+		fail_msg("expected %s in: %s", want, r->out);
 
 	/* Without it: a plain SIGSEGV (the memory really is read-only). The
 	 * sanitizers catch SIGSEGV themselves and exit with an error. */
 	v.handler = false;
-	assert_int_equal(run_child(write_child, &v, r), 0);
+	assert_int_equal(cp_run_ret(write_child, &v, 30, r), 0);
 	assert_false(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
 #if !GOMAP_TEST_SANITIZED
 	assert_true(WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGSEGV);
@@ -262,11 +261,11 @@ static int wild_child(void *arg)
 static void test_handler_chains(void **state)
 {
 	(void)state;
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
-	assert_int_equal(run_child(wild_child, NULL, r), 0);
+	assert_int_equal(cp_run_ret(wild_child, NULL, 30, r), 0);
 	assert_false(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
-	assert_null(strstr(r->err, "frozen map"));
+	assert_null(strstr(r->out, "frozen map"));
 #if !GOMAP_TEST_SANITIZED
 	assert_true(WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGSEGV);
 #endif

@@ -7,7 +7,6 @@
  * GOMAP_TRACE environment variable, the flush on a misuse report, the
  * summary, and the start/stop contract.
  */
-#define _GNU_SOURCE /* POSIX and GNU interfaces under -std=c11 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +26,7 @@
 
 #include <gomap/diag.h>
 
-#include "child.h"
+#include "childproc.h"
 #include "internal/probes.h"
 #include "json_check.h"
 
@@ -389,11 +388,11 @@ static void test_trace_env(void **state)
 	path_in_dir(path, sizeof path, "env-%p.json"); /* %p: the child's pid */
 	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
 	const char *args[] = {"--env-child", env, "GOMAP_TRACE_RATE=4", NULL};
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
-	assert_int_equal(run_child(exec_child, args, r), 0);
+	assert_int_equal(cp_run_ret(exec_child, args, 30, r), 0);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-		fail_msg("env child failed (status %d): %s", r->status, r->err);
+		fail_msg("env child failed (status %d): %s", r->status, r->out);
 	/* Exactly one env-<digits>.json. */
 	DIR *d = opendir(trace_dir);
 	assert_non_null(d);
@@ -427,12 +426,12 @@ static void test_trace_misuse_flush(void **state)
 	path_in_dir(path, sizeof path, "misuse.json");
 	snprintf(env, sizeof env, "GOMAP_TRACE=%s", path);
 	const char *args[] = {"--misuse-child", env, "GOMAP_DEBUG=racewindow=400", NULL};
-	child_result *r = malloc(sizeof *r);
+	cp_result *r = malloc(sizeof *r);
 	assert_non_null(r);
-	assert_int_equal(run_child(exec_child, args, r), 0);
-	if (!child_aborted(r))
-		fail_msg("misuse child did not abort (status %d): %s", r->status, r->err);
-	assert_non_null(strstr(r->err, "fatal error: concurrent map writes"));
+	assert_int_equal(cp_run_ret(exec_child, args, 30, r), 0);
+	if (!cp_aborted(r))
+		fail_msg("misuse child did not abort (status %d): %s", r->status, r->out);
+	assert_non_null(strstr(r->out, "fatal error: concurrent map writes"));
 	trace_facts f;
 	check_trace(path, &f);
 	assert_true(f.misuse >= 1);

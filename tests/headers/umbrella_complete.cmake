@@ -1,14 +1,22 @@
 # tests/headers/umbrella_complete.cmake - run by ctest (cmake -P): fails
-# when a header of include/gomap/ is missing from include/gomap.h.
-# Input (-D): INCLUDE_DIR.
+# when a header of include/gomap/ is missing from include/gomap.h or from
+# the header list of tests/headers/CMakeLists.txt (then it would have no
+# compile test of its own).
+# Inputs (-D): INCLUDE_DIR; LISTED (that list: names without .h).
+cmake_minimum_required(VERSION 3.20)
 file(READ ${INCLUDE_DIR}/gomap.h umbrella)
 file(GLOB headers ${INCLUDE_DIR}/gomap/*.h)
 set(missing)
+set(unlisted)
 foreach(h ${headers})
   get_filename_component(name ${h} NAME)
   string(FIND "${umbrella}" "#include \"gomap/${name}\"" at)
   if(at EQUAL -1)
     list(APPEND missing ${name})
+  endif()
+  get_filename_component(stem ${h} NAME_WE)
+  if(NOT stem IN_LIST LISTED)
+    list(APPEND unlisted ${name})
   endif()
 endforeach()
 list(LENGTH headers n)
@@ -17,5 +25,8 @@ if(n EQUAL 0)
 endif()
 if(missing)
   message(FATAL_ERROR "include/gomap.h does not include: ${missing}")
+endif()
+if(unlisted)
+  message(FATAL_ERROR "tests/headers/CMakeLists.txt does not list: ${unlisted}")
 endif()
 message(STATUS "gomap.h includes all ${n} headers of gomap/")

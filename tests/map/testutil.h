@@ -20,17 +20,12 @@
 
 #include <gomap/map.h>
 
-#define TU_UNUSED __attribute__((unused))
+#include "gomap_test.h"
 
-/* Sanitizer builds run the same tests on less data: GOMAP_TEST_SANITIZED is
- * set from the CMake variable GOMAP_SANITIZE; TSan (~10x slower than ASan)
- * gets an extra cut. */
-#ifndef GOMAP_TEST_SANITIZED
-#define GOMAP_TEST_SANITIZED 0
-#endif
-#ifndef GOMAP_TEST_TSAN
-#define GOMAP_TEST_TSAN 0
-#endif
+#define TU_UNUSED GT_UNUSED
+
+/* Sanitizer builds run the same tests on less data (gomap_test.h); TSan
+ * (~10x slower than ASan) gets an extra cut. */
 #if GOMAP_TEST_TSAN
 #define TU_SCALE_DIV 20
 #elif GOMAP_TEST_SANITIZED
@@ -54,10 +49,7 @@ typedef struct tu_rng {
 
 static TU_UNUSED uint64_t tu_splitmix(uint64_t *x)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return gt_splitmix64(x);
 }
 
 static TU_UNUSED void tu_rng_seed(tu_rng *r, uint64_t seed)

@@ -454,7 +454,7 @@ static void leak_map(void *arg)
 static void test_txn_misuse_detected(void **st)
 {
 	(void)st;
-	if (ST_TSAN || !gomap_checks_compiled())
+	if (GOMAP_TEST_TSAN || !gomap_checks_compiled())
 		skip(); /* a real data race on purpose: not under TSan */
 	st_expect_fatal(leak_map, NULL, "concurrent map");
 }

@@ -22,26 +22,11 @@
 
 #include <gomap/common.h>
 
-#ifndef GOMAP_TEST_SANITIZED
-#define GOMAP_TEST_SANITIZED 0
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define ST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define ST_TSAN 1
-#endif
-#endif
-#ifndef ST_TSAN
-#define ST_TSAN 0
-#endif
+#include "gomap_test.h"
 
 static inline long st_scale(long n)
 {
-	long d = ST_TSAN ? 4 : (GOMAP_TEST_SANITIZED ? 2 : 1);
-	long r = n / d;
-	return r < 1 ? 1 : r;
+	return gt_scale_div(n, 2, 4, 1);
 }
 
 static int st_fatal_fd = -1;

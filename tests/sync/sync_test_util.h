@@ -18,9 +18,12 @@
 
 #include <gomap/sync.h>
 
-#ifdef GOMAP_TEST_TSAN
+#include "childproc.h"
+#include "gomap_test.h"
+
+#if GOMAP_TEST_TSAN
 #define SCALE_DIV 16
-#elif defined(GOMAP_TEST_SANITIZED)
+#elif GOMAP_TEST_SANITIZED
 #define SCALE_DIV 4
 #else
 #define SCALE_DIV 1
@@ -86,23 +89,16 @@ static inline void ca_init(counting_alloc *c)
 	atomic_store(&c->fail_after, -1);
 }
 
-/* splitmix64: distinct keys from indices. */
+/* Distinct keys from indices (splitmix64 is a bijection). */
 static inline uint64_t mix64(uint64_t i)
 {
-	uint64_t z = i * 0x9E3779B97F4A7C15ull + 1;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return gt_splitmix64(&i);
 }
 
-/* splitmix64: the tests' seeded random stream. */
+/* The tests' seeded random stream. */
 static inline uint64_t rng_next(uint64_t *s)
 {
-	*s += 0x9E3779B97F4A7C15ull;
-	uint64_t z = *s;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return gt_splitmix64(s);
 }
 
 /* Worker-thread check: record the first failure, keep going. */
@@ -125,37 +121,17 @@ static char tcheck_where[256] __attribute__((unused));
  */
 static inline int run_child(const char *mode, char *err, size_t cap)
 {
-	int fd[2];
-	if (cap == 0 || pipe(fd))
+	if (cap == 0)
 		return -1;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
+	cp_result *r = malloc(sizeof *r);
+	if (!r)
 		return -1;
-	if (pid == 0) {
-		dup2(fd[1], STDERR_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		char *argv[] = {(char *)"child", (char *)"--child", (char *)mode, NULL};
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	size_t n = 0;
-	for (;;) {
-		char buf[4096];
-		ssize_t r = read(fd[0], buf, sizeof buf);
-		if (r <= 0)
-			break;
-		size_t k = (size_t)r, room = cap - 1 - n;
-		memcpy(err + n, buf, k < room ? k : room);
-		n += k < room ? k : room;
-	}
+	char *argv[] = {(char *)"child", (char *)"--child", (char *)mode, NULL};
+	int st = cp_run_self(argv, r) == 0 ? r->status : -1;
+	size_t n = r->len < cap - 1 ? r->len : cap - 1;
+	memcpy(err, r->out, n);
 	err[n] = '\0';
-	close(fd[0]);
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
+	free(r);
 	return st;
 }
 

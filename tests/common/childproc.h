@@ -1,14 +1,23 @@
 /*
- * tests/map/childproc.h - run a function or a program in a child process
- * and collect how it ended and what it wrote to stderr (and stdout), for
- * the misuse tests that must watch a process die with Go's fatal message.
+ * tests/common/childproc.h - run a function or a program in a child process
+ * and collect how it ended and what it wrote, for the tests whose subject
+ * kills the process (Go's fatal messages, faults, assertions).
  *
- * The child gets no core dump (RLIMIT_CORE 0, so a deliberate abort stays
- * cheap), default signal dispositions, and an alarm so a hung child dies
- * by SIGALRM instead of hanging the test.
+ *   cp_run_fn    fn(arg) in a fork; stdout and stderr captured; no core
+ *                dump, default signal dispositions, GOMAP_DEBUG set or
+ *                unset for the child
+ *   cp_run_exec  a program, the same way
+ *   cp_run_ret   fn(arg) in a fork, its return value the exit status;
+ *                stderr only, the parent's signal dispositions kept (the
+ *                subject may have installed its own handlers)
+ *   cp_run_self  this test program again with argv (a fresh process:
+ *                none of the parent's threads or liburcu state); stderr
+ *
+ * Every child gets an alarm, so a hung child dies by SIGALRM instead of
+ * hanging the test.
  */
-#ifndef GOMAP_CHILDPROC_H
-#define GOMAP_CHILDPROC_H
+#ifndef GOMAP_TEST_CHILDPROC_H
+#define GOMAP_TEST_CHILDPROC_H
 
 #include <errno.h>
 #include <signal.h>
@@ -128,6 +137,62 @@ static inline void cp_run_exec(const char *path, const char *debug,
 	cp_collect(p[0], pid, r);
 }
 
+/* Run fn(arg) in a forked child whose exit status is fn's return value;
+ * only its stderr is captured and no disposition is reset. A child still
+ * running after @alarm_s seconds dies of SIGALRM. Returns 0, or -1 when
+ * the child could not be started. */
+static inline int cp_run_ret(int (*fn)(void *), void *arg, unsigned alarm_s,
+                             cp_result *r)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], STDERR_FILENO);
+		close(p[1]);
+		alarm(alarm_s);
+		_exit(fn(arg));
+	}
+	close(p[1]);
+	cp_collect(p[0], pid, r);
+	return 0;
+}
+
+/* Run this program again (/proc/self/exe) with @argv (argv[0] first,
+ * NULL-terminated), stderr captured. The child arms its own alarm where it
+ * may hang. Returns 0, or -1 when the child could not be started. */
+static inline int cp_run_self(char *const argv[], cp_result *r)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	close(p[1]);
+	cp_collect(p[0], pid, r);
+	return 0;
+}
+
 static inline bool cp_aborted(const cp_result *r)
 {
 	return WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGABRT;
@@ -147,4 +212,4 @@ static inline const char *cp_describe(const cp_result *r, char *buf,
 	return buf;
 }
 
-#endif /* GOMAP_CHILDPROC_H */
+#endif /* GOMAP_TEST_CHILDPROC_H */
