@@ -1,7 +1,9 @@
 /*
  * src/trace.c - the tracer: Go's `go tool trace` for gomap. Records the
  * events of src/internal/probes.h into per-thread buffers and writes them as
- * Chrome Trace Event JSON (Perfetto, chrome://tracing), plus a text summary.
+ * Chrome Trace Event JSON (Perfetto, chrome://tracing). Reading a trace
+ * back (the contention summary) is the `gomap trace` tool's part
+ * (tools/trace_summary.c): the library records.
  * Also defines the USDT semaphores of the probes.
  *
  * Design.
@@ -13,7 +15,7 @@
  *  - Memory is bounded: chunks come out of a global budget (events_left);
  *    an event that finds the budget spent is counted in `dropped`.
  *  - Stop: clears gomap__trace_on, drains every buffer under its mutex,
- *    sorts the events by track and time, writes the file and the summary.
+ *    sorts the events by track and time, writes the file.
  *    A thread that saw the flag on just before stop may still add an event
  *    after its buffer was drained; start discards such leftovers.
  *  - Thread exit: a pthread key destructor hands the buffer over to the
@@ -41,7 +43,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +132,6 @@ static bool active;
 static FILE *out_file;
 static pid_t out_pid;
 static uint64_t t_start;
-static char *summary_text;
 static bool atexit_done;
 
 static void thread_gone(void *p)
@@ -353,8 +353,8 @@ static void write_event(FILE *f, const tev *e, unsigned pid, unsigned rate)
 	case EV_OP:
 		fprintf(f, "\"name\":\"%s\",\"cat\":\"op\",\"ph\":\"i\",\"s\":\"t\",", op_name(e->a));
 		put_ts(f, "ts", ts);
-		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\",\"sample_rate\":%u}}", pid, e->tid,
-		        e->map, rate);
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"args\":{\"map\":\"%p\",\"op\":%llu,\"sample_rate\":%u}}", pid,
+		        e->tid, e->map, (unsigned long long)e->a, rate);
 		return;
 	case EV_LOCK_WAIT:
 	case EV_GRACE: {
@@ -415,222 +415,6 @@ static void write_event(FILE *f, const tev *e, unsigned pid, unsigned rate)
 		        (unsigned long long)e->a);
 		return;
 	}
-}
-
-/* ---- summary ------------------------------------------------------------------------- */
-
-typedef struct site_stat {
-	const void *map;
-	const char *site;
-	uint64_t count, total, max;
-} site_stat;
-
-typedef struct growth {
-	const void *map;
-	uint64_t start, dur;
-	uint64_t old_cap, new_cap, steps;
-	bool same, completed;
-} growth;
-
-static int cmp_site(const void *pa, const void *pb)
-{
-	const site_stat *a = pa, *b = pb;
-	return a->total < b->total ? 1 : a->total > b->total ? -1 : 0;
-}
-
-static int cmp_growth(const void *pa, const void *pb)
-{
-	const growth *a = pa, *b = pb;
-	return a->dur < b->dur ? 1 : a->dur > b->dur ? -1 : 0;
-}
-
-/* A growable text buffer; on allocation failure the text is cut short. */
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *s, const char *fmt, ...)
-{
-	va_list ap;
-	for (int tries = 0; tries < 2; tries++) {
-		size_t room = s->cap - s->len;
-		va_start(ap, fmt);
-		int n = vsnprintf(s->p ? s->p + s->len : NULL, s->p ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n < room) {
-			s->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (s->cap + (size_t)n + 1) * 2;
-		char *np = realloc(s->p, ncap);
-		if (!np)
-			return;
-		s->p = np;
-		s->cap = ncap;
-	}
-}
-
-#define OP_SLOTS (GOMAP_PROBE_OP_CMAP + 10)
-
-static char *make_summary(tev *ev, size_t n, uint64_t dur_ns, uint64_t ndropped, unsigned rate)
-{
-	sbuf s = {0};
-	uint64_t ops[OP_SLOTS] = {0};
-	uint64_t waits = 0, wait_total = 0, grace = 0, grace_total = 0, grace_max = 0;
-	uint64_t batches = 0, batch_total = 0, batch_max = 0, hist[16] = {0};
-	uint64_t misuse = 0;
-	const char *first_misuse = NULL;
-	size_t nsites = 0, ngrowths = 0, cap_sites = 0, cap_growths = 0;
-	site_stat *sites = NULL;
-	growth *growths = NULL;
-	/* The events are sorted by track, so a map's growth events are adjacent
-	 * and one open growth at a time suffices. */
-	uint32_t open_track = 0;
-	long open_idx = -1;
-
-	for (size_t i = 0; i < n; i++) {
-		tev *e = &ev[i];
-		switch (e->kind) {
-		case EV_OP:
-			ops[e->a < OP_SLOTS ? e->a : 0]++;
-			break;
-		case EV_LOCK_WAIT: {
-			waits++;
-			wait_total += e->a;
-			size_t k;
-			for (k = 0; k < nsites; k++)
-				if (sites[k].map == e->map &&
-				    (sites[k].site == e->str || (sites[k].site && e->str && !strcmp(sites[k].site, e->str))))
-					break;
-			if (k == nsites) {
-				if (nsites == cap_sites) {
-					size_t nc = cap_sites ? cap_sites * 2 : 16;
-					site_stat *np = realloc(sites, nc * sizeof *np);
-					if (!np)
-						break;
-					sites = np;
-					cap_sites = nc;
-				}
-				sites[nsites++] = (site_stat){e->map, e->str, 0, 0, 0};
-			}
-			sites[k].count++;
-			sites[k].total += e->a;
-			if (e->a > sites[k].max)
-				sites[k].max = e->a;
-			break;
-		}
-		case EV_GRACE:
-			grace++;
-			grace_total += e->a;
-			if (e->a > grace_max)
-				grace_max = e->a;
-			break;
-		case EV_CHAN_BATCH: {
-			batches++;
-			batch_total += e->a;
-			if (e->a > batch_max)
-				batch_max = e->a;
-			unsigned b = 0;
-			while (b < 15 && (e->a >> (b + 1)) != 0)
-				b++;
-			hist[b]++;
-			break;
-		}
-		case EV_MISUSE:
-			if (!misuse++)
-				first_misuse = e->str;
-			break;
-		case EV_GROW_START:
-			if (ngrowths == cap_growths) {
-				size_t nc = cap_growths ? cap_growths * 2 : 16;
-				growth *np = realloc(growths, nc * sizeof *np);
-				if (!np)
-					break;
-				growths = np;
-				cap_growths = nc;
-			}
-			growths[ngrowths] = (growth){e->map, e->ts, 0, e->a, e->b, 0, e->flag != 0, false};
-			open_track = e->track;
-			open_idx = (long)ngrowths++;
-			break;
-		case EV_EVACUATE:
-			if (open_idx >= 0 && open_track == e->track)
-				growths[open_idx].steps++;
-			break;
-		case EV_GROW_END:
-			if (open_idx >= 0 && open_track == e->track) {
-				growths[open_idx].dur = e->ts - growths[open_idx].start;
-				growths[open_idx].completed = true;
-				open_idx = -1;
-			}
-			break;
-		}
-	}
-	/* Keep completed growths only. */
-	size_t done = 0;
-	for (size_t i = 0; i < ngrowths; i++)
-		if (growths[i].completed)
-			growths[done++] = growths[i];
-
-	sb_printf(&s, "gomap trace summary: %zu events (%llu dropped) over %.3f ms\n", n,
-	          (unsigned long long)ndropped, (double)dur_ns / 1e6);
-	sb_printf(&s, "sampled operations (1 in %u per thread):", rate);
-	bool any = false;
-	for (int k = 0; k < OP_SLOTS; k++) {
-		if (ops[k]) {
-			sb_printf(&s, " %s=%llu", op_name((uint64_t)k), (unsigned long long)ops[k]);
-			any = true;
-		}
-	}
-	sb_printf(&s, "%s\n", any ? "" : " none");
-
-	sb_printf(&s, "lock waits: %llu, total %.3f ms\n", (unsigned long long)waits, (double)wait_total / 1e6);
-	if (nsites) {
-		qsort(sites, nsites, sizeof *sites, cmp_site);
-		sb_printf(&s, "  top sites by total wait:\n  %12s %10s %12s  %-18s %s\n", "total_ms", "waits", "max_us",
-		          "map", "site");
-		for (size_t k = 0; k < nsites && k < 10; k++)
-			sb_printf(&s, "  %12.3f %10llu %12.1f  %-18p %s\n", (double)sites[k].total / 1e6,
-			          (unsigned long long)sites[k].count, (double)sites[k].max / 1e3, sites[k].map,
-			          sites[k].site ? sites[k].site : "?");
-	}
-
-	sb_printf(&s, "growths completed: %zu (span from start to end of the incremental migration)\n", done);
-	if (done) {
-		qsort(growths, done, sizeof *growths, cmp_growth);
-		sb_printf(&s, "  longest:\n  %12s  %-18s %10s -> %-10s %5s %10s\n", "span_ms", "map", "from", "to",
-		          "same", "steps");
-		for (size_t k = 0; k < done && k < 10; k++)
-			sb_printf(&s, "  %12.3f  %-18p %10llu -> %-10llu %5s %10llu\n", (double)growths[k].dur / 1e6,
-			          growths[k].map, (unsigned long long)growths[k].old_cap,
-			          (unsigned long long)growths[k].new_cap, growths[k].same ? "yes" : "no",
-			          (unsigned long long)growths[k].steps);
-	}
-
-	sb_printf(&s, "chan batches: %llu", (unsigned long long)batches);
-	if (batches) {
-		sb_printf(&s, ", mean %.2f, max %llu requests\n  sizes:", (double)batch_total / (double)batches,
-		          (unsigned long long)batch_max);
-		for (unsigned b = 0; b < 16; b++)
-			if (hist[b])
-				sb_printf(&s, " %llu-%llu:%llu", (unsigned long long)1 << b,
-				          ((unsigned long long)2 << b) - 1, (unsigned long long)hist[b]);
-	}
-	sb_printf(&s, "\n");
-	sb_printf(&s, "grace periods: %llu", (unsigned long long)grace);
-	if (grace)
-		sb_printf(&s, ", total %.3f ms, max %.1f us", (double)grace_total / 1e6, (double)grace_max / 1e3);
-	sb_printf(&s, "\nmisuse reports: %llu", (unsigned long long)misuse);
-	if (first_misuse)
-		sb_printf(&s, " (first: fatal error: %s)", first_misuse);
-	sb_printf(&s, "\n");
-	free(sites);
-	free(growths);
-	return s.p;
 }
 
 /* ---- start / stop ---------------------------------------------------------------------- */
@@ -775,8 +559,9 @@ static int stop_locked(void)
 	}
 	fprintf(f,
 	        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"producer\":\"gomap %d.%d.%d\","
-	        "\"sample_rate\":%u,\"events\":%zu,\"dropped_events\":%llu}}\n",
-	        GOMAP_VERSION_MAJOR, GOMAP_VERSION_MINOR, GOMAP_VERSION_PATCH, rate, n, (unsigned long long)nd);
+	        "\"sample_rate\":%u,\"events\":%zu,\"dropped_events\":%llu,\"duration_ns\":%llu}}\n",
+	        GOMAP_VERSION_MAJOR, GOMAP_VERSION_MINOR, GOMAP_VERSION_PATCH, rate, n, (unsigned long long)nd,
+	        (unsigned long long)(t_end - t_start));
 	/* The first failing write's errno is the reason (ENOSPC, EIO...);
 	 * buffered output may only fail at fclose. */
 	int io_err = 0;
@@ -788,8 +573,6 @@ static int stop_locked(void)
 		rc = GOMAP_EINVAL;
 	out_file = NULL;
 
-	free(summary_text);
-	summary_text = ev ? make_summary(ev, n, t_end - t_start, nd, rate) : NULL;
 	free(maps);
 	free(ev);
 	free_chunks(all);
@@ -862,14 +645,6 @@ GOMAP_API int gomap_trace_stop(void)
 
 GOMAP_API bool gomap_trace_running(void) { return atomic_load_explicit(&gomap__trace_on, memory_order_relaxed) != 0; }
 
-GOMAP_API int gomap_trace_summary(char *buf, size_t size)
-{
-	pthread_mutex_lock(&session_lock);
-	int n = summary_text ? snprintf(buf, size, "%s", summary_text) : GOMAP_ENOENT;
-	pthread_mutex_unlock(&session_lock);
-	return n;
-}
-
 GOMAP_API bool gomap_tracing_compiled(void) { return true; }
 
 /* GOMAP_TRACE=file [GOMAP_TRACE_RATE=n]: trace the whole run. A "%p" in
@@ -919,11 +694,5 @@ GOMAP_API int gomap_trace_start(const char *path, unsigned rate)
 }
 GOMAP_API int gomap_trace_stop(void) { return GOMAP_ENOTSUP; }
 GOMAP_API bool gomap_trace_running(void) { return false; }
-GOMAP_API int gomap_trace_summary(char *buf, size_t size)
-{
-	(void)buf;
-	(void)size;
-	return GOMAP_ENOTSUP;
-}
 
 #endif /* GOMAP_TRACING */

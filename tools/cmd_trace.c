@@ -2,7 +2,8 @@
  * tools/cmd_trace.c - `gomap trace`: run a small multi-threaded workload
  * with the tracer on, write the Chrome Trace Event JSON file, and print the
  * contention summary (top lock-wait sites, longest growths, chan batch
- * sizes, grace periods).
+ * sizes, grace periods); or, with -i, summarize a trace written earlier.
+ * The library only records; reading a trace back is trace_summary.c.
  *
  * Workload: with -w, one of the benchmark's workloads (BENCH.md, through
  * the bench library: one warm-up run and one run of the cell). Otherwise a
@@ -24,6 +25,8 @@
 #include <gomap/cmap.h>
 #include <gomap/diag.h>
 #include <gomap/map.h>
+
+#include "trace_summary.h"
 
 #ifdef GOMAP_TOOL_BENCH
 #include "bench.h"
@@ -86,15 +89,14 @@ static void *trace_thread(void *arg)
  * the call set errno, gomap's text otherwise. */
 static const char *trace_reason(int rc, int err) { return err ? strerror(err) : gomap_strerror(rc); }
 
-static void print_summary(void)
+/* The summary of the trace just written: the library records, this tool
+ * reads (trace_summary.c). */
+static int print_summary(const char *path)
 {
-	int need = gomap_trace_summary(NULL, 0);
-	char *sum = need > 0 ? malloc((size_t)need + 1) : NULL;
-	if (sum) {
-		gomap_trace_summary(sum, (size_t)need + 1);
-		fputs(sum, stdout);
-		free(sum);
-	}
+	if (gomap_tool_trace_summary(path, stdout) == 0)
+		return 0;
+	fprintf(stderr, "gomap trace: cannot summarize %s: %s\n", path, strerror(errno));
+	return 1;
 }
 
 #ifdef GOMAP_TOOL_BENCH
@@ -160,10 +162,10 @@ static int trace_bench(const char *workload, const char *variant, long threads, 
 	       "a timed one; timings under tracing are not benchmark figures)\n",
 	       wl->name, variant, T, (unsigned long long)K, (unsigned long long)c.ops);
 	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
-	print_summary();
+	int prc = print_summary(path);
 	if (brc)
 		fprintf(stderr, "gomap trace: the benchmark run failed\n");
-	return brc != 0;
+	return brc != 0 || prc != 0;
 #else
 	(void)workload;
 	(void)variant;
@@ -181,6 +183,7 @@ static void trace_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: gomap trace [-v VARIANT] [-w WORKLOAD] [-t THREADS] [-n OPS] [-k KEYS] [-r RATE] [-o FILE]\n"
+	        "       gomap trace -i FILE\n"
 	        "  Runs THREADS threads (4) doing OPS operations each (200000) on KEYS keys\n"
 	        "  (THREADS*OPS/4) of VARIANT (plain, or a safe variant: mutex, rwmutex, shard,\n"
 	        "  sync, chan; default mutex when built), traces it into FILE (gomap-trace.json)\n"
@@ -188,6 +191,8 @@ static void trace_usage(FILE *f)
 	        "  -w runs a benchmark workload instead (gomap bench --list; e.g. exchange,\n"
 	        "  rapid-grow, seed-write): -t and -k then override its threads and key count,\n"
 	        "  -n its total operations.\n"
+	        "  -i prints the summary of a trace written earlier (GOMAP_TRACE=FILE, or\n"
+	        "  gomap_trace_start/stop in a program) and runs nothing.\n"
 	        "  Open FILE at https://ui.perfetto.dev or chrome://tracing.\n");
 }
 
@@ -209,7 +214,7 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 
 int gomap_cmd_trace(int argc, char **argv)
 {
-	const char *variant = NULL, *path = "gomap-trace.json", *workload = NULL;
+	const char *variant = NULL, *path = "gomap-trace.json", *workload = NULL, *input = NULL;
 	long threads = 0, ops = 0, keys = 0, rate = 64;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -226,7 +231,7 @@ int gomap_cmd_trace(int argc, char **argv)
 			num = &keys, hi = TRACE_MAX_OPS;
 		else if (!strcmp(a, "-r"))
 			num = &rate, lo = 0, hi = 0x7fffffff;
-		else if (strcmp(a, "-v") && strcmp(a, "-w") && strcmp(a, "-o")) {
+		else if (strcmp(a, "-v") && strcmp(a, "-w") && strcmp(a, "-o") && strcmp(a, "-i")) {
 			fprintf(stderr, "gomap trace: unknown option '%s'\n", a);
 			trace_usage(stderr);
 			return 2;
@@ -248,10 +253,14 @@ int gomap_cmd_trace(int argc, char **argv)
 			variant = v;
 		} else if (!strcmp(a, "-w")) {
 			workload = v;
+		} else if (!strcmp(a, "-i")) {
+			input = v;
 		} else {
 			path = v;
 		}
 	}
+	if (input)
+		return print_summary(input);
 	if (!gomap_tracing_compiled()) {
 		fprintf(stderr, "gomap trace: this library was built with GOMAP_TRACING=OFF\n");
 		return 1;
@@ -333,10 +342,10 @@ int gomap_cmd_trace(int argc, char **argv)
 	printf("gomap trace: %s, %ld threads x %ld operations on %llu keys; 1 operation in %ld recorded\n",
 	       variant, threads, ops, (unsigned long long)job.keys, rate);
 	printf("wrote %s: open it at https://ui.perfetto.dev (\"Open trace file\") or chrome://tracing\n\n", path);
-	print_summary();
+	int prc = print_summary(path);
 	if (failed)
 		fprintf(stderr, "gomap trace: some operations failed\n");
-	status = failed;
+	status = failed || prc;
 out:
 	for (long i = 0; i < started; i++)
 		pthread_join(t[i], NULL);

@@ -31,6 +31,11 @@ extern "C" {
  * Events are kept in per-thread buffers in memory (at most about one
  * million events, ~56 MiB; later events are counted as dropped) and
  * written, sorted by thread and time, when the trace stops.
+ *
+ * The library records; reading a trace is the tool's part, as with Go's
+ * `go tool trace`: `gomap trace -i out.json` prints its contention summary
+ * (sampled operations, top lock-wait sites, longest growths, chan batch
+ * sizes, grace periods, misuse reports).
  */
 
 /* True when the library was built with tracing (CMake GOMAP_TRACING=ON). */
@@ -59,15 +64,6 @@ GOMAP_API int gomap_trace_stop(void);
 
 /* gomap_trace_running - true between start and stop. */
 GOMAP_API bool gomap_trace_running(void);
-
-/*
- * gomap_trace_summary - a text summary of the last trace written: sampled
- * operations, top lock-wait sites by total wait, longest growths, chan batch
- * sizes, grace periods, misuse reports. snprintf rules: returns the length
- * the full text needs, or GOMAP_ENOENT when no trace has been written yet
- * (GOMAP_ENOTSUP without tracing).
- */
-GOMAP_API int gomap_trace_summary(char *buf, size_t size);
 
 /* ---- freezing ---------------------------------------------------------------
  * A frozen plain map is read-only: reads, iteration, clone and stats work;
