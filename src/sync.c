@@ -1985,7 +1985,14 @@ static inline bool count_step(gomap_sync_t *m, struct table *t, bool insert)
 	return (c & (CHECK_EVERY - 1)) == 0;
 }
 
-enum { OP_STORE, OP_SWAP, OP_LOS, OP_CAS, OP_LAD, OP_DEL, OP_CAD };
+/* modify()'s operations: short names for those of internal/ops.h. */
+#define OP_STORE GOMAP__OP_STORE
+#define OP_SWAP GOMAP__OP_SWAP
+#define OP_LOS GOMAP__OP_LOAD_OR_STORE
+#define OP_CAS GOMAP__OP_CAS
+#define OP_LAD GOMAP__OP_LOAD_AND_DELETE
+#define OP_DEL GOMAP__OP_DELETE
+#define OP_CAD GOMAP__OP_CAD
 
 /* ---- level-2 checks after writes ------------------------------------------------------
  *

@@ -293,17 +293,13 @@ void gomap__trace_misuse(const void *m, const char *msg)
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-static const char *op_name(uint64_t op)
+/* An op probe code (internal/ops.h) as a name: "get" for the plain map's,
+ * "load" for a safe map's. */
+static const char *op_name(uint64_t code)
 {
-	static const char *const plain[] = {"op", "get", "put", "delete"};
-	/* GOMAP__OP_* / gomap_chan_op order */
-	static const char *const cmap[] = {"op",     "load", "store",           "load_or_store",      "load_and_delete",
-	                                   "delete", "swap", "compare_and_swap", "compare_and_delete", "clear"};
-	if (op < sizeof plain / sizeof *plain)
-		return plain[op];
-	if (op >= GOMAP_PROBE_OP_CMAP && op - GOMAP_PROBE_OP_CMAP < sizeof cmap / sizeof *cmap)
-		return cmap[op - GOMAP_PROBE_OP_CMAP];
-	return "op";
+	if (code >= GOMAP__OP_PROBE_SAFE)
+		return gomap__op_name((int)(code - GOMAP__OP_PROBE_SAFE), 0);
+	return gomap__op_name((int)code, 1);
 }
 
 static bool is_map_event(int kind) { return kind == EV_GROW_START || kind == EV_GROW_END || kind == EV_EVACUATE; }

@@ -28,10 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The op probe's codes (docs/debugging.md, §USDT): 1..3 the plain map's
- * calls, 16 + gomap_chan_op the safe maps'. Printed in code order. */
-#define OP_SAFE 16
-#define OP_SLOTS (OP_SAFE + 10)
+/* The op probe's codes (docs/debugging.md, USDT probes): the operation
+ * (gomap_chan_op's numbering) for the plain map, 16 + it for a safe map.
+ * Printed in code order, by the names the file gives them. */
+#define OP_SLOTS 32
 
 typedef struct site_stat {
 	char *map, *site; /* site NULL: the probe gave none */
@@ -47,6 +47,7 @@ typedef struct growth {
 
 typedef struct summary {
 	uint64_t ops[OP_SLOTS];
+	char *op_names[OP_SLOTS];
 	uint64_t waits, wait_total, grace, grace_total, grace_max;
 	uint64_t batches, batch_total, batch_max, hist[16];
 	uint64_t misuse;
@@ -203,7 +204,8 @@ static void read_event(summary *s, const char *line)
 	if (str_is(line, "cat", "op")) {
 		if (!get_u64(line, "op", &v) || v >= OP_SLOTS)
 			v = 0;
-		s->ops[v]++;
+		if (!s->ops[v]++)
+			s->op_names[v] = get_str(line, "name");
 	} else if (str_is(line, "cat", "lock_wait")) {
 		uint64_t dur = 0;
 		get_ns(line, "dur", &dur);
@@ -273,18 +275,6 @@ static void read_event(summary *s, const char *line)
 
 /* ---- printing -------------------------------------------------------------------------- */
 
-static const char *op_name(unsigned op)
-{
-	static const char *const plain[] = {"op", "get", "put", "delete"};
-	static const char *const safe[] = {"op",     "load", "store",           "load_or_store",      "load_and_delete",
-	                                   "delete", "swap", "compare_and_swap", "compare_and_delete", "clear"};
-	if (op < sizeof plain / sizeof *plain)
-		return plain[op];
-	if (op >= OP_SAFE && op - OP_SAFE < sizeof safe / sizeof *safe)
-		return safe[op - OP_SAFE];
-	return "op";
-}
-
 static int cmp_site(const void *pa, const void *pb)
 {
 	const site_stat *a = pa, *b = pb;
@@ -315,7 +305,7 @@ static void print_summary(summary *s, FILE *out)
 	bool any = false;
 	for (unsigned k = 0; k < OP_SLOTS; k++) {
 		if (s->ops[k]) {
-			fprintf(out, " %s=%llu", op_name(k), (unsigned long long)s->ops[k]);
+			fprintf(out, " %s=%llu", s->op_names[k] ? s->op_names[k] : "op", (unsigned long long)s->ops[k]);
 			any = true;
 		}
 	}
@@ -374,6 +364,8 @@ static void summary_free(summary *s)
 		free(s->growths[k].map);
 	free(s->growths);
 	free(s->first_misuse);
+	for (unsigned k = 0; k < OP_SLOTS; k++)
+		free(s->op_names[k]);
 }
 
 int gomap_tool_trace_summary(const char *path, FILE *out)

@@ -17,20 +17,7 @@
 #include <gomap/cmap.h>
 
 #include "map_internal.h"
-
-/* The operations; numbering is internal (chan's public enum mirrors it). */
-enum gomap__cm_op {
-	GOMAP__OP_LOAD = 1,
-	GOMAP__OP_STORE,
-	GOMAP__OP_LOAD_OR_STORE,
-	GOMAP__OP_LOAD_AND_DELETE,
-	GOMAP__OP_DELETE,
-	GOMAP__OP_SWAP,
-	GOMAP__OP_CAS,
-	GOMAP__OP_CAD,
-	GOMAP__OP_CLEAR,
-	GOMAP__OP_LAST_ = GOMAP__OP_CLEAR
-};
+#include "ops.h"
 
 /* True for the operations that never write (may run under a read lock). */
 static inline bool gomap__cm_op_reads_only(int op)

@@ -18,7 +18,7 @@
  *   grow_start(map, old_cap, new_cap, same_size)  a growth began
  *   grow_end(map, cap)                            the old table is migrated
  *   evacuate(map, done, total)                    migration progress, groups
- *   op(map, op)                                   an operation (GOMAP_PROBE_OP_* below)
+ *   op(map, op)                                   an operation (internal/ops.h)
  *   lock_wait(map, site, ns)                      a lock was waited for ns
  *   chan_batch(map, n)                            the chan owner served n requests
  *   grace_period(map, ns)                         an RCU grace period took ns
@@ -45,19 +45,19 @@
 
 #include <stdint.h>
 
+#include "ops.h"
+
 #ifndef GOMAP_TRACING
 #define GOMAP_TRACING 0
 #endif
 
-/* Operation codes of the op probe (arg1); names in src/trace.c. The plain
- * map's public calls use 1..3; the safe maps use GOMAP_PROBE_OP_CMAP + their
- * operation number (GOMAP__OP_* of cmap_impl.h, equal to gomap_chan_op). */
-enum {
-	GOMAP_PROBE_OP_GET = 1,
-	GOMAP_PROBE_OP_PUT = 2,
-	GOMAP_PROBE_OP_DELETE = 3,
-	GOMAP_PROBE_OP_CMAP = 16 /* + 1 load .. 9 clear */
-};
+/* Codes of the op probe (arg1): the operations of internal/ops.h. The
+ * plain map reports its get, put and delete as load, store and delete; a
+ * safe map adds GOMAP__OP_PROBE_SAFE. */
+#define GOMAP_PROBE_OP_GET GOMAP__OP_LOAD
+#define GOMAP_PROBE_OP_PUT GOMAP__OP_STORE
+#define GOMAP_PROBE_OP_DELETE GOMAP__OP_DELETE
+#define GOMAP_PROBE_OP_CMAP GOMAP__OP_PROBE_SAFE
 
 #if GOMAP_TRACING
 
