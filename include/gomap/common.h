@@ -163,6 +163,46 @@ typedef struct gomap_allocator {
 	void *ctx;
 } gomap_allocator;
 
+/* ---- what every map's setup shares ------------------------------------ */
+
+/* The plain map (map.h); the safe maps are built on it. */
+typedef struct gomap_map gomap_map_t;
+
+/* A multi-operation atomic section of a safe map (mutex.h, rwmutex.h,
+ * shard.h, chan.h): gets the plain map with exclusive access; its return
+ * value is passed back to the caller. */
+typedef int (*gomap_atomic_fn)(gomap_map_t *map, void *ctx);
+/* The read-only flavour (shared access). */
+typedef int (*gomap_atomic_read_fn)(const gomap_map_t *map, void *ctx);
+
+/*
+ * Options. Every map's options struct (gomap_map_options,
+ * gomap_mutex_options, ...) begins with the fields of GOMAP_OPTIONS_BASE,
+ * in this order, then has its own:
+ *   hint    expected entries (0: none), like make(map, n); each variant's
+ *           header says how it treats bogus and huge hints;
+ *   alloc   the allocator hook (NULL: malloc/free); for a safe map it must
+ *           be thread-safe, with alloc and free set.
+ *
+ * The rule, for every options struct: zero-initialise it (`= {0}`, or
+ * designated initialisers such as `{.hint = 1000}`, or memset) and then set
+ * the fields you need. Zero is every field's default, and a NULL options
+ * pointer means all defaults. Later versions add fields only at the end of
+ * a struct, with zero as their default, so code that follows the rule
+ * compiles and behaves the same against them (recompile: a struct's size
+ * may change between versions, and the library's major version with it).
+ * Positional initialisers (`{1000, NULL}`) name fields by their place:
+ * they keep working, but -Wextra asks for the fields added later.
+ */
+#define GOMAP_OPTIONS_BASE                                                      \
+	size_t hint;                  /* expected entries (0: none) */         \
+	const gomap_allocator *alloc /* NULL: malloc/free */
+
+/* The shared part alone: the layout every options struct starts with. */
+typedef struct gomap_options {
+	GOMAP_OPTIONS_BASE;
+} gomap_options;
+
 /* ---- misuse detection -------------------------------------------------- */
 
 /*

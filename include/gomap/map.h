@@ -43,12 +43,11 @@
 extern "C" {
 #endif
 
-typedef struct gomap_map gomap_map_t;
+/* gomap_map_t: declared in common.h. */
 
 /* Options for gomap_map_new_opts; zero-initialise, then set what you need. */
 typedef struct gomap_map_options {
-	size_t hint;                   /* expected entries, like make(map, n) */
-	const gomap_allocator *alloc;  /* NULL: malloc/free */
+	GOMAP_OPTIONS_BASE;            /* hint, like make(map, n); alloc */
 } gomap_map_options;
 
 /*

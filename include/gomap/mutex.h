@@ -36,20 +36,9 @@ typedef struct GOMAP_CAPABILITY("gomap_mutex") gomap_mutex gomap_mutex_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_mutex_options {
-	size_t hint;                  /* expected entries (0: none); see
-	                                 cmap.h for bogus and huge hints */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
-	                                 with alloc and free set */
+	GOMAP_OPTIONS_BASE; /* hint (see cmap.h for bogus and huge hints),
+	                       alloc (thread-safe): common.h */
 } gomap_mutex_options;
-
-#ifndef GOMAP_ATOMIC_FN_DEFINED
-#define GOMAP_ATOMIC_FN_DEFINED
-/* A multi-operation atomic section: gets the plain map with exclusive
- * access; its return value is passed back to the caller. */
-typedef int (*gomap_atomic_fn)(gomap_map_t *map, void *ctx);
-/* The read-only flavour (shared access). */
-typedef int (*gomap_atomic_read_fn)(const gomap_map_t *map, void *ctx);
-#endif
 
 /*
  * gomap_mutex_new - create an empty map. @opt may be NULL.

@@ -41,24 +41,12 @@ typedef struct gomap_shard gomap_shard_t;
 
 /* Options; zero-initialise (or pass NULL) for the defaults. */
 typedef struct gomap_shard_options {
-	size_t hint;                  /* expected entries, all shards (0:
-	                                 none); see cmap.h for bogus and huge
-	                                 hints */
-	const gomap_allocator *alloc; /* NULL: malloc; must be thread-safe,
-	                                 with alloc and free set */
-	size_t shards;                /* 0: 4 x online CPUs, at least 64;
-	                                 rounded up to a power of two; at most
-	                                 65536 */
+	GOMAP_OPTIONS_BASE; /* hint, all shards together (see cmap.h for
+	                       bogus and huge hints), alloc (thread-safe):
+	                       common.h */
+	size_t shards;      /* 0: 4 x online CPUs, at least 64; rounded up
+	                       to a power of two; at most 65536 */
 } gomap_shard_options;
-
-#ifndef GOMAP_ATOMIC_FN_DEFINED
-#define GOMAP_ATOMIC_FN_DEFINED
-/* A multi-operation atomic section: gets the plain map with exclusive
- * access; its return value is passed back to the caller. */
-typedef int (*gomap_atomic_fn)(gomap_map_t *map, void *ctx);
-/* The read-only flavour (shared access). */
-typedef int (*gomap_atomic_read_fn)(const gomap_map_t *map, void *ctx);
-#endif
 
 /* An atomic section over every shard: @maps[i] is shard i's plain map. A
  * key belongs in maps[gomap_shard_index(m, key)]. */

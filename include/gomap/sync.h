@@ -83,10 +83,9 @@ typedef struct gomap_sync gomap_sync_t;
 
 /* Options for gomap_sync_new; zero-initialise, then set what you need. */
 typedef struct gomap_sync_options {
-	size_t hint;                  /* expected entries (0: none) */
-	const gomap_allocator *alloc; /* NULL: malloc/free. Must be thread-safe:
-	                                 it is called from any thread, including
-	                                 liburcu's call_rcu thread */
+	GOMAP_OPTIONS_BASE; /* hint, alloc: common.h. The allocator is
+	                       called from any thread, liburcu's call_rcu
+	                       thread included */
 } gomap_sync_options;
 
 /*
