@@ -540,8 +540,8 @@ static void table_free(gomap_map_t *m, table *t)
 }
 
 /*
- * Freeing a big table at once costs milliseconds (unmapping ~300 ns a page
- * here: 10 ms for 128 MiB), which would undo incremental growth. A table
+ * Freeing a big table at once costs milliseconds (unmapping is paid per
+ * page), which would undo incremental growth. A table
  * from the default allocator that is big enough is instead given back in
  * RECLAIM_STEP pieces, one per later write, by shrinking it with realloc
  * (an in-place mremap for glibc's mmapped blocks).

@@ -7,9 +7,8 @@
  *
  * The lock (rw_rdlock, rw_wrlock below) is per-CPU reader counts in front
  * of a pthread rwlock. Why: a single lock word is written by every reader,
- * so with readers on several CPUs its cache line moves on every read (at 8
- * threads on 2 CPUs a read-mostly op cost 2.7x its single-thread time, and
- * Go's RWMutex has the same problem). A reader instead increments the count
+ * so with readers on several CPUs its cache line moves on every read (Go's
+ * RWMutex has the same problem). A reader instead increments the count
  * of the CPU it runs on (its own cache line) and then checks @writers; a
  * writer announces itself in @writers, takes the pthread rwlock exclusively
  * and waits for every count to drain. A reader that sees a writer backs out
@@ -187,10 +186,10 @@ static inline void rd_leave(gomap_rwmutex_t *m, struct rslot *s)
 }
 
 /* Take the lock shared. Returns the count taken, or -1: the pthread rwlock
- * is held shared (a writer was about). Measured alternatives, read-mostly
- * at 8 threads on 2 CPUs: spinning on @writers before the pthread rwlock
- * made it 3x slower, yielding until @writers cleared 1.4x slower, and
- * blocking in the pthread rwlock at once 1.1-1.6x slower. */
+ * is held shared (a writer was about). The alternatives were all slower
+ * read-mostly with more threads than CPUs: spinning on @writers before the
+ * pthread rwlock, yielding until @writers cleared, and blocking in the
+ * pthread rwlock at once. */
 static inline int rw_rdlock(gomap_rwmutex_t *m)
 {
 	if (GOMAP_LIKELY(atomic_load_explicit(&m->writers, memory_order_relaxed) == 0)) {

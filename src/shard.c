@@ -141,8 +141,7 @@ static size_t shard_of(const gomap_shard_t *m, const void *key)
 
 /* At least 64 shards even on small machines: with more threads than CPUs,
  * a thread preempted while it holds a shard's lock stalls every thread that
- * wants that shard, and more shards make that rarer (exchange at 8 threads
- * on 2 CPUs: 160 ns/op with 8 shards, 85 with 64). */
+ * wants that shard, and more shards make that rarer. */
 static size_t default_shards(void)
 {
 	size_t n = 4u * (size_t)gomap__ncpu();
@@ -275,9 +274,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 		 * A shard is held for one plain-map operation (a few hundred
 		 * ns), and on a many-core machine a thread that sleeps at once
 		 * leaves its core idle and costs an interrupt and an idle exit
-		 * to wake (see docs/benchmarks.md, 16-core run). On the 2-CPU
-		 * VM it measured no worse: exchange at 8 threads, 7
-		 * alternations, 94.7/117.9 -> 72.9/92.5 ns/op. */
+		 * to wake. With fewer cores than threads it is no worse. */
 		pthread_mutexattr_t ma;
 		pthread_mutexattr_init(&ma);
 		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);

@@ -207,7 +207,7 @@
 /* liburcu's read-side fast path inlined (GOMAP_SYNC_INLINE_RCU, CMake
  * option of the same name): rcu_read_lock/unlock become a few loads and one
  * store to the thread's reader word instead of two calls into liburcu-bp and
- * three __tls_get_addr calls (90 instructions a pair, measured). That length
+ * three __tls_get_addr calls. That length
  * mattered: a load is bound by memory latency, and a short read path lets the
  * CPU start the next lookup's cache misses before this one's return
  * (docs/sync.md, "Read-side cost"). liburcu's README allows _LGPL_SOURCE for
@@ -508,7 +508,7 @@ struct gomap_sync {
 /* ---- callbacks in flight -------------------------------------------------------
  *
  * rcu_barrier, which free and barrier need while this map's callbacks are
- * queued, takes about 10 ms here (liburcu's call_rcu worker sleeps between
+ * queued, takes milliseconds (liburcu's call_rcu worker sleeps between
  * batches): a map that never retired anything, or whose callbacks have all
  * run, is freed without it. A callback's last access to the map is its
  * release decrement; free's acquire load that reads 0 comes after it.

@@ -8,8 +8,7 @@
 #   GOMAP_FUZZ_TARGETS="fuzz_map fuzz_cmap"   the targets to run
 #   GOMAP_FUZZ_JOBS=N     targets fuzzed at once (default: CPUs, at most 2)
 #   GOMAP_FUZZ_FLAGS=...  more libFuzzer flags (e.g. -seed=1)
-#   GOMAP_FUZZ_CFLAGS=... more compiler flags (e.g.
-#                         -DGOMAP_CHECK_PENDING_FIXES=0, tests/fuzz/README.md)
+#   GOMAP_FUZZ_CFLAGS=... more compiler flags (e.g. -O1)
 #
 # New inputs go to build-fuzz/corpus/<target>/, never into the tree. A
 # failure leaves its input in build-fuzz/artifacts/<target>/; to keep it:

@@ -341,8 +341,6 @@ static void nan_insert(unsigned v, uint32_t s)
 static void check_key_var(unsigned id, unsigned var, unsigned want,
                           const char *what)
 {
-	if (fz_kind_key_update(R.kind) && !GOMAP_CHECK_PENDING_FIXES)
-		return;
 	FZ_CHECK(var == want,
 	         "%s: key id %u stored as variant %u, want %u (the %s key)",
 	         what, id, var, want,
@@ -468,7 +466,7 @@ static void op_load_or_store(void)
 	if (enomem_ok(rc))
 		return after();
 	FZ_CHECK(rc == 0, "load_or_store of an absent key: rc %d, want 0", rc);
-	if (use_out && GOMAP_CHECK_PENDING_FIXES)
+	if (use_out)
 		check_val(&out, v, s, "load_or_store (stored): actual_out");
 	if (k.nan)
 		nan_insert(v, s);
@@ -710,7 +708,7 @@ static void op_clear(void)
 		return after();
 	}
 	FZ_CHECK(rc == 0, "clear: rc %d", rc);
-	if (empty && R.hook && GOMAP_CHECK_PENDING_FIXES)
+	if (empty && R.hook)
 		FZ_CHECK(fz_alloc_count() == allocs,
 		         "clear of an empty map allocated %ld times",
 		         fz_alloc_count() - allocs);
@@ -785,13 +783,12 @@ static void range_begin(rstate *r, int mode)
 static bool range_had(const rstate *r, unsigned id, unsigned var,
                       const void *val)
 {
-	bool var_ok = fz_kind_key_update(R.kind) && !GOMAP_CHECK_PENDING_FIXES;
-	if (r->p0[id] && (var_ok || var == r->var0[id]) &&
+	if (r->p0[id] && var == r->var0[id] &&
 	    val_is(val, r->v0[id], r->s0[id]))
 		return true;
 	for (unsigned i = 0; i < r->nlog; i++) {
 		const logent *e = &r->log[i];
-		if (e->id == id && (var_ok || var == e->var) &&
+		if (e->id == id && var == e->var &&
 		    val_is(val, e->v, e->serial))
 			return true;
 	}

@@ -220,8 +220,6 @@ static karg read_key(void)
 
 static void check_key_var(unsigned id, unsigned var, const char *what)
 {
-	if (fz_kind_key_update(R.kind) && !GOMAP_CHECK_PENDING_FIXES)
-		return;
 	FZ_CHECK(var == R.var[id],
 	         "%s: key id %u stored as variant %u, want %u (the %s key)",
 	         what, id, var, R.var[id],

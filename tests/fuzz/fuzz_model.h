@@ -36,8 +36,6 @@
 
 #include <gomap/common.h>
 
-#include "pending_fixes.h"
-
 /* Each includer uses a part of what follows. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"

@@ -161,7 +161,7 @@ def map_seeds():
     write("fuzz_map", "raw24_u32_ptr", map_prog(
         RAW24, VF64, HOOK, 5,
         std_steps(rng, 150) + [(M_CLONE, 1, 0)] + std_steps(rng, 20), 9))
-    # Go's key update (pending_fixes.h): put of an equal key with other
+    # Go's key update: put of an equal key with other
     # bytes replaces the stored key; then -0 over +0
     for kind, name in ((CUSTOM16, "custom16"), (BIGC200, "bigc200"),
                        (F64, "f64")):
@@ -267,7 +267,7 @@ def cmap_seeds():
         write("fuzz_cmap", "clear_empty_" + name,
               [v, U64, V16, HOOK, 0, C_CLEAR, C_CLEAR, C_STORE, 1, 1,
                C_CLEAR, C_CLEAR])
-    # pending_fixes.h, each variant: load_or_store that stores writes
+    # Each variant: load_or_store that stores writes
     # actual_out; store, swap and a successful compare_and_swap of an equal
     # key with other bytes replace the stored key (custom equal, f64 -0)
     for v, name in enumerate(["mutex", "rwmutex", "shard", "sync", "chan"]):
