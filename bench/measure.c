@@ -1,6 +1,9 @@
 /*
- * bench/run.c - BENCH.md's workloads as data, and the runner that times one
- * cell in this process.
+ * bench/measure.c - times one cell in this process: the runs, their
+ * statistics, and the special protocols of grow-latency and memory. It
+ * knows nothing of child processes (child.c decides where a cell runs) and
+ * calls only util.c, gen.c, the registry's capability checks and the
+ * adapters.
  *
  * A run: fresh map (no size hint), prefill by the calling thread (untimed),
  * then the timed phase. A phase that changes nothing (st-hit, st-miss,
@@ -35,7 +38,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,130 +50,11 @@
 #define GB_HAVE_TSC 1
 #endif
 
-#define P2(n) (1ull << (n))
-#define ST_K { P2(10), P2(16), P2(20), P2(23) }
-
-/* threads < 0: only where the machine has at least -threads CPUs. */
-const gb_workload gb_workloads[] = {
-	{ "seed-read", GB_K_MIX, GB_U64, 100, { 100, 0, 0 }, false, 1000000,
-	  { P2(20) }, { 8 }, "the article's read experiment: 8 threads, all loads of present keys" },
-	{ "seed-write", GB_K_MIX, GB_U64, 0, { 0, 100, 0 }, false, 1000000,
-	  { P2(20) }, { 8 }, "the article's write experiment: 8 threads, stores into an empty map" },
-	{ "read-mostly", GB_K_MIX, GB_U64, 100, { 98, 1, 1 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8, -16 }, "98% loads, 1% stores, 1% deletes, uniform" },
-	{ "read-mostly-str", GB_K_MIX, GB_STR, 100, { 98, 1, 1 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "read-mostly with 16-byte string keys" },
-	{ "hot-keys", GB_K_MIX, GB_U64, 100, { 90, 9, 1 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "90/9/1 with Zipf 0.99 keys: contention on a few keys" },
-	{ "exchange", GB_K_MIX, GB_U64, 75, { 10, 50, 40 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "10/50/40 on a 75% full key space: churn" },
-	{ "rapid-grow", GB_K_MIX, GB_U64, 0, { 5, 90, 5 }, false, 8000000,
-	  { P2(23) }, { 1, 2, 4, 8 }, "5/90/5 from empty over 2^23 keys: growth under load" },
-	/* Skewed string traffic with updates (issue 13): every store
-	 * overwrites a present key, so the write path is timed, not growth. */
-	{ "skew-upd50-str", GB_K_MIX, GB_STR, 100, { 50, 50, 0 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "50% loads, 50% stores (updates) of str keys, Zipf 0.99" },
-	{ "skew-upd5-str", GB_K_MIX, GB_STR, 100, { 95, 5, 0 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "95% loads, 5% stores (updates) of str keys, Zipf 0.99" },
-	/* BENCH.md's read-modify-write table: every op is an atomic increment
-	 * into a map that starts empty; counts are checked after each run. */
-	{ "count-str", GB_K_COUNT, GB_STR, 0, { 0 }, true, 8000000,
-	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment str keys, Zipf 0.99, from empty (sums checked)" },
-	{ "count-u64", GB_K_COUNT, GB_U64, 0, { 0 }, true, 8000000,
-	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment u64 keys, Zipf 0.99, from empty (sums checked)" },
-	{ "count-uniform", GB_K_COUNT, GB_STR, 0, { 0 }, false, 8000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "count: increment str keys, uniform over 2^20, from empty (sums checked)" },
-	{ "st-insert", GB_K_ST_INSERT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "insert K distinct keys into an empty map" },
-	{ "st-hit", GB_K_ST_HIT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "look up all K present keys, shuffled" },
-	{ "st-miss", GB_K_ST_MISS, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "look up K absent keys (indices K..2K-1)" },
-	{ "st-delete", GB_K_ST_DELETE, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "delete all K keys, shuffled" },
-	{ "st-iter", GB_K_ST_ITER, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "iterate over all K entries, reading each key and value" },
-	{ "grow-latency", GB_K_GROW, GB_U64, 0, { 0 }, false, 0, { P2(23) }, { 1 },
-	  "insert 2^23 keys one at a time, each timed: p50/p99/p99.99/max" },
-	{ "memory", GB_K_MEMORY, GB_U64, 0, { 0 }, false, 0, { 1000000, 1500000 }, { 1 },
-	  "heap bytes per entry after inserting K keys (mallinfo2)" },
-	{ NULL, 0, 0, 0, { 0 }, false, 0, { 0 }, { 0 }, NULL }
-};
-
-static const char *const kind_names[] = {
-	"mix", "st-insert", "st-hit", "st-miss", "st-delete", "st-iter",
-	"count", "grow-latency", "memory"
-};
-
-const char *gb_kind_name(gb_kind k)
-{
-	return (unsigned)k < sizeof kind_names / sizeof *kind_names ? kind_names[k] : "?";
-}
-
-gb_kind gb_kind_parse(const char *s)
-{
-	for (unsigned i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
-		if (strcmp(s, kind_names[i]) == 0)
-			return (gb_kind)i;
-	return (gb_kind)-1;
-}
-
-const char *gb_keys_name(gb_keys k)
-{
-	return k == GB_STR ? "str" : "u64";
-}
-
-double gb_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-int gb_online_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		return CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
-void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(notes);
-	if (len + 2 >= size)
-		return;
-	if (len)
-		notes[len++] = ';';
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(notes + len, size - len, fmt, ap);
-	va_end(ap);
-	/* The notes are one CSV field: no commas, no line breaks. */
-	for (char *p = notes + len; *p; p++)
-		if (*p == ',' || *p == '\n' || *p == '\r')
-			*p = ' ';
-}
-
-double gb_notes_get(const char *notes, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *p = notes; p && *p;) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
-			return strtod(p + kl + 1, NULL);
-		p = strchr(p, ';');
-		if (p)
-			p++;
-	}
-	return NAN;
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -886,23 +769,14 @@ static int run_memory(const gb_cell *c, gb_result *r)
 
 /* ---- one cell -------------------------------------------------------------- */
 
-void gb_result_init(gb_result *r, const gb_cell *c)
-{
-	memset(r, 0, sizeof *r);
-	snprintf(r->impl, sizeof r->impl, "%s", c->impl->name);
-	snprintf(r->workload, sizeof r->workload, "%s", c->workload);
-	snprintf(r->keys, sizeof r->keys, "%s", gb_keys_name(c->keys));
-	r->K = c->K;
-	r->threads = c->threads;
-	r->ops = c->ops;
-	r->median = r->min = r->max = r->mops = NAN;
-}
-
-int gb_run_cell(const gb_cell *c, gb_result *r)
+int gb_measure_cell(const gb_cell *c, gb_result *r)
 {
 	gb_result_init(r, c);
-	if (c->impl->flags & GB_F_CHILD)
-		return gb_child_run(c, r);
+	if (c->impl->flags & GB_F_CHILD) {
+		gb_notes_add(r->notes, sizeof r->notes, "error=%s runs in its own program",
+		             c->impl->name);
+		return -1;
+	}
 	if (!gb_impl_supports(c->impl, c->keys)) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=%s keys not supported",
 		             gb_keys_name(c->keys));
