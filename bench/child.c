@@ -147,65 +147,74 @@ static int parse_mix(const char *s, int mix[3])
 	return sscanf(s, "%d,%d,%d", &mix[0], &mix[1], &mix[2]) == 3 ? 0 : -1;
 }
 
+enum { O_CELL = 256, O_IMPL, O_WORKLOAD, O_KIND, O_KEYS, O_K, O_THREADS, O_OPS, O_PREFILL,
+       O_MIX, O_DIST, O_REPS, O_MINTIME, O_SEED, O_PIN, O_QUICK, O_VERSION };
+
+static const struct option cell_opts[] = {
+	{ "cell", no_argument, NULL, O_CELL },
+	{ "impl", required_argument, NULL, O_IMPL },
+	{ "workload", required_argument, NULL, O_WORKLOAD },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ "keys", required_argument, NULL, O_KEYS },
+	{ "K", required_argument, NULL, O_K },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "ops", required_argument, NULL, O_OPS },
+	{ "prefill", required_argument, NULL, O_PREFILL },
+	{ "mix", required_argument, NULL, O_MIX },
+	{ "dist", required_argument, NULL, O_DIST },
+	{ "reps", required_argument, NULL, O_REPS },
+	{ "min-time", required_argument, NULL, O_MINTIME },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "pin", no_argument, NULL, O_PIN },
+	{ "quick", no_argument, NULL, O_QUICK },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option of the protocol into @c (or @impl, @cell); 0, or 2. */
+static int cell_option(int opt, const char *arg, gb_cell *c, const char **impl, bool *cell)
+{
+	switch (opt) {
+	case O_CELL: *cell = true; break;
+	case O_IMPL: *impl = arg; break;
+	case O_WORKLOAD: c->workload = arg; break;
+	case O_KIND: c->kind = gb_kind_parse(arg); break;
+	case O_KEYS: c->keys = strcmp(arg, "str") == 0 ? GB_STR : GB_U64; break;
+	case O_K: c->K = strtoull(arg, NULL, 0); break;
+	case O_THREADS: c->threads = atoi(arg); break;
+	case O_OPS: c->ops = strtoull(arg, NULL, 0); break;
+	case O_PREFILL: c->prefill_pct = atoi(arg); break;
+	case O_MIX:
+		if (parse_mix(arg, c->mix) != 0) {
+			fprintf(stderr, "bad --mix %s\n", arg);
+			return 2;
+		}
+		break;
+	case O_DIST: c->zipf = strcmp(arg, "zipf") == 0; break;
+	case O_REPS: c->reps = atoi(arg); break;
+	case O_MINTIME: c->min_time = strtod(arg, NULL); break;
+	case O_SEED: c->seed = strtoull(arg, NULL, 0); break;
+	case O_PIN: c->pin = true; break;
+	case O_QUICK: c->quick = true; break;
+	default: return 2;
+	}
+	return 0;
+}
+
 int gomap_bench_child_main(int argc, char **argv, const char *version)
 {
-	enum { O_CELL = 256, O_IMPL, O_WORKLOAD, O_KIND, O_KEYS, O_K, O_THREADS,
-	       O_OPS, O_PREFILL, O_MIX, O_DIST, O_REPS, O_MINTIME, O_SEED, O_PIN,
-	       O_QUICK, O_VERSION };
-	static const struct option opts[] = {
-		{ "cell", no_argument, NULL, O_CELL },
-		{ "impl", required_argument, NULL, O_IMPL },
-		{ "workload", required_argument, NULL, O_WORKLOAD },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "keys", required_argument, NULL, O_KEYS },
-		{ "K", required_argument, NULL, O_K },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "ops", required_argument, NULL, O_OPS },
-		{ "prefill", required_argument, NULL, O_PREFILL },
-		{ "mix", required_argument, NULL, O_MIX },
-		{ "dist", required_argument, NULL, O_DIST },
-		{ "reps", required_argument, NULL, O_REPS },
-		{ "min-time", required_argument, NULL, O_MINTIME },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "pin", no_argument, NULL, O_PIN },
-		{ "quick", no_argument, NULL, O_QUICK },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	gb_cell c = { .threads = 1, .reps = 5, .min_time = 0.2, .seed = 1 };
 	const char *impl = NULL;
 	bool cell = false;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case O_CELL: cell = true; break;
-		case O_IMPL: impl = optarg; break;
-		case O_WORKLOAD: c.workload = optarg; break;
-		case O_KIND: c.kind = gb_kind_parse(optarg); break;
-		case O_KEYS: c.keys = strcmp(optarg, "str") == 0 ? GB_STR : GB_U64; break;
-		case O_K: c.K = strtoull(optarg, NULL, 0); break;
-		case O_THREADS: c.threads = atoi(optarg); break;
-		case O_OPS: c.ops = strtoull(optarg, NULL, 0); break;
-		case O_PREFILL: c.prefill_pct = atoi(optarg); break;
-		case O_MIX:
-			if (parse_mix(optarg, c.mix) != 0) {
-				fprintf(stderr, "bad --mix %s\n", optarg);
-				return 2;
-			}
-			break;
-		case O_DIST: c.zipf = strcmp(optarg, "zipf") == 0; break;
-		case O_REPS: c.reps = atoi(optarg); break;
-		case O_MINTIME: c.min_time = strtod(optarg, NULL); break;
-		case O_SEED: c.seed = strtoull(optarg, NULL, 0); break;
-		case O_PIN: c.pin = true; break;
-		case O_QUICK: c.quick = true; break;
-		case O_VERSION:
+	while ((opt = getopt_long(argc, argv, "", cell_opts, NULL)) != -1) {
+		if (opt == O_VERSION) {
 			printf("%s\n", version);
 			return 0;
-		default:
-			return 2;
 		}
+		if (cell_option(opt, optarg, &c, &impl, &cell) != 0)
+			return 2;
 	}
 	if (!cell || !impl || !c.workload || (int)c.kind < 0 || c.K == 0 ||
 	    c.threads < 1 || c.reps < 1) {

@@ -303,6 +303,56 @@ static bool counts_add_up(plan *p, void *m)
 	return false;
 }
 
+/* st-hit, st-miss, st-iter: the phase changes nothing, so it is repeated
+ * on this map until the run lasts phase_ns. A short phase then needs a few
+ * runs instead of thousands of fresh maps and untimed prefills. */
+static uint64_t run_readonly(plan *p, void *m)
+{
+	uint64_t wall = 0, reps = 0;
+	do {
+		uint64_t t0 = now_ns();
+		if (p->iterate)
+			gb_sink += p->o->iterate(m, p->c->impl->ctx);
+		else
+			gb_sink += run_stream(p->o, m, &p->streams[0]);
+		wall += now_ns() - t0;
+		reps++;
+	} while (wall < p->phase_ns);
+	p->run_ops *= reps;
+	return wall;
+}
+
+/* T workers, one stream each; the phase runs from the earliest worker start
+ * to the latest worker end. */
+static uint64_t run_threads(plan *p, void *m)
+{
+	const gb_cell *c = p->c;
+	pthread_barrier_t bar;
+	pthread_barrier_init(&bar, NULL, (unsigned)p->nstreams);
+	for (int t = 0; t < p->nstreams; t++) {
+		worker *w = &p->workers[t];
+		*w = (worker){ .impl = c->impl, .o = p->o, .m = m, .s = &p->streams[t], .bar = &bar };
+		int rc = spawn_on(&w->th, c->pin ? nth_cpu(t) : -1, worker_main, w);
+		if (rc != 0) {
+			/* The barrier can never open: nothing to do but stop. */
+			fprintf(stderr, "gomap bench: pthread_create: %s\n", strerror(rc));
+			exit(1);
+		}
+	}
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	for (int t = 0; t < p->nstreams; t++) {
+		worker *w = &p->workers[t];
+		pthread_join(w->th, NULL);
+		gb_sink += w->sum;
+		if (w->t0 < t0)
+			t0 = w->t0;
+		if (w->t1 > t1)
+			t1 = w->t1;
+	}
+	pthread_barrier_destroy(&bar);
+	return t1 > t0 ? t1 - t0 : 1;
+}
+
 /* One run: returns the wall time of the timed phase in ns, or 0 on error. */
 static uint64_t one_run(plan *p)
 {
@@ -314,58 +364,16 @@ static uint64_t one_run(plan *p)
 		return 0;
 	}
 	prefill(p, m);
-	uint64_t wall = 0;
+	uint64_t wall;
 	p->run_ops = gb_kind_streams(c->kind) ? c->ops : c->K;
 	if (p->readonly) {
-		/* st-hit, st-miss, st-iter: the phase changes nothing, so it is
-		 * repeated on this map until the run lasts phase_ns. A short
-		 * phase then needs a few runs instead of thousands of fresh
-		 * maps and untimed prefills (chan's st-iter at K = 1024 never
-		 * finished that way). */
-		uint64_t reps = 0;
-		do {
-			uint64_t t0 = now_ns();
-			if (p->iterate)
-				gb_sink += p->o->iterate(m, impl->ctx);
-			else
-				gb_sink += run_stream(p->o, m, &p->streams[0]);
-			wall += now_ns() - t0;
-			reps++;
-		} while (wall < p->phase_ns);
-		p->run_ops *= reps;
+		wall = run_readonly(p, m);
 	} else if (p->nstreams == 1) {
 		uint64_t t0 = now_ns();
 		gb_sink += run_stream(p->o, m, &p->streams[0]);
 		wall = now_ns() - t0;
 	} else {
-		pthread_barrier_t bar;
-		pthread_barrier_init(&bar, NULL, (unsigned)p->nstreams);
-		int started = 0;
-		for (int t = 0; t < p->nstreams; t++) {
-			worker *w = &p->workers[t];
-			*w = (worker){ .impl = impl, .o = p->o, .m = m,
-			               .s = &p->streams[t], .bar = &bar };
-			int rc = spawn_on(&w->th, c->pin ? nth_cpu(t) : -1, worker_main, w);
-			if (rc != 0) {
-				snprintf(p->err, sizeof p->err, "pthread_create: %s", strerror(rc));
-				/* The barrier can never open: nothing to do but stop. */
-				fprintf(stderr, "gomap bench: %s\n", p->err);
-				exit(1);
-			}
-			started++;
-		}
-		uint64_t t0 = UINT64_MAX, t1 = 0;
-		for (int t = 0; t < started; t++) {
-			worker *w = &p->workers[t];
-			pthread_join(w->th, NULL);
-			gb_sink += w->sum;
-			if (w->t0 < t0)
-				t0 = w->t0;
-			if (w->t1 > t1)
-				t1 = w->t1;
-		}
-		pthread_barrier_destroy(&bar);
-		wall = t1 > t0 ? t1 - t0 : 1;
+		wall = run_threads(p, m);
 	}
 	bool ok = counts_add_up(p, m);
 	retire_map(p, m);
@@ -622,10 +630,73 @@ static const char *const grow_qname[] = { "p50", "p90", "p99", "p99.9", "p99.99"
                                           "p99.999", "max" };
 #define GROW_NQ (sizeof grow_q / sizeof *grow_q)
 
+/* The timer's own cost (median of 1000 back-to-back reads) and its
+ * resolution (the smallest step it ever takes), in ns, for the reader of
+ * the figures: both are part of every latency measured. */
+static void timer_describe(const timer *tm, double *cost_ns, double *res_ns)
+{
+	uint32_t lat[1000], tmp[1000];
+	for (int i = 0; i < 1000; i++) {
+		uint64_t a = timer_begin(tm);
+		lat[i] = (uint32_t)(timer_end(tm) - a);
+	}
+	radix_sort32(lat, tmp, 1000);
+	*cost_ns = lat[500] * tm->ns_per_tick;
+	uint64_t step = UINT64_MAX;
+	for (int i = 0; i < 200; i++) {
+		uint64_t a = timer_begin(tm), b;
+		while ((b = timer_begin(tm)) == a)
+			;
+		if (b - a < step)
+			step = b - a;
+	}
+	*res_ns = (double)step * tm->ns_per_tick;
+}
+
+/* One grow-latency run: the n inserts into a fresh map, each one's ticks
+ * in lat[]; returns their sum, or UINT64_MAX if the map cannot be made. */
+static uint64_t grow_one(const gb_impl *impl, const uint64_t *keys, size_t n, const timer *tm,
+                         uint32_t *lat)
+{
+	const gb_ops *o = &impl->ops[GB_U64];
+	void *m = impl->create(GB_U64, impl->ctx);
+	if (!m)
+		return UINT64_MAX;
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = i;
+		uint64_t a = timer_begin(tm);
+		o->store(m, &keys[i], &v);
+		uint64_t d = timer_end(tm) - a;
+		lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		sum += d;
+	}
+	impl->destroy(m, impl->ctx);
+	return sum;
+}
+
+/* The row: p50 as median/min/max over the runs, the other percentiles as
+ * medians in the notes, and the timer's facts. */
+static void grow_row(gb_result *r, dvec *q, size_t n, double worst, const timer *tm)
+{
+	double med, mn, mx, cost, res;
+	r->ops = n;
+	summarize(&q[0], &r->median, &r->min, &r->max);
+	r->mops = NAN;
+	for (size_t j = 1; j < GROW_NQ; j++) {
+		summarize(&q[j], &med, &mn, &mx);
+		gb_notes_add(r->notes, sizeof r->notes, "%s=%.1f", grow_qname[j], med);
+	}
+	timer_describe(tm, &cost, &res);
+	gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
+	gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm->tsc ? "tsc" : "clock_gettime");
+	gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", cost);
+	gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", res);
+	gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
+}
+
 static int run_grow(const gb_cell *c, gb_result *r)
 {
-	const gb_impl *impl = c->impl;
-	const gb_ops *o = &impl->ops[GB_U64];
 	size_t n = (size_t)c->K;
 	uint64_t *keys = malloc(n * sizeof *keys);
 	uint32_t *lat = malloc(n * sizeof *lat);
@@ -642,47 +713,20 @@ static int run_grow(const gb_cell *c, gb_result *r)
 		keys[i] = gb_key64(i, c->seed);
 	timer tm;
 	timer_init(&tm);
-	/* The cost of the timer itself, for the reader of the figures. */
-	for (int i = 0; i < 1000; i++) {
-		uint64_t a = timer_begin(&tm);
-		lat[i] = (uint32_t)(timer_end(&tm) - a);
-	}
-	radix_sort32(lat, tmp, 1000);
-	double overhead = lat[500] * tm.ns_per_tick;
-	/* Its resolution: the smallest step it ever takes. */
-	uint64_t step = UINT64_MAX;
-	for (int i = 0; i < 200; i++) {
-		uint64_t a = timer_begin(&tm), b;
-		while ((b = timer_begin(&tm)) == a)
-			;
-		if (b - a < step)
-			step = b - a;
-	}
-
-	double total = 0;
-	double worst = 0;
+	double total = 0, worst = 0;
+	/* A warm-up run, then runs until --reps runs and --min-time. */
 	for (int run = 0; rc == 0; run++) {
 		bool warm = run == 0;
 		if (!warm && (int)q[0].n >= c->reps && total >= c->min_time)
 			break;
 		if (q[0].n >= GB_MAX_RUNS)
 			break;
-		void *m = impl->create(GB_U64, impl->ctx);
-		if (!m) {
+		uint64_t sum = grow_one(c->impl, keys, n, &tm, lat);
+		if (sum == UINT64_MAX) {
 			gb_notes_add(r->notes, sizeof r->notes, "error=create failed");
 			rc = -1;
 			break;
 		}
-		uint64_t sum = 0;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = i;
-			uint64_t a = timer_begin(&tm);
-			o->store(m, &keys[i], &v);
-			uint64_t d = timer_end(&tm) - a;
-			lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-			sum += d;
-		}
-		impl->destroy(m, impl->ctx);
 		if (warm)
 			continue;
 		total += (double)sum * tm.ns_per_tick * 1e-9;
@@ -690,25 +734,10 @@ static int run_grow(const gb_cell *c, gb_result *r)
 		for (size_t j = 0; j < GROW_NQ; j++)
 			if (dvec_push(&q[j], pct_of(lat, n, grow_q[j]) * tm.ns_per_tick) != 0)
 				rc = -1;
-		double mx = lat[n - 1] * tm.ns_per_tick;
-		if (mx > worst)
-			worst = mx;
+		worst = fmax(worst, lat[n - 1] * tm.ns_per_tick);
 	}
-	if (rc == 0) {
-		r->ops = n;
-		double med, mn, mx;
-		summarize(&q[0], &r->median, &r->min, &r->max);
-		r->mops = NAN;
-		for (size_t j = 1; j < GROW_NQ; j++) {
-			summarize(&q[j], &med, &mn, &mx);
-			gb_notes_add(r->notes, sizeof r->notes, "%s=%.1f", grow_qname[j], med);
-		}
-		gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
-		gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm.tsc ? "tsc" : "clock_gettime");
-		gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", overhead);
-		gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", (double)step * tm.ns_per_tick);
-		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
-	}
+	if (rc == 0)
+		grow_row(r, q, n, worst, &tm);
 out:
 	for (size_t j = 0; j < GROW_NQ; j++)
 		free(q[j].v);
