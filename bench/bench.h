@@ -20,7 +20,7 @@
 #include "impl.h"
 
 /* Entry points (tools/ and the variant executables call these). */
-int gomap_bench_main(int argc, char **argv);
+int gomap_bench_main(int argc, char **argv); /* cli.c */
 /* The child side of child.c's protocol; @version answers --version. */
 int gomap_bench_child_main(int argc, char **argv, const char *version);
 
@@ -59,7 +59,7 @@ typedef struct gb_workload {
 	const char *desc;
 } gb_workload;
 
-extern const gb_workload gb_workloads[];   /* terminated by name NULL */
+extern const gb_workload gb_workloads[];   /* workloads.c; name NULL ends */
 const char *gb_kind_name(gb_kind k);
 gb_kind gb_kind_parse(const char *s); /* -1 (as gb_kind) if unknown */
 
@@ -93,10 +93,24 @@ typedef struct gb_result {
 	char notes[320];
 } gb_result;
 
-/* run.c */
-/* Times cell @c in this process (or its child implementation's program). */
-int gb_run_cell(const gb_cell *c, gb_result *r);
-void gb_result_init(gb_result *r, const gb_cell *c); /* identity, no figures */
+/*
+ * The files, each calling only files listed after it, so the flow is
+ * one-way: cli parses, plan makes the cells, drive runs them, report and
+ * plot show them; nothing lower calls back up.
+ *   cli.c       options, then plan -> drive -> report (driver.h)
+ *   drive.c     runs the cells in order or interleaved; progress; CSV out
+ *   plan.c      the cells to run, and the time each should take
+ *   describe.c  the run's description (CSV comment) and plot caption
+ *   report.c, plot.c   tables and plots of a set of results
+ *   child.c     where a cell runs (a child process or here); the child side
+ *   measure.c   times a cell in this process
+ *   registry.c  the implementations (adapters: impl_*.c)
+ *   csv.c, proc.c, workloads.c, gen.c, util.c   the leaves
+ */
+
+/* util.c */
+const char *gb_keys_name(gb_keys k);
+double gb_now_s(void);
 int gb_online_cpus(void);
 /* Appends one printf-formatted item to a notes field, after a ';' if the
  * field is not empty; commas and line breaks become spaces (CSV). */
@@ -104,8 +118,27 @@ void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A value from a notes field ("p99=12.5;..."), or NAN. */
 double gb_notes_get(const char *notes, const char *key);
+void gb_result_init(gb_result *r, const gb_cell *c); /* identity, no figures */
 
-/* child.c: implementations that run in another process */
+/* proc.c: runs argv (stderr passes through) and returns its whole stdout
+ * (malloc), or NULL if it could not be started; *status: exit status, -1 if
+ * killed by a signal, GB_PROC_TIMEOUT if it ran past @timeout seconds (> 0)
+ * and was killed. */
+#define GB_PROC_TIMEOUT (-2)
+char *gb_proc_capture(char *const argv[], double timeout, int *status);
+
+/* csv.c */
+/* The comment lines (one per '\n'-separated line of @comment), then the
+ * column header. */
+void gb_csv_header(FILE *f, const char *comment);
+void gb_csv_row(FILE *f, const gb_result *r);
+int gb_csv_parse_row(const char *line, gb_result *r); /* 0 ok */
+/* Reads a CSV file: rows (malloc) and its comment text (malloc, may be
+ * NULL). Returns 0, or -1 if the file cannot be read. */
+int gb_csv_read(const char *path, gb_result **rows, size_t *n, char **comment);
+
+/* registry.c */
+/* A program that runs cells of some implementations (child.c's protocol). */
 struct gb_child {
 	const char *exe;      /* program path */
 	const char *subcommand; /* argv[1] before the cell options, or NULL */
@@ -113,18 +146,6 @@ struct gb_child {
 	const char *only;     /* comma list of workloads when chosen implicitly,
 	                         or NULL for all */
 };
-/* Runs cell @c through the child protocol with program @ch. */
-int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r);
-int gb_child_run(const gb_cell *c, gb_result *r); /* @c->impl->child */
-/* Runs argv (stderr passes through) and returns its whole stdout (malloc),
- * or NULL if it could not be started; *status: exit status, -1 if killed
- * by a signal, GB_CHILD_TIMEOUT if it ran past @timeout seconds (> 0) and
- * was killed. */
-#define GB_CHILD_TIMEOUT (-2)
-char *gb_child_capture(char *const argv[], double timeout, int *status);
-bool gb_child_only_allows(const gb_child *ch, const char *workload);
-
-/* registry.c */
 typedef struct gb_variant {
 	const char *name;      /* impl is "map-<name>" */
 	const char *exe;       /* built executable */
@@ -139,16 +160,24 @@ bool gb_impl_supports(const gb_impl *i, gb_keys k);
 /* ... and cells of kind @kind (counting needs inc and sum); a child
  * implementation answers for itself. */
 bool gb_impl_supports_kind(const gb_impl *i, gb_kind kind, gb_keys k);
+/* Whether @ch runs @workload when its implementation was not named. */
+bool gb_child_only_allows(const gb_child *ch, const char *workload);
+
+/* measure.c */
+/* Times cell @c in this process; a child implementation's cell fails. */
+int gb_measure_cell(const gb_cell *c, gb_result *r);
+/* ns per round trip of a cache line between the first two usable CPUs
+ * (NAN with one CPU); see measure.c. */
+double gb_line_rt_ns(void);
+
+/* child.c */
+/* Runs cell @c through the child protocol with program @ch. */
+int gb_child_run(const gb_child *ch, const gb_cell *c, gb_result *r);
+/* Runs cell @c where its implementation lives: a child implementation in
+ * its own program, any other in this process. */
+int gb_run_cell(const gb_cell *c, gb_result *r);
 
 /* report.c */
-/* The comment lines (one per '\n'-separated line of @comment), then the
- * column header. */
-void gb_csv_header(FILE *f, const char *comment);
-void gb_csv_row(FILE *f, const gb_result *r);
-int gb_csv_parse_row(const char *line, gb_result *r); /* 0 ok */
-/* Reads a CSV file: rows (malloc) and its comment text (malloc, may be
- * NULL). Returns 0, or -1 if the file cannot be read. */
-int gb_csv_read(const char *path, gb_result **rows, size_t *n, char **comment);
 void gb_print_tables(FILE *f, const gb_result *rows, size_t n);
 void gb_print_article(FILE *f, const gb_result *rows, size_t n);
 
@@ -156,12 +185,5 @@ void gb_print_article(FILE *f, const gb_result *rows, size_t n);
  * .svg or .png by PATH's extension. Returns 0, or -1 with a message. */
 int gb_plot(const char *path, const gb_result *rows, size_t n,
             const char *caption);
-
-/* Shared small helpers. */
-const char *gb_keys_name(gb_keys k);
-double gb_now_s(void);
-/* ns per round trip of a cache line between the first two usable CPUs
- * (NAN with one CPU); see run.c. */
-double gb_line_rt_ns(void);
 
 #endif /* GOMAP_BENCH_BENCH_H */

@@ -1,6 +1,10 @@
 /*
- * bench/child.c - cells that run in another process, and the child side of
- * that protocol.
+ * bench/child.c - where a cell runs: in another process (the driver side of
+ * the child protocol), or here, and the child side of that protocol.
+ *
+ * Calls: proc.c to start the child, csv.c to read its row, measure.c to
+ * time a cell here, registry.c for the implementation a child is asked to
+ * run. Nothing below it calls back into this file.
  *
  * Two kinds of implementation live outside the driver's process: the Go
  * program (bench/go, Go's map, sync.Map, channels), and "variant builds":
@@ -20,122 +24,29 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-extern char **environ;
-
-char *gb_child_capture(char *const argv[], double timeout, int *status)
-{
-	*status = -1;
-	int fd[2];
-	if (pipe(fd) != 0)
-		return NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	posix_spawn_file_actions_addclose(&fa, fd[1]);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	if (rc != 0) {
-		close(fd[0]);
-		return NULL;
-	}
-	double deadline = timeout > 0 ? gb_now_s() + timeout : 0;
-	bool timed_out = false;
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (deadline) {
-			double left = deadline - gb_now_s();
-			struct pollfd p = { .fd = fd[0], .events = POLLIN };
-			int n = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n == 0) {
-				/* The child overran its cell's time: stop it. */
-				kill(pid, SIGKILL);
-				timed_out = true;
-				break;
-			}
-		}
-		if (buf && len + 1 == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			} else {
-				buf = nb;
-				cap *= 2;
-			}
-		}
-		char sink[4096];
-		ssize_t got = buf ? read(fd[0], buf + len, cap - 1 - len)
-		                  : read(fd[0], sink, sizeof sink);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		if (buf)
-			len += (size_t)got;
-	}
-	close(fd[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	*status = timed_out ? GB_CHILD_TIMEOUT : WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-bool gb_child_only_allows(const gb_child *ch, const char *workload)
-{
-	if (!ch || !ch->only)
-		return true;
-	size_t wl = strlen(workload);
-	for (const char *p = ch->only; *p;) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		if (l == wl && strncmp(p, workload, l) == 0)
-			return true;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return false;
-}
-
-int gb_child_run(const gb_cell *c, gb_result *r)
-{
-	return gb_child_run_with(c->impl->child, c, r);
-}
-
-int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r)
-{
-	gb_result_init(r, c);
+/* The cell's figures as text: the arguments of the child protocol. */
+typedef struct cell_args {
 	char K[24], T[16], ops[24], pre[8], mix[24], reps[16], mt[32], seed[24];
-	snprintf(K, sizeof K, "%llu", (unsigned long long)c->K);
-	snprintf(T, sizeof T, "%d", c->threads);
-	snprintf(ops, sizeof ops, "%llu", (unsigned long long)c->ops);
-	snprintf(pre, sizeof pre, "%d", c->prefill_pct);
-	snprintf(mix, sizeof mix, "%d,%d,%d", c->mix[0], c->mix[1], c->mix[2]);
-	snprintf(reps, sizeof reps, "%d", c->reps);
-	snprintf(mt, sizeof mt, "%g", c->min_time);
-	snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
 	const char *argv[40];
+} cell_args;
+
+static void cell_args_make(cell_args *ca, const gb_child *ch, const gb_cell *c)
+{
+	snprintf(ca->K, sizeof ca->K, "%llu", (unsigned long long)c->K);
+	snprintf(ca->T, sizeof ca->T, "%d", c->threads);
+	snprintf(ca->ops, sizeof ca->ops, "%llu", (unsigned long long)c->ops);
+	snprintf(ca->pre, sizeof ca->pre, "%d", c->prefill_pct);
+	snprintf(ca->mix, sizeof ca->mix, "%d,%d,%d", c->mix[0], c->mix[1], c->mix[2]);
+	snprintf(ca->reps, sizeof ca->reps, "%d", c->reps);
+	snprintf(ca->mt, sizeof ca->mt, "%g", c->min_time);
+	snprintf(ca->seed, sizeof ca->seed, "%llu", (unsigned long long)c->seed);
+	const char **argv = ca->argv;
 	int a = 0;
 	argv[a++] = ch->exe;
 	if (ch->subcommand)
@@ -150,57 +61,67 @@ int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r)
 	argv[a++] = "--keys";
 	argv[a++] = gb_keys_name(c->keys);
 	argv[a++] = "--K";
-	argv[a++] = K;
+	argv[a++] = ca->K;
 	argv[a++] = "--threads";
-	argv[a++] = T;
+	argv[a++] = ca->T;
 	argv[a++] = "--ops";
-	argv[a++] = ops;
+	argv[a++] = ca->ops;
 	argv[a++] = "--prefill";
-	argv[a++] = pre;
+	argv[a++] = ca->pre;
 	argv[a++] = "--mix";
-	argv[a++] = mix;
+	argv[a++] = ca->mix;
 	argv[a++] = "--dist";
 	argv[a++] = c->zipf ? "zipf" : "uniform";
 	argv[a++] = "--reps";
-	argv[a++] = reps;
+	argv[a++] = ca->reps;
 	argv[a++] = "--min-time";
-	argv[a++] = mt;
+	argv[a++] = ca->mt;
 	argv[a++] = "--seed";
-	argv[a++] = seed;
+	argv[a++] = ca->seed;
 	if (c->pin)
 		argv[a++] = "--pin";
 	if (c->quick)
 		argv[a++] = "--quick";
 	argv[a] = NULL;
+}
 
+/* The first row of a child's output (lines starting with '#' skipped);
+ * 0 if there is one. */
+static int first_row(char *out, gb_result *r)
+{
+	for (char *line = out; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*line && *line != '#')
+			return gb_csv_parse_row(line, r);
+		line = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+int gb_child_run(const gb_child *ch, const gb_cell *c, gb_result *r)
+{
+	gb_result_init(r, c);
+	cell_args ca;
+	cell_args_make(&ca, ch, c);
 	int status;
-	char *out = gb_child_capture((char *const *)argv, c->timeout, &status);
-	int rc = -1;
+	char *out = gb_proc_capture((char *const *)ca.argv, c->timeout, &status);
 	if (!out) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=cannot run %s", ch->exe);
 		return -1;
 	}
-	if (status == GB_CHILD_TIMEOUT) {
+	if (status == GB_PROC_TIMEOUT) {
 		free(out);
 		gb_notes_add(r->notes, sizeof r->notes, "error=timeout: stopped after %g s",
 		             c->timeout);
 		return -1;
 	}
-	for (char *line = out; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*line && *line != '#') {
-			gb_result got;
-			if (gb_csv_parse_row(line, &got) == 0) {
-				*r = got;
-				rc = 0;
-			}
-			break;
-		}
-		line = nl ? nl + 1 : NULL;
-	}
+	gb_result got;
+	int rc = first_row(out, &got);
 	free(out);
+	if (rc == 0)
+		*r = got;
 	if (rc != 0 || status != 0) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=%s exited %d", ch->exe, status);
 		return -1;
@@ -212,6 +133,13 @@ int gb_child_run_with(const gb_child *ch, const gb_cell *c, gb_result *r)
 	return isnan(r->median) && c->kind != GB_K_MEMORY ? -1 : 0;
 }
 
+int gb_run_cell(const gb_cell *c, gb_result *r)
+{
+	if (c->impl->flags & GB_F_CHILD)
+		return gb_child_run(c->impl->child, c, r);
+	return gb_measure_cell(c, r);
+}
+
 /* ---- the child side ---------------------------------------------------------- */
 
 static int parse_mix(const char *s, int mix[3])
@@ -219,65 +147,74 @@ static int parse_mix(const char *s, int mix[3])
 	return sscanf(s, "%d,%d,%d", &mix[0], &mix[1], &mix[2]) == 3 ? 0 : -1;
 }
 
+enum { O_CELL = 256, O_IMPL, O_WORKLOAD, O_KIND, O_KEYS, O_K, O_THREADS, O_OPS, O_PREFILL,
+       O_MIX, O_DIST, O_REPS, O_MINTIME, O_SEED, O_PIN, O_QUICK, O_VERSION };
+
+static const struct option cell_opts[] = {
+	{ "cell", no_argument, NULL, O_CELL },
+	{ "impl", required_argument, NULL, O_IMPL },
+	{ "workload", required_argument, NULL, O_WORKLOAD },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ "keys", required_argument, NULL, O_KEYS },
+	{ "K", required_argument, NULL, O_K },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "ops", required_argument, NULL, O_OPS },
+	{ "prefill", required_argument, NULL, O_PREFILL },
+	{ "mix", required_argument, NULL, O_MIX },
+	{ "dist", required_argument, NULL, O_DIST },
+	{ "reps", required_argument, NULL, O_REPS },
+	{ "min-time", required_argument, NULL, O_MINTIME },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "pin", no_argument, NULL, O_PIN },
+	{ "quick", no_argument, NULL, O_QUICK },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option of the protocol into @c (or @impl, @cell); 0, or 2. */
+static int cell_option(int opt, const char *arg, gb_cell *c, const char **impl, bool *cell)
+{
+	switch (opt) {
+	case O_CELL: *cell = true; break;
+	case O_IMPL: *impl = arg; break;
+	case O_WORKLOAD: c->workload = arg; break;
+	case O_KIND: c->kind = gb_kind_parse(arg); break;
+	case O_KEYS: c->keys = strcmp(arg, "str") == 0 ? GB_STR : GB_U64; break;
+	case O_K: c->K = strtoull(arg, NULL, 0); break;
+	case O_THREADS: c->threads = atoi(arg); break;
+	case O_OPS: c->ops = strtoull(arg, NULL, 0); break;
+	case O_PREFILL: c->prefill_pct = atoi(arg); break;
+	case O_MIX:
+		if (parse_mix(arg, c->mix) != 0) {
+			fprintf(stderr, "bad --mix %s\n", arg);
+			return 2;
+		}
+		break;
+	case O_DIST: c->zipf = strcmp(arg, "zipf") == 0; break;
+	case O_REPS: c->reps = atoi(arg); break;
+	case O_MINTIME: c->min_time = strtod(arg, NULL); break;
+	case O_SEED: c->seed = strtoull(arg, NULL, 0); break;
+	case O_PIN: c->pin = true; break;
+	case O_QUICK: c->quick = true; break;
+	default: return 2;
+	}
+	return 0;
+}
+
 int gomap_bench_child_main(int argc, char **argv, const char *version)
 {
-	enum { O_CELL = 256, O_IMPL, O_WORKLOAD, O_KIND, O_KEYS, O_K, O_THREADS,
-	       O_OPS, O_PREFILL, O_MIX, O_DIST, O_REPS, O_MINTIME, O_SEED, O_PIN,
-	       O_QUICK, O_VERSION };
-	static const struct option opts[] = {
-		{ "cell", no_argument, NULL, O_CELL },
-		{ "impl", required_argument, NULL, O_IMPL },
-		{ "workload", required_argument, NULL, O_WORKLOAD },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "keys", required_argument, NULL, O_KEYS },
-		{ "K", required_argument, NULL, O_K },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "ops", required_argument, NULL, O_OPS },
-		{ "prefill", required_argument, NULL, O_PREFILL },
-		{ "mix", required_argument, NULL, O_MIX },
-		{ "dist", required_argument, NULL, O_DIST },
-		{ "reps", required_argument, NULL, O_REPS },
-		{ "min-time", required_argument, NULL, O_MINTIME },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "pin", no_argument, NULL, O_PIN },
-		{ "quick", no_argument, NULL, O_QUICK },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	gb_cell c = { .threads = 1, .reps = 5, .min_time = 0.2, .seed = 1 };
 	const char *impl = NULL;
 	bool cell = false;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case O_CELL: cell = true; break;
-		case O_IMPL: impl = optarg; break;
-		case O_WORKLOAD: c.workload = optarg; break;
-		case O_KIND: c.kind = gb_kind_parse(optarg); break;
-		case O_KEYS: c.keys = strcmp(optarg, "str") == 0 ? GB_STR : GB_U64; break;
-		case O_K: c.K = strtoull(optarg, NULL, 0); break;
-		case O_THREADS: c.threads = atoi(optarg); break;
-		case O_OPS: c.ops = strtoull(optarg, NULL, 0); break;
-		case O_PREFILL: c.prefill_pct = atoi(optarg); break;
-		case O_MIX:
-			if (parse_mix(optarg, c.mix) != 0) {
-				fprintf(stderr, "bad --mix %s\n", optarg);
-				return 2;
-			}
-			break;
-		case O_DIST: c.zipf = strcmp(optarg, "zipf") == 0; break;
-		case O_REPS: c.reps = atoi(optarg); break;
-		case O_MINTIME: c.min_time = strtod(optarg, NULL); break;
-		case O_SEED: c.seed = strtoull(optarg, NULL, 0); break;
-		case O_PIN: c.pin = true; break;
-		case O_QUICK: c.quick = true; break;
-		case O_VERSION:
+	while ((opt = getopt_long(argc, argv, "", cell_opts, NULL)) != -1) {
+		if (opt == O_VERSION) {
 			printf("%s\n", version);
 			return 0;
-		default:
-			return 2;
 		}
+		if (cell_option(opt, optarg, &c, &impl, &cell) != 0)
+			return 2;
 	}
 	if (!cell || !impl || !c.workload || (int)c.kind < 0 || c.K == 0 ||
 	    c.threads < 1 || c.reps < 1) {
@@ -291,7 +228,7 @@ int gomap_bench_child_main(int argc, char **argv, const char *version)
 		return 2;
 	}
 	gb_result r;
-	int rc = gb_run_cell(&c, &r);
+	int rc = gb_measure_cell(&c, &r);
 	gb_csv_row(stdout, &r);
 	fflush(stdout);
 	return rc == 0 ? 0 : 1;

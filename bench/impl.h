@@ -65,7 +65,7 @@ typedef struct gb_ops {
 #define GB_F_CONCURRENT 0x1u /* safe for concurrent use by many threads */
 #define GB_F_CHILD      0x2u /* runs in a child process (see child.c) */
 
-typedef struct gb_child gb_child; /* child.c */
+typedef struct gb_child gb_child; /* bench.h (registry.c) */
 
 typedef struct gb_impl {
 	const char *name;      /* BENCH.md name, e.g. "tbb-chm" */

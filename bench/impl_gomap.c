@@ -5,9 +5,7 @@
  *
  * The variants' gomap_cmap_ops functions have gb_ops's signatures, so they
  * are used as they are: an operation costs one indirect call into the
- * library, the same as for any peer. Which parts of the library exist is
- * known at configure time (GB_HAVE_MAP, GB_HAVE_CMAP: CMake looks for their
- * definitions in src/), so the benchmark builds while the library grows.
+ * library, the same as for any peer.
  *
  * Counting (gb_ops.inc): each map's increment is one function below. The
  * plain map uses gomap_map_put_ptr (Go's m[k]++: one hash, one probe);
@@ -22,17 +20,14 @@
 
 #include <gomap/cmap.h>
 #include <gomap/map.h>
-#ifdef GB_HAVE_CMAP
 #include <gomap/chan.h>
 #include <gomap/mutex.h>
 #include <gomap/rwmutex.h>
 #include <gomap/shard.h>
 #include <gomap/sync.h>
-#endif
 
 int gb_gomap_impls(const gb_impl **out, int max);
 
-#if defined(GB_HAVE_MAP) || defined(GB_HAVE_CMAP)
 static const gomap_type *key_type(gb_keys keys)
 {
 	/* Owned string keys: the map keeps its own copy, like every peer. */
@@ -69,9 +64,7 @@ static int plain_inc(gomap_map_t *pm, const void *key)
 		++*(uint64_t *)v;
 	return rc;
 }
-#endif
 
-#ifdef GB_HAVE_MAP
 static void *map_create(gb_keys keys, const void *ctx)
 {
 	(void)ctx;
@@ -148,9 +141,7 @@ static const gb_impl impl_map = {
 		{ map_load, map_store, map_del, map_iter_str, map_inc, map_sum },
 	},
 };
-#endif
 
-#ifdef GB_HAVE_CMAP
 static void *cmap_create(gb_keys keys, const void *ctx)
 {
 	const gomap_cmap_ops *ops = ctx;
@@ -228,17 +219,14 @@ static int (*cmap_inc_of(const char *name))(void *, const void *)
 
 #define GB_MAX_CMAPS 16
 static gb_impl cmap_impls[GB_MAX_CMAPS];
-#endif
 
-/* gb_gomap_impls - gomap's maps present in this build, into out[0..max). */
+/* gb_gomap_impls - gomap's maps, into out[0..max). */
 int gb_gomap_impls(const gb_impl **out, int max)
 {
 	int n = 0;
-#ifdef GB_HAVE_MAP
 	if (n < max)
 		out[n++] = &impl_map;
-#endif
-#ifdef GB_HAVE_CMAP
+	/* Every safe variant the library lists, by its own name. */
 	const gomap_cmap_ops *const *list = gomap_cmap_list();
 	for (int i = 0; list && list[i] && i < GB_MAX_CMAPS && n < max; i++) {
 		const gomap_cmap_ops *ops = list[i];
@@ -260,8 +248,5 @@ int gb_gomap_impls(const gb_impl **out, int max)
 		};
 		out[n++] = g;
 	}
-#endif
-	(void)out;
-	(void)max;
 	return n;
 }

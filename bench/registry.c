@@ -2,7 +2,8 @@
  * bench/registry.c - every implementation this binary can time: gomap's
  * own maps, the C and C++ peers compiled in (GB_HAVE_* from CMake, one per
  * package found), the Go program's maps and the variant builds (children,
- * present when their executable exists).
+ * present when their executable exists). Calls proc.c (a child
+ * implementation's `--version`) and the adapters, nothing else.
  */
 #define _GNU_SOURCE
 #include "bench.h"
@@ -82,7 +83,7 @@ static char *child_version(const char *exe)
 {
 	char *argv[] = { (char *)exe, "--version", NULL };
 	int status;
-	char *out = gb_child_capture(argv, 30, &status);
+	char *out = gb_proc_capture(argv, 30, &status);
 	if (!out || status != 0) {
 		free(out);
 		return NULL;
@@ -190,11 +191,9 @@ const gb_impl *const *gb_impls(void)
 #ifdef GB_HAVE_GLIB
 	add(gb_impl_glib());
 #endif
-#ifdef GB_MISSING
-	/* Peers CMake did not find, and gomap parts not written yet. */
+	/* Peers CMake did not find. */
 	if (GB_MISSING[0])
 		note_missing(GB_MISSING);
-#endif
 	if (!gb_registry_children_off) {
 		add_go();
 		add_variants();
@@ -229,4 +228,21 @@ bool gb_impl_supports_kind(const gb_impl *i, gb_kind kind, gb_keys k)
 	if (!gb_impl_supports(i, k))
 		return false;
 	return kind != GB_K_COUNT || (i->ops[k].inc && i->ops[k].sum);
+}
+
+bool gb_child_only_allows(const gb_child *ch, const char *workload)
+{
+	if (!ch || !ch->only)
+		return true;
+	size_t wl = strlen(workload);
+	for (const char *p = ch->only; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == wl && strncmp(p, workload, l) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
 }

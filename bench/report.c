@@ -1,14 +1,6 @@
 /*
- * bench/report.c - the CSV file (write and read back) and the terminal
- * tables.
- *
- * CSV: comment lines starting with '#' (machine, compiler, libraries,
- * settings), then the header line and one row per cell:
- *   impl,workload,keys,K,threads,ops,median_ns_per_op,min_ns_per_op,
- *   max_ns_per_op,mops,notes
- * Empty fields where a figure does not apply (memory rows have no times).
- * notes is a ';'-separated list of key=value items and bare flags; it never
- * holds a comma.
+ * bench/report.c - the terminal tables of a set of results (from a run or
+ * read back from a CSV); calls only util.c.
  *
  * Tables: one per workload; rows are implementations, columns the
  * (keys, K, threads) combinations that occur, labelled by what varies.
@@ -22,131 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char csv_columns[] =
-	"impl,workload,keys,K,threads,ops,median_ns_per_op,min_ns_per_op,"
-	"max_ns_per_op,mops,notes";
-
-void gb_csv_header(FILE *f, const char *comment)
-{
-	for (const char *p = comment; p && *p;) {
-		const char *e = strchr(p, '\n');
-		int l = e ? (int)(e - p) : (int)strlen(p);
-		fprintf(f, "# %.*s\n", l, p);
-		p = e ? e + 1 : NULL;
-	}
-	fprintf(f, "%s\n", csv_columns);
-	fflush(f);
-}
-
-static void put_num(FILE *f, double v)
-{
-	if (!isnan(v))
-		fprintf(f, "%.3f", v);
-}
-
-void gb_csv_row(FILE *f, const gb_result *r)
-{
-	fprintf(f, "%s,%s,%s,%llu,%d,%llu,", r->impl, r->workload, r->keys,
-	        (unsigned long long)r->K, r->threads, (unsigned long long)r->ops);
-	put_num(f, r->median);
-	fputc(',', f);
-	put_num(f, r->min);
-	fputc(',', f);
-	put_num(f, r->max);
-	fputc(',', f);
-	put_num(f, r->mops);
-	fprintf(f, ",%s\n", r->notes);
-	fflush(f);
-}
-
-/* Copies at most size-1 bytes and terminates. */
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t l = strnlen(src, size - 1);
-	memcpy(dst, src, l);
-	dst[l] = '\0';
-}
-
-static double field_num(const char *s)
-{
-	return *s ? strtod(s, NULL) : NAN;
-}
-
-int gb_csv_parse_row(const char *line, gb_result *r)
-{
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", line);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *f[11];
-	int n = 0;
-	char *p = buf;
-	while (n < 11) {
-		f[n++] = p;
-		char *c = n < 11 ? strchr(p, ',') : NULL;
-		if (!c)
-			break;
-		*c = '\0';
-		p = c + 1;
-	}
-	if (n != 11 || strcmp(f[0], "impl") == 0)
-		return -1;
-	memset(r, 0, sizeof *r);
-	copy_str(r->impl, sizeof r->impl, f[0]);
-	copy_str(r->workload, sizeof r->workload, f[1]);
-	copy_str(r->keys, sizeof r->keys, f[2]);
-	r->K = strtoull(f[3], NULL, 10);
-	r->threads = atoi(f[4]);
-	r->ops = strtoull(f[5], NULL, 10);
-	r->median = field_num(f[6]);
-	r->min = field_num(f[7]);
-	r->max = field_num(f[8]);
-	r->mops = field_num(f[9]);
-	copy_str(r->notes, sizeof r->notes, f[10]);
-	return 0;
-}
-
-int gb_csv_read(const char *path, gb_result **rows, size_t *n, char **comment)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	size_t cap = 0, clen = 0;
-	char *com = NULL;
-	*rows = NULL;
-	*n = 0;
-	char line[1024];
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#') {
-			const char *t = line + 1 + (line[1] == ' ');
-			size_t l = strlen(t);
-			char *nc = realloc(com, clen + l + 1);
-			if (!nc)
-				break;
-			com = nc;
-			memcpy(com + clen, t, l + 1);
-			clen += l;
-			continue;
-		}
-		gb_result r;
-		if (gb_csv_parse_row(line, &r) != 0)
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			gb_result *nr = realloc(*rows, cap * sizeof *nr);
-			if (!nr)
-				break;
-			*rows = nr;
-		}
-		(*rows)[(*n)++] = r;
-	}
-	fclose(f);
-	if (comment)
-		*comment = com;
-	else
-		free(com);
-	return 0;
-}
 
 /* ---- terminal tables --------------------------------------------------------- */
 
@@ -190,135 +57,188 @@ static double value_of(const gb_result *r, const char *stat)
 	return r->median;
 }
 
-static void print_workload(FILE *f, const gb_result *rows, size_t n, const char *wl)
-{
+/* One workload's table: its rows (implementations), columns and cells. */
+typedef struct table {
+	const char *wl;
+	bool grow, mem;
 	col cols[MAX_COLS];
-	int ncols = 0;
+	int ncols;
 	const char *impls[MAX_ROWS];
-	int nimpl = 0;
-	bool grow = strcmp(wl, "grow-latency") == 0;
-	bool mem = strcmp(wl, "memory") == 0;
-	static const char *const grow_stats[] = { "p50", "p99", "p99.99", "max" };
-	int nstats = grow ? 4 : 1;
+	int nimpl;
+	bool vary_keys, vary_K, vary_t;
+	char label[MAX_COLS][40];
+	double val[MAX_ROWS][MAX_COLS];
+	double best[MAX_COLS];
+} table;
+
+static const char *const grow_stats[] = { "p50", "p99", "p99.99", "max" };
+
+static void add_impl(table *t, const char *impl)
+{
+	int j;
+	for (j = 0; j < t->nimpl && strcmp(t->impls[j], impl) != 0; j++)
+		;
+	if (j == t->nimpl && t->nimpl < MAX_ROWS)
+		t->impls[t->nimpl++] = impl;
+}
+
+/* The column of @r (and grow-latency's statistic @stat), added if new. */
+static void add_col(table *t, const gb_result *r, const char *stat)
+{
+	for (int j = 0; j < t->ncols; j++) {
+		const col *c = &t->cols[j];
+		if (strcmp(c->keys, r->keys) == 0 && c->K == r->K && c->threads == r->threads &&
+		    (!stat || strcmp(c->stat, stat) == 0))
+			return;
+	}
+	if (t->ncols == MAX_COLS)
+		return;
+	col *c = &t->cols[t->ncols++];
+	snprintf(c->keys, sizeof c->keys, "%s", r->keys);
+	c->K = r->K;
+	c->threads = r->threads;
+	c->stat = stat;
+}
+
+/* Rows and columns in the order the results first name them. */
+static void table_layout(table *t, const gb_result *rows, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		const gb_result *r = &rows[i];
-		if (strcmp(r->workload, wl) != 0)
+		if (strcmp(r->workload, t->wl) != 0)
 			continue;
-		int j;
-		for (j = 0; j < nimpl && strcmp(impls[j], r->impl) != 0; j++)
-			;
-		if (j == nimpl && nimpl < MAX_ROWS)
-			impls[nimpl++] = r->impl;
-		for (int s = 0; s < nstats; s++) {
-			for (j = 0; j < ncols; j++)
-				if (strcmp(cols[j].keys, r->keys) == 0 && cols[j].K == r->K &&
-				    cols[j].threads == r->threads &&
-				    (!grow || strcmp(cols[j].stat, grow_stats[s]) == 0))
-					break;
-			if (j == ncols && ncols < MAX_COLS) {
-				snprintf(cols[ncols].keys, sizeof cols[ncols].keys, "%s", r->keys);
-				cols[ncols].K = r->K;
-				cols[ncols].threads = r->threads;
-				cols[ncols].stat = grow ? grow_stats[s] : NULL;
-				ncols++;
-			}
-		}
+		add_impl(t, r->impl);
+		for (int s = 0; s < (t->grow ? 4 : 1); s++)
+			add_col(t, r, t->grow ? grow_stats[s] : NULL);
 	}
-	if (!nimpl)
-		return;
-	bool vary_keys = false, vary_K = false, vary_t = false;
-	for (int j = 1; j < ncols; j++) {
-		vary_keys |= strcmp(cols[j].keys, cols[0].keys) != 0;
-		vary_K |= cols[j].K != cols[0].K;
-		vary_t |= cols[j].threads != cols[0].threads;
+	for (int j = 1; j < t->ncols; j++) {
+		t->vary_keys |= strcmp(t->cols[j].keys, t->cols[0].keys) != 0;
+		t->vary_K |= t->cols[j].K != t->cols[0].K;
+		t->vary_t |= t->cols[j].threads != t->cols[0].threads;
 	}
-	/* Column labels from what varies; the rest goes into the title. */
-	char label[MAX_COLS][40];
-	for (int j = 0; j < ncols; j++) {
+}
+
+/* Column labels from what varies; the rest goes into the title. */
+static void table_labels(table *t)
+{
+	for (int j = 0; j < t->ncols; j++) {
+		const col *c = &t->cols[j];
+		char *lab = t->label[j];
+		size_t size = sizeof t->label[j], l = 0;
 		char k[24];
-		fmt_K(k, sizeof k, cols[j].K);
-		label[j][0] = '\0';
-		size_t l = 0;
-		if (vary_keys)
-			l += (size_t)snprintf(label[j] + l, sizeof label[j] - l, "%s ", cols[j].keys);
-		if (vary_K)
-			l += (size_t)snprintf(label[j] + l, sizeof label[j] - l, "K=%s ", k);
-		if (vary_t)
-			l += (size_t)snprintf(label[j] + l, sizeof label[j] - l, "t=%d ", cols[j].threads);
-		if (cols[j].stat)
-			l += (size_t)snprintf(label[j] + l, sizeof label[j] - l, "%s ", cols[j].stat);
+		fmt_K(k, sizeof k, c->K);
+		lab[0] = '\0';
+		if (t->vary_keys)
+			l += (size_t)snprintf(lab + l, size - l, "%s ", c->keys);
+		if (t->vary_K)
+			l += (size_t)snprintf(lab + l, size - l, "K=%s ", k);
+		if (t->vary_t)
+			l += (size_t)snprintf(lab + l, size - l, "t=%d ", c->threads);
+		if (c->stat)
+			l += (size_t)snprintf(lab + l, size - l, "%s ", c->stat);
 		if (l == 0)
-			snprintf(label[j], sizeof label[j], "%s", mem ? "bytes/entry" : "ns/op");
+			snprintf(lab, size, "%s", t->mem ? "bytes/entry" : "ns/op");
 		else
-			label[j][l - 1] = '\0';
+			lab[l - 1] = '\0';
 	}
+}
+
+static void table_title(FILE *f, const table *t)
+{
+	const col *c0 = &t->cols[0];
 	char k0[24];
-	fmt_K(k0, sizeof k0, cols[0].K);
-	fprintf(f, "\n== %s", wl);
-	if (!vary_keys || !vary_K || !vary_t) {
+	fmt_K(k0, sizeof k0, c0->K);
+	fprintf(f, "\n== %s", t->wl);
+	if (!t->vary_keys || !t->vary_K || !t->vary_t) {
 		fprintf(f, " (");
 		const char *sep = "";
-		if (!vary_keys) {
-			fprintf(f, "%s%s keys", sep, cols[0].keys);
+		if (!t->vary_keys) {
+			fprintf(f, "%s%s keys", sep, c0->keys);
 			sep = ", ";
 		}
-		if (!vary_K) {
+		if (!t->vary_K) {
 			fprintf(f, "%sK=%s", sep, k0);
 			sep = ", ";
 		}
-		if (!vary_t)
-			fprintf(f, "%s%d thread%s", sep, cols[0].threads, cols[0].threads == 1 ? "" : "s");
+		if (!t->vary_t)
+			fprintf(f, "%s%d thread%s", sep, c0->threads, c0->threads == 1 ? "" : "s");
 		fprintf(f, ")");
 	}
 	fprintf(f, ": %s, median of the runs; * = best\n",
-	        mem ? "heap bytes per entry" : grow ? "ns per insert" : "ns/op");
+	        t->mem ? "heap bytes per entry" : t->grow ? "ns per insert" : "ns/op");
+}
 
-	double val[MAX_ROWS][MAX_COLS];
-	double best[MAX_COLS];
-	for (int j = 0; j < ncols; j++)
-		best[j] = INFINITY;
-	for (int i = 0; i < nimpl; i++)
-		for (int j = 0; j < ncols; j++) {
-			val[i][j] = NAN;
+/* Each cell's figure (NAN where there is none) and each column's best. */
+static void table_values(table *t, const gb_result *rows, size_t n)
+{
+	for (int j = 0; j < t->ncols; j++)
+		t->best[j] = INFINITY;
+	for (int i = 0; i < t->nimpl; i++)
+		for (int j = 0; j < t->ncols; j++) {
+			const col *c = &t->cols[j];
+			double v = NAN;
 			for (size_t x = 0; x < n; x++) {
 				const gb_result *r = &rows[x];
-				if (strcmp(r->workload, wl) == 0 && strcmp(r->impl, impls[i]) == 0 &&
-				    strcmp(r->keys, cols[j].keys) == 0 && r->K == cols[j].K &&
-				    r->threads == cols[j].threads)
-					val[i][j] = value_of(r, cols[j].stat);
+				if (strcmp(r->workload, t->wl) == 0 && strcmp(r->impl, t->impls[i]) == 0 &&
+				    strcmp(r->keys, c->keys) == 0 && r->K == c->K &&
+				    r->threads == c->threads)
+					v = value_of(r, c->stat);
 			}
-			if (!isnan(val[i][j]) && val[i][j] < best[j])
-				best[j] = val[i][j];
+			t->val[i][j] = v;
+			if (!isnan(v) && v < t->best[j])
+				t->best[j] = v;
 		}
+}
+
+static void table_grid(FILE *f, const table *t)
+{
 	int w0 = 4;
-	for (int i = 0; i < nimpl; i++)
-		if ((int)strlen(impls[i]) > w0)
-			w0 = (int)strlen(impls[i]);
+	for (int i = 0; i < t->nimpl; i++)
+		if ((int)strlen(t->impls[i]) > w0)
+			w0 = (int)strlen(t->impls[i]);
 	int w[MAX_COLS];
-	for (int j = 0; j < ncols; j++) {
-		w[j] = (int)strlen(label[j]);
-		for (int i = 0; i < nimpl; i++) {
+	for (int j = 0; j < t->ncols; j++) {
+		w[j] = (int)strlen(t->label[j]);
+		for (int i = 0; i < t->nimpl; i++) {
 			char b[32];
-			fmt_num(b, sizeof b, val[i][j]);
+			fmt_num(b, sizeof b, t->val[i][j]);
 			if ((int)strlen(b) + 1 > w[j])
 				w[j] = (int)strlen(b) + 1;
 		}
 	}
 	fprintf(f, "%-*s", w0, "impl");
-	for (int j = 0; j < ncols; j++)
-		fprintf(f, "  %*s", w[j], label[j]);
+	for (int j = 0; j < t->ncols; j++)
+		fprintf(f, "  %*s", w[j], t->label[j]);
 	fputc('\n', f);
-	for (int i = 0; i < nimpl; i++) {
-		fprintf(f, "%-*s", w0, impls[i]);
-		for (int j = 0; j < ncols; j++) {
+	for (int i = 0; i < t->nimpl; i++) {
+		fprintf(f, "%-*s", w0, t->impls[i]);
+		for (int j = 0; j < t->ncols; j++) {
+			double v = t->val[i][j];
 			char b[32], c[40];
-			fmt_num(b, sizeof b, val[i][j]);
-			bool is_best = !isnan(val[i][j]) && val[i][j] == best[j];
-			snprintf(c, sizeof c, "%s%s", b, is_best ? "*" : " ");
+			fmt_num(b, sizeof b, v);
+			snprintf(c, sizeof c, "%s%s", b, !isnan(v) && v == t->best[j] ? "*" : " ");
 			fprintf(f, "  %*s", w[j], c);
 		}
 		fputc('\n', f);
 	}
+}
+
+static void print_workload(FILE *f, const gb_result *rows, size_t n, const char *wl)
+{
+	table *t = calloc(1, sizeof *t);
+	if (!t)
+		return;
+	t->wl = wl;
+	t->grow = strcmp(wl, "grow-latency") == 0;
+	t->mem = strcmp(wl, "memory") == 0;
+	table_layout(t, rows, n);
+	if (t->nimpl) {
+		table_labels(t);
+		table_title(f, t);
+		table_values(t, rows, n);
+		table_grid(f, t);
+	}
+	free(t);
 }
 
 void gb_print_tables(FILE *f, const gb_result *rows, size_t n)

@@ -652,7 +652,7 @@ func runTimed[K comparable](c *cell, tab []K, ks func(K) uint64) (result, error)
 	return res, nil
 }
 
-// Nearest rank, as bench/run.c.
+// Nearest rank, as bench/measure.c.
 func pct(sorted []int64, q float64) int64 {
 	n := len(sorted)
 	r := math.Ceil(q * float64(n))

@@ -1,6 +1,9 @@
 /*
- * bench/run.c - BENCH.md's workloads as data, and the runner that times one
- * cell in this process.
+ * bench/measure.c - times one cell in this process: the runs, their
+ * statistics, and the special protocols of grow-latency and memory. It
+ * knows nothing of child processes (child.c decides where a cell runs) and
+ * calls only util.c, gen.c, the registry's capability checks and the
+ * adapters.
  *
  * A run: fresh map (no size hint), prefill by the calling thread (untimed),
  * then the timed phase. A phase that changes nothing (st-hit, st-miss,
@@ -35,7 +38,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,130 +50,11 @@
 #define GB_HAVE_TSC 1
 #endif
 
-#define P2(n) (1ull << (n))
-#define ST_K { P2(10), P2(16), P2(20), P2(23) }
-
-/* threads < 0: only where the machine has at least -threads CPUs. */
-const gb_workload gb_workloads[] = {
-	{ "seed-read", GB_K_MIX, GB_U64, 100, { 100, 0, 0 }, false, 1000000,
-	  { P2(20) }, { 8 }, "the article's read experiment: 8 threads, all loads of present keys" },
-	{ "seed-write", GB_K_MIX, GB_U64, 0, { 0, 100, 0 }, false, 1000000,
-	  { P2(20) }, { 8 }, "the article's write experiment: 8 threads, stores into an empty map" },
-	{ "read-mostly", GB_K_MIX, GB_U64, 100, { 98, 1, 1 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8, -16 }, "98% loads, 1% stores, 1% deletes, uniform" },
-	{ "read-mostly-str", GB_K_MIX, GB_STR, 100, { 98, 1, 1 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "read-mostly with 16-byte string keys" },
-	{ "hot-keys", GB_K_MIX, GB_U64, 100, { 90, 9, 1 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "90/9/1 with Zipf 0.99 keys: contention on a few keys" },
-	{ "exchange", GB_K_MIX, GB_U64, 75, { 10, 50, 40 }, false, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "10/50/40 on a 75% full key space: churn" },
-	{ "rapid-grow", GB_K_MIX, GB_U64, 0, { 5, 90, 5 }, false, 8000000,
-	  { P2(23) }, { 1, 2, 4, 8 }, "5/90/5 from empty over 2^23 keys: growth under load" },
-	/* Skewed string traffic with updates (issue 13): every store
-	 * overwrites a present key, so the write path is timed, not growth. */
-	{ "skew-upd50-str", GB_K_MIX, GB_STR, 100, { 50, 50, 0 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "50% loads, 50% stores (updates) of str keys, Zipf 0.99" },
-	{ "skew-upd5-str", GB_K_MIX, GB_STR, 100, { 95, 5, 0 }, true, 4000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "95% loads, 5% stores (updates) of str keys, Zipf 0.99" },
-	/* BENCH.md's read-modify-write table: every op is an atomic increment
-	 * into a map that starts empty; counts are checked after each run. */
-	{ "count-str", GB_K_COUNT, GB_STR, 0, { 0 }, true, 8000000,
-	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment str keys, Zipf 0.99, from empty (sums checked)" },
-	{ "count-u64", GB_K_COUNT, GB_U64, 0, { 0 }, true, 8000000,
-	  { P2(18) }, { 1, 2, 4, 8 }, "count: increment u64 keys, Zipf 0.99, from empty (sums checked)" },
-	{ "count-uniform", GB_K_COUNT, GB_STR, 0, { 0 }, false, 8000000,
-	  { P2(20) }, { 1, 2, 4, 8 }, "count: increment str keys, uniform over 2^20, from empty (sums checked)" },
-	{ "st-insert", GB_K_ST_INSERT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "insert K distinct keys into an empty map" },
-	{ "st-hit", GB_K_ST_HIT, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "look up all K present keys, shuffled" },
-	{ "st-miss", GB_K_ST_MISS, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "look up K absent keys (indices K..2K-1)" },
-	{ "st-delete", GB_K_ST_DELETE, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "delete all K keys, shuffled" },
-	{ "st-iter", GB_K_ST_ITER, GB_U64, 0, { 0 }, false, 0, ST_K, { 1 },
-	  "iterate over all K entries, reading each key and value" },
-	{ "grow-latency", GB_K_GROW, GB_U64, 0, { 0 }, false, 0, { P2(23) }, { 1 },
-	  "insert 2^23 keys one at a time, each timed: p50/p99/p99.99/max" },
-	{ "memory", GB_K_MEMORY, GB_U64, 0, { 0 }, false, 0, { 1000000, 1500000 }, { 1 },
-	  "heap bytes per entry after inserting K keys (mallinfo2)" },
-	{ NULL, 0, 0, 0, { 0 }, false, 0, { 0 }, { 0 }, NULL }
-};
-
-static const char *const kind_names[] = {
-	"mix", "st-insert", "st-hit", "st-miss", "st-delete", "st-iter",
-	"count", "grow-latency", "memory"
-};
-
-const char *gb_kind_name(gb_kind k)
-{
-	return (unsigned)k < sizeof kind_names / sizeof *kind_names ? kind_names[k] : "?";
-}
-
-gb_kind gb_kind_parse(const char *s)
-{
-	for (unsigned i = 0; i < sizeof kind_names / sizeof *kind_names; i++)
-		if (strcmp(s, kind_names[i]) == 0)
-			return (gb_kind)i;
-	return (gb_kind)-1;
-}
-
-const char *gb_keys_name(gb_keys k)
-{
-	return k == GB_STR ? "str" : "u64";
-}
-
-double gb_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-int gb_online_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		return CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
-void gb_notes_add(char *notes, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(notes);
-	if (len + 2 >= size)
-		return;
-	if (len)
-		notes[len++] = ';';
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(notes + len, size - len, fmt, ap);
-	va_end(ap);
-	/* The notes are one CSV field: no commas, no line breaks. */
-	for (char *p = notes + len; *p; p++)
-		if (*p == ',' || *p == '\n' || *p == '\r')
-			*p = ' ';
-}
-
-double gb_notes_get(const char *notes, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *p = notes; p && *p;) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
-			return strtod(p + kl + 1, NULL);
-		p = strchr(p, ';');
-		if (p)
-			p++;
-	}
-	return NAN;
 }
 
 /* ---- statistics ----------------------------------------------------------- */
@@ -420,6 +303,56 @@ static bool counts_add_up(plan *p, void *m)
 	return false;
 }
 
+/* st-hit, st-miss, st-iter: the phase changes nothing, so it is repeated
+ * on this map until the run lasts phase_ns. A short phase then needs a few
+ * runs instead of thousands of fresh maps and untimed prefills. */
+static uint64_t run_readonly(plan *p, void *m)
+{
+	uint64_t wall = 0, reps = 0;
+	do {
+		uint64_t t0 = now_ns();
+		if (p->iterate)
+			gb_sink += p->o->iterate(m, p->c->impl->ctx);
+		else
+			gb_sink += run_stream(p->o, m, &p->streams[0]);
+		wall += now_ns() - t0;
+		reps++;
+	} while (wall < p->phase_ns);
+	p->run_ops *= reps;
+	return wall;
+}
+
+/* T workers, one stream each; the phase runs from the earliest worker start
+ * to the latest worker end. */
+static uint64_t run_threads(plan *p, void *m)
+{
+	const gb_cell *c = p->c;
+	pthread_barrier_t bar;
+	pthread_barrier_init(&bar, NULL, (unsigned)p->nstreams);
+	for (int t = 0; t < p->nstreams; t++) {
+		worker *w = &p->workers[t];
+		*w = (worker){ .impl = c->impl, .o = p->o, .m = m, .s = &p->streams[t], .bar = &bar };
+		int rc = spawn_on(&w->th, c->pin ? nth_cpu(t) : -1, worker_main, w);
+		if (rc != 0) {
+			/* The barrier can never open: nothing to do but stop. */
+			fprintf(stderr, "gomap bench: pthread_create: %s\n", strerror(rc));
+			exit(1);
+		}
+	}
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	for (int t = 0; t < p->nstreams; t++) {
+		worker *w = &p->workers[t];
+		pthread_join(w->th, NULL);
+		gb_sink += w->sum;
+		if (w->t0 < t0)
+			t0 = w->t0;
+		if (w->t1 > t1)
+			t1 = w->t1;
+	}
+	pthread_barrier_destroy(&bar);
+	return t1 > t0 ? t1 - t0 : 1;
+}
+
 /* One run: returns the wall time of the timed phase in ns, or 0 on error. */
 static uint64_t one_run(plan *p)
 {
@@ -431,58 +364,16 @@ static uint64_t one_run(plan *p)
 		return 0;
 	}
 	prefill(p, m);
-	uint64_t wall = 0;
+	uint64_t wall;
 	p->run_ops = gb_kind_streams(c->kind) ? c->ops : c->K;
 	if (p->readonly) {
-		/* st-hit, st-miss, st-iter: the phase changes nothing, so it is
-		 * repeated on this map until the run lasts phase_ns. A short
-		 * phase then needs a few runs instead of thousands of fresh
-		 * maps and untimed prefills (chan's st-iter at K = 1024 never
-		 * finished that way). */
-		uint64_t reps = 0;
-		do {
-			uint64_t t0 = now_ns();
-			if (p->iterate)
-				gb_sink += p->o->iterate(m, impl->ctx);
-			else
-				gb_sink += run_stream(p->o, m, &p->streams[0]);
-			wall += now_ns() - t0;
-			reps++;
-		} while (wall < p->phase_ns);
-		p->run_ops *= reps;
+		wall = run_readonly(p, m);
 	} else if (p->nstreams == 1) {
 		uint64_t t0 = now_ns();
 		gb_sink += run_stream(p->o, m, &p->streams[0]);
 		wall = now_ns() - t0;
 	} else {
-		pthread_barrier_t bar;
-		pthread_barrier_init(&bar, NULL, (unsigned)p->nstreams);
-		int started = 0;
-		for (int t = 0; t < p->nstreams; t++) {
-			worker *w = &p->workers[t];
-			*w = (worker){ .impl = impl, .o = p->o, .m = m,
-			               .s = &p->streams[t], .bar = &bar };
-			int rc = spawn_on(&w->th, c->pin ? nth_cpu(t) : -1, worker_main, w);
-			if (rc != 0) {
-				snprintf(p->err, sizeof p->err, "pthread_create: %s", strerror(rc));
-				/* The barrier can never open: nothing to do but stop. */
-				fprintf(stderr, "gomap bench: %s\n", p->err);
-				exit(1);
-			}
-			started++;
-		}
-		uint64_t t0 = UINT64_MAX, t1 = 0;
-		for (int t = 0; t < started; t++) {
-			worker *w = &p->workers[t];
-			pthread_join(w->th, NULL);
-			gb_sink += w->sum;
-			if (w->t0 < t0)
-				t0 = w->t0;
-			if (w->t1 > t1)
-				t1 = w->t1;
-		}
-		pthread_barrier_destroy(&bar);
-		wall = t1 > t0 ? t1 - t0 : 1;
+		wall = run_threads(p, m);
 	}
 	bool ok = counts_add_up(p, m);
 	retire_map(p, m);
@@ -739,10 +630,73 @@ static const char *const grow_qname[] = { "p50", "p90", "p99", "p99.9", "p99.99"
                                           "p99.999", "max" };
 #define GROW_NQ (sizeof grow_q / sizeof *grow_q)
 
+/* The timer's own cost (median of 1000 back-to-back reads) and its
+ * resolution (the smallest step it ever takes), in ns, for the reader of
+ * the figures: both are part of every latency measured. */
+static void timer_describe(const timer *tm, double *cost_ns, double *res_ns)
+{
+	uint32_t lat[1000], tmp[1000];
+	for (int i = 0; i < 1000; i++) {
+		uint64_t a = timer_begin(tm);
+		lat[i] = (uint32_t)(timer_end(tm) - a);
+	}
+	radix_sort32(lat, tmp, 1000);
+	*cost_ns = lat[500] * tm->ns_per_tick;
+	uint64_t step = UINT64_MAX;
+	for (int i = 0; i < 200; i++) {
+		uint64_t a = timer_begin(tm), b;
+		while ((b = timer_begin(tm)) == a)
+			;
+		if (b - a < step)
+			step = b - a;
+	}
+	*res_ns = (double)step * tm->ns_per_tick;
+}
+
+/* One grow-latency run: the n inserts into a fresh map, each one's ticks
+ * in lat[]; returns their sum, or UINT64_MAX if the map cannot be made. */
+static uint64_t grow_one(const gb_impl *impl, const uint64_t *keys, size_t n, const timer *tm,
+                         uint32_t *lat)
+{
+	const gb_ops *o = &impl->ops[GB_U64];
+	void *m = impl->create(GB_U64, impl->ctx);
+	if (!m)
+		return UINT64_MAX;
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = i;
+		uint64_t a = timer_begin(tm);
+		o->store(m, &keys[i], &v);
+		uint64_t d = timer_end(tm) - a;
+		lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		sum += d;
+	}
+	impl->destroy(m, impl->ctx);
+	return sum;
+}
+
+/* The row: p50 as median/min/max over the runs, the other percentiles as
+ * medians in the notes, and the timer's facts. */
+static void grow_row(gb_result *r, dvec *q, size_t n, double worst, const timer *tm)
+{
+	double med, mn, mx, cost, res;
+	r->ops = n;
+	summarize(&q[0], &r->median, &r->min, &r->max);
+	r->mops = NAN;
+	for (size_t j = 1; j < GROW_NQ; j++) {
+		summarize(&q[j], &med, &mn, &mx);
+		gb_notes_add(r->notes, sizeof r->notes, "%s=%.1f", grow_qname[j], med);
+	}
+	timer_describe(tm, &cost, &res);
+	gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
+	gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm->tsc ? "tsc" : "clock_gettime");
+	gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", cost);
+	gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", res);
+	gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
+}
+
 static int run_grow(const gb_cell *c, gb_result *r)
 {
-	const gb_impl *impl = c->impl;
-	const gb_ops *o = &impl->ops[GB_U64];
 	size_t n = (size_t)c->K;
 	uint64_t *keys = malloc(n * sizeof *keys);
 	uint32_t *lat = malloc(n * sizeof *lat);
@@ -759,47 +713,20 @@ static int run_grow(const gb_cell *c, gb_result *r)
 		keys[i] = gb_key64(i, c->seed);
 	timer tm;
 	timer_init(&tm);
-	/* The cost of the timer itself, for the reader of the figures. */
-	for (int i = 0; i < 1000; i++) {
-		uint64_t a = timer_begin(&tm);
-		lat[i] = (uint32_t)(timer_end(&tm) - a);
-	}
-	radix_sort32(lat, tmp, 1000);
-	double overhead = lat[500] * tm.ns_per_tick;
-	/* Its resolution: the smallest step it ever takes. */
-	uint64_t step = UINT64_MAX;
-	for (int i = 0; i < 200; i++) {
-		uint64_t a = timer_begin(&tm), b;
-		while ((b = timer_begin(&tm)) == a)
-			;
-		if (b - a < step)
-			step = b - a;
-	}
-
-	double total = 0;
-	double worst = 0;
+	double total = 0, worst = 0;
+	/* A warm-up run, then runs until --reps runs and --min-time. */
 	for (int run = 0; rc == 0; run++) {
 		bool warm = run == 0;
 		if (!warm && (int)q[0].n >= c->reps && total >= c->min_time)
 			break;
 		if (q[0].n >= GB_MAX_RUNS)
 			break;
-		void *m = impl->create(GB_U64, impl->ctx);
-		if (!m) {
+		uint64_t sum = grow_one(c->impl, keys, n, &tm, lat);
+		if (sum == UINT64_MAX) {
 			gb_notes_add(r->notes, sizeof r->notes, "error=create failed");
 			rc = -1;
 			break;
 		}
-		uint64_t sum = 0;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = i;
-			uint64_t a = timer_begin(&tm);
-			o->store(m, &keys[i], &v);
-			uint64_t d = timer_end(&tm) - a;
-			lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-			sum += d;
-		}
-		impl->destroy(m, impl->ctx);
 		if (warm)
 			continue;
 		total += (double)sum * tm.ns_per_tick * 1e-9;
@@ -807,25 +734,10 @@ static int run_grow(const gb_cell *c, gb_result *r)
 		for (size_t j = 0; j < GROW_NQ; j++)
 			if (dvec_push(&q[j], pct_of(lat, n, grow_q[j]) * tm.ns_per_tick) != 0)
 				rc = -1;
-		double mx = lat[n - 1] * tm.ns_per_tick;
-		if (mx > worst)
-			worst = mx;
+		worst = fmax(worst, lat[n - 1] * tm.ns_per_tick);
 	}
-	if (rc == 0) {
-		r->ops = n;
-		double med, mn, mx;
-		summarize(&q[0], &r->median, &r->min, &r->max);
-		r->mops = NAN;
-		for (size_t j = 1; j < GROW_NQ; j++) {
-			summarize(&q[j], &med, &mn, &mx);
-			gb_notes_add(r->notes, sizeof r->notes, "%s=%.1f", grow_qname[j], med);
-		}
-		gb_notes_add(r->notes, sizeof r->notes, "worst_max=%.1f", worst);
-		gb_notes_add(r->notes, sizeof r->notes, "timer=%s", tm.tsc ? "tsc" : "clock_gettime");
-		gb_notes_add(r->notes, sizeof r->notes, "timer_ns=%.1f", overhead);
-		gb_notes_add(r->notes, sizeof r->notes, "timer_res_ns=%.1f", (double)step * tm.ns_per_tick);
-		gb_notes_add(r->notes, sizeof r->notes, "reps=%zu", q[0].n);
-	}
+	if (rc == 0)
+		grow_row(r, q, n, worst, &tm);
 out:
 	for (size_t j = 0; j < GROW_NQ; j++)
 		free(q[j].v);
@@ -886,23 +798,14 @@ static int run_memory(const gb_cell *c, gb_result *r)
 
 /* ---- one cell -------------------------------------------------------------- */
 
-void gb_result_init(gb_result *r, const gb_cell *c)
-{
-	memset(r, 0, sizeof *r);
-	snprintf(r->impl, sizeof r->impl, "%s", c->impl->name);
-	snprintf(r->workload, sizeof r->workload, "%s", c->workload);
-	snprintf(r->keys, sizeof r->keys, "%s", gb_keys_name(c->keys));
-	r->K = c->K;
-	r->threads = c->threads;
-	r->ops = c->ops;
-	r->median = r->min = r->max = r->mops = NAN;
-}
-
-int gb_run_cell(const gb_cell *c, gb_result *r)
+int gb_measure_cell(const gb_cell *c, gb_result *r)
 {
 	gb_result_init(r, c);
-	if (c->impl->flags & GB_F_CHILD)
-		return gb_child_run(c, r);
+	if (c->impl->flags & GB_F_CHILD) {
+		gb_notes_add(r->notes, sizeof r->notes, "error=%s runs in its own program",
+		             c->impl->name);
+		return -1;
+	}
 	if (!gb_impl_supports(c->impl, c->keys)) {
 		gb_notes_add(r->notes, sizeof r->notes, "error=%s keys not supported",
 		             gb_keys_name(c->keys));
