@@ -467,6 +467,9 @@ struct gomap_sync {
 	uint8_t is_f64;
 	uint8_t key_update; /* an overwrite stores the caller's key bytes */
 	uint8_t inplace; /* 8-byte values without destructor: updated in place */
+	uint8_t vown;    /* copied STR/BYTES values: the entry holds a malloc'd
+	                    copy, freed with the entry (after its grace
+	                    period); readers hand out copies of it (V1) */
 	uint8_t pairs;   /* pair mode: u64/u32 keys, in-place values, inline */
 	uint8_t gavg;    /* grow above this many entries per bucket */
 	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
@@ -766,6 +769,17 @@ static inline void val_out(const gomap_sync_t *m, void *dst, struct entry *e)
 	}
 }
 
+/* Copy an entry's value out for the caller: an owned value as a fresh
+ * malloc'd copy (V1), inside the caller's read section or bucket lock.
+ * 0 or GOMAP_ENOMEM (nothing written). */
+static inline int val_give(const gomap_sync_t *m, void *dst, struct entry *e)
+{
+	if (GOMAP_UNLIKELY(m->vown))
+		return gomap__cm_val_dup(&m->vt, dst, eval(m, e));
+	val_out(m, dst, e);
+	return 0;
+}
+
 static bool val_eq_e(const gomap_sync_t *m, struct entry *e, const void *v)
 {
 	if (m->inplace) {
@@ -837,19 +851,29 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 		memcpy(e->data, &own, sizeof own);
 	}
 	if (m->vsz) {
-		if (val)
+		if (val && m->vown) {
+			if (gomap__cm_val_dup(&m->vt, eval(m, e), val) < 0) {
+				entry_free_mem(m, e); /* val was checked: no memory */
+				return NULL;
+			}
+		} else if (val) {
 			memcpy(eval(m, e), val, m->vsz);
-		else
+		} else {
 			memset(eval(m, e), 0, m->vsz);
+		}
 	}
 	return e;
 }
 
-/* Free an entry nobody else ever saw; the caller keeps its key and value. */
+/* Free an entry nobody else ever saw; the caller keeps its key and value
+ * (an owned value's copy was the entry's own: freed with it). */
 static void entry_discard(gomap_sync_t *m, struct entry *e)
 {
-	if (e)
-		entry_free_mem(m, e);
+	if (!e)
+		return;
+	if (m->vown)
+		gomap__cm_val_release(&m->vt, eval(m, e));
+	entry_free_mem(m, e);
 }
 
 /* Destroy what the entry still owns and free it (after its grace period). */
@@ -859,6 +883,8 @@ static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
 		m->kt.destroy(ekey(e), m->kt.ctx);
 	if (!(flags & R_SKIP_VAL) && m->vt.destroy && m->vsz)
 		m->vt.destroy(eval(m, e), m->vt.ctx);
+	if (m->vown) /* never moved out (V1): always ours */
+		gomap__cm_val_release(&m->vt, eval(m, e));
 	entry_free_mem(m, e);
 }
 
@@ -1828,16 +1854,19 @@ static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const 
 	uint64_t h = hash_ik(m, qk, ik);
 	rd_lock();
 	struct entry *e = find_ik(m, h, qk, ik);
+	int r = e != NULL;
 	if (e && out) {
 		if (m->inplace) /* the common case, without a call */
 			val_out(m, out, e);
+		else if (GOMAP_UNLIKELY(m->vown)) /* a copy, inside the read section */
+			r = gomap__cm_val_dup(&m->vt, out, eval(m, e)) < 0 ? GOMAP_ENOMEM : 1;
 		else if (m->vsz == 8)
 			memcpy(out, eval(m, e), 8);
 		else if (m->vsz)
 			memcpy(out, eval(m, e), m->vsz);
 	}
 	rd_unlock(m);
-	return e != NULL;
+	return r;
 }
 
 GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out_)
@@ -2233,6 +2262,9 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	if (m->vsz && (((op == OP_CAS || op == OP_CAD) && !old) ||
 	               ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !val)))
 		return GOMAP_EINVAL;
+	if (m->vown && (op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) &&
+	    gomap__cm_check_val(&m->vt, val) < 0)
+		return GOMAP_EINVAL; /* a NULL string */
 	uint64_t h = hash_any(m, qk);
 	if (m->pairs)
 		return modify_p(m, qk, h, op, val, old, out);
@@ -2251,9 +2283,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			if (op != OP_LOS)
 				done = 0;
 		} else if (op == OP_LOS) {
-			if (out)
-				val_out(m, out, e);
-			done = 1;
+			done = out && val_give(m, out, e) < 0 ? GOMAP_ENOMEM : 1;
 		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq_e(m, e, old)) {
 			done = 0;
 		}
@@ -2333,8 +2363,14 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			dflags = R_SKIP_KEY;
 		}
 		if (op == OP_SWAP && out) {
-			val_out(m, out, e);
-			dflags |= R_SKIP_VAL;
+			/* An owned value is copied, not moved: readers may
+			 * still be copying the map's (V1). */
+			if (val_give(m, out, e) < 0) {
+				ret = GOMAP_ENOMEM;
+				break;
+			}
+			if (!m->vown)
+				dflags |= R_SKIP_VAL;
 		}
 		ST(slot, ne, release); /* O1 */
 		ne = NULL;
@@ -2343,9 +2379,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		break;
 	case OP_LOS:
 		if (e) {
-			if (out)
-				val_out(m, out, e);
-			ret = 1;
+			ret = out && val_give(m, out, e) < 0 ? GOMAP_ENOMEM : 1;
 			break;
 		}
 		r = insert_locked(m, t, b, &w, ne, h, &ovf_check);
@@ -2353,7 +2387,9 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			ret = r;
 			break;
 		}
-		if (out)
+		if (out && m->vown) /* the caller's own value, not the map's copy */
+			memmove(out, val, m->vsz);
+		else if (out)
 			val_out(m, out, ne);
 		ne = NULL;
 		delta = 1;
@@ -2364,8 +2400,12 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		if (!e || (op == OP_CAD && !val_eq_e(m, e, old)))
 			break;
 		if (op == OP_LAD && out) {
-			val_out(m, out, e);
-			dflags = R_SKIP_VAL;
+			if (val_give(m, out, e) < 0) { /* copied for owned values (V1) */
+				ret = GOMAP_ENOMEM;
+				break;
+			}
+			if (!m->vown)
+				dflags = R_SKIP_VAL;
 		}
 		check = count_step(m, t, false); /* before the entry leaves */
 		ST(slot, NULL, release);
@@ -2527,18 +2567,43 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	bool present = e != NULL;
 	GOMAP_ASSERT_MAP(!e || LD(&e->u, relaxed) == h, m); /* live: u is its hash */
 	void *buf = NULL;
+	gomap_bytes given = {0}; /* owned values: the callback's copy (V1) */
+	int err = 0;
 	if (ne) {
 		buf = eval(m, ne);
-		if (e)
+		if (e && m->vown)
+			err = gomap__cm_val_dup(&m->vt, &given, eval(m, e));
+		if (e && m->vown && !err)
+			memcpy(buf, &given, m->vsz);
+		else if (e && !m->vown)
 			memcpy(buf, eval(m, e), m->vsz);
 	} else if (m->vsz) {
 		buf = &v8;
 		if (e)
 			val_out(m, &v8, e);
 	}
-	gomap__upd_enter(&f, m);
-	int d = fn(key, buf, present, ctx);
-	gomap__upd_leave(&f);
+	int d = GOMAP_UPDATE_KEEP;
+	if (!err) {
+		gomap__upd_enter(&f, m);
+		d = fn(key, buf, present, ctx);
+		gomap__upd_leave(&f);
+	}
+	if (m->vown && ne) {
+		/* The entry gets its own copy of what the callback left in the
+		 * buffer (as store copies); the callback's copy is freed. */
+		gomap_bytes left;
+		memcpy(&left, buf, m->vsz);
+		memset(buf, 0, m->vsz);
+		if (d == GOMAP_UPDATE_SET) {
+			err = gomap__cm_check_val(&m->vt, &left);
+			if (!err)
+				err = gomap__cm_val_dup(&m->vt, buf, &left);
+			if (err)
+				d = GOMAP_UPDATE_KEEP;
+		}
+		if (e)
+			gomap__cm_val_release(&m->vt, &given);
+	}
 	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
 	GOMAP_ASSERT_MAP(!slot || LD(slot, relaxed) == e, m);
 	int ret = present, r;
@@ -2560,7 +2625,9 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 			 * destroyed (see gomap_update_fn). */
 			if (!m->owned)
 				memcpy(ne->data, e->data, m->ksz);
-			dflags = R_SKIP_KEY | R_SKIP_VAL;
+			/* An owned value was copied for the callback: the
+			 * old copy goes with its entry. */
+			dflags = R_SKIP_KEY | (m->vown ? 0 : R_SKIP_VAL);
 			ST(slot, ne, release); /* O1 */
 			ne = NULL;
 			dead = e;
@@ -2592,6 +2659,8 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 		ret = GOMAP_EINVAL;
 		break;
 	}
+	if (err)
+		ret = err;
 	bucket_unlock(b, w);
 	if (inserted)
 		check = count_step(m, t, true); /* after the entry is in */
@@ -2692,9 +2761,18 @@ static void visit_chain(struct range_state *rs, struct table *t, struct bucket *
 			later = rs->ents[j] != e && key_eq_any(m, rs->ents[j], e->data);
 		if (later)
 			continue;
-		val_out(m, rs->vbuf, e);
+		if (val_give(m, rs->vbuf, e) < 0) {
+			rs->err = GOMAP_ENOMEM;
+			rs->stop = true;
+			break;
+		}
+		gomap_bytes given; /* an owned value's copy, whatever fn does */
+		if (m->vown)
+			memcpy(&given, rs->vbuf, m->vsz);
 		if (!rs->fn(e->data, rs->vbuf, rs->ctx))
 			rs->stop = true;
+		if (m->vown) /* the callback's private copy */
+			gomap__cm_val_release(&m->vt, &given);
 	}
 }
 
@@ -2961,9 +3039,8 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	if (!out)
 		return GOMAP_EINVAL;
 	*out = NULL;
-	/* Descriptor checks shared by the cmap variants: values that own memory
-	 * (STR/BYTES without BORROWED) are refused with GOMAP_ENOTSUP, since a
-	 * load could only copy out a pointer into memory freed later. */
+	/* Descriptor checks shared by the cmap variants (owned STR/BYTES
+	 * values with a destructor are refused: the map frees its copy). */
 	int r = gomap__cm_check_types(kt, vt);
 	if (r)
 		return r;
@@ -3004,7 +3081,9 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	 * whose caller may share what the stored key points to). Such maps
 	 * publish a new entry per overwrite, so their values are not in place. */
 	m->key_update = !kt->destroy && (m->is_f64 || (kt->kind == GOMAP_KIND_RAW && kt->equal));
-	m->inplace = vt->size == 8 && !vt->destroy && !m->key_update;
+	m->vown = gomap__cm_user_owned(vt);
+	/* Owned values never change in place: readers copy their bytes. */
+	m->inplace = vt->size == 8 && !vt->destroy && !m->key_update && !m->vown;
 	/* Pair mode: 8-byte or 4-byte integer keys that own nothing, with
 	 * in-place values. Each lookup then costs one cache miss, not two. */
 	m->pairs = m->inplace && (m->ik == IK_U64 || m->ik == IK_U32) && !kt->destroy && kt->size == (m->ik == IK_U64 ? 8u : 4u);
@@ -3090,7 +3169,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	/* Entries with nothing to destroy in slab memory go with their chunks
 	 * below, without visiting each. */
 	struct table *t = LD(&m->cur, relaxed);
-	if (m->slab && !m->owned && !m->kt.destroy && !m->vt.destroy) {
+	if (m->slab && !m->owned && !m->vown && !m->kt.destroy && !m->vt.destroy) {
 		struct gen *g = t->gen;
 		while (t) {
 			struct table *nt = next_table_or_null(m, t);

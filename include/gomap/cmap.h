@@ -104,6 +104,13 @@ GOMAP_API const gomap_cmap_ops *gomap_cmap_find(const char *name);
 /* gomap_cmap_list - the NULL-terminated list of every built-in variant. */
 GOMAP_API const gomap_cmap_ops *const *gomap_cmap_list(void);
 
+/* gomap_value_free - free a value that a safe map handed out, for a value
+ * descriptor @vt of copied strings (gomap_type_str, gomap_type_bytes): the
+ * bytes are freed and *@val becomes NULL ({NULL, 0} for bytes). Nothing for
+ * any other descriptor, or NULL arguments. Equivalent to free() on the
+ * string (or the bytes' ptr). */
+GOMAP_API void gomap_value_free(const gomap_type *vt, void *val);
+
 #ifdef __cplusplus
 }
 #endif
