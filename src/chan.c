@@ -795,7 +795,7 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
 	                        .alloc = chan_alloc(m)};
 	gomap_type ivt;
-	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt), &mo);
+	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo);
 	if (rc < 0)
 		goto fail;
 	m->kt = gomap__map_key_type(m->map);

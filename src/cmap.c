@@ -18,10 +18,11 @@
  * Owned values (STR/BYTES without BORROWED): the plain map underneath
  * stores them as borrowed pointers with a destroy hook that frees the
  * bytes (gomap__cm_inner_vt), so every drop the plain map makes (overwrite,
- * delete, clear, free) frees the map's copy exactly once. The bytes come
- * from malloc, so a value moved out (load_and_delete, swap) is the
- * caller's to free(); every write here puts a fresh copy in, every read
- * hands out a fresh copy, and no caller pointer ever points into the map.
+ * delete, clear, free) frees the map's copy exactly once. The map's copies
+ * come from its allocator; every value handed out (load, load_or_store,
+ * swap, load_and_delete, range, update) is a fresh malloc'd copy made
+ * before the map drops its own, so no caller pointer ever points into the
+ * map and a failed copy changes nothing.
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -90,18 +91,20 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
 
 /* ---- owned values --------------------------------------------------------- */
 
+/* The drop hooks of an inner descriptor: @ctx is the map's allocator (NULL:
+ * malloc), which gave the copy. */
 static void owned_str_drop(void *obj, void *ctx)
 {
-	(void)ctx;
-	free(*(char **)obj);
+	char *p = *(char **)obj;
+	if (p)
+		gomap__free(ctx, p, strlen(p) + 1);
 	*(char **)obj = NULL;
 }
 
 static void owned_bytes_drop(void *obj, void *ctx)
 {
-	(void)ctx;
 	gomap_bytes *b = obj;
-	free((void *)b->ptr);
+	gomap__free(ctx, (void *)b->ptr, b->len);
 	b->ptr = NULL;
 	b->len = 0;
 }
@@ -117,25 +120,27 @@ bool gomap__cm_val_owned(const gomap_type *vt)
 	return vt->destroy == owned_str_drop || vt->destroy == owned_bytes_drop;
 }
 
-const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf)
+const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf,
+                                     const gomap_allocator *a)
 {
 	if (!gomap__cm_user_owned(vt))
 		return vt;
 	*buf = *vt;
 	buf->flags |= GOMAP_TYPE_BORROWED;
 	buf->destroy = vt->kind == GOMAP_KIND_STR ? owned_str_drop : owned_bytes_drop;
-	buf->ctx = NULL;
+	buf->ctx = (void *)(uintptr_t)a; /* the hooks only read it */
 	return buf;
 }
 
-int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src)
+int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src,
+                      const gomap_allocator *a)
 {
 	if (vt->kind == GOMAP_KIND_STR) {
 		const char *s = *(const char *const *)src;
 		if (!s)
 			return GOMAP_EINVAL;
 		size_t n = strlen(s) + 1;
-		char *p = malloc(n);
+		char *p = gomap__alloc(a, n);
 		if (!p)
 			return GOMAP_ENOMEM;
 		memcpy(p, s, n);
@@ -146,7 +151,8 @@ int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src)
 	memcpy(&b, src, sizeof b);
 	if (!b.ptr && b.len)
 		return GOMAP_EINVAL;
-	void *p = malloc(b.len ? b.len : 1); /* never NULL: NULL means absent */
+	/* never NULL, even for length 0: NULL means absent */
+	void *p = gomap__alloc(a, b.len);
 	if (!p)
 		return GOMAP_ENOMEM;
 	if (b.len)
@@ -156,18 +162,19 @@ int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src)
 	return 0;
 }
 
-void gomap__cm_val_release(const gomap_type *vt, void *val)
+void gomap__cm_val_release(const gomap_type *vt, void *val,
+                           const gomap_allocator *a)
 {
 	if (vt->kind == GOMAP_KIND_STR)
-		owned_str_drop(val, NULL);
+		owned_str_drop(val, (void *)(uintptr_t)a);
 	else
-		owned_bytes_drop(val, NULL);
+		owned_bytes_drop(val, (void *)(uintptr_t)a);
 }
 
 GOMAP_API void gomap_value_free(const gomap_type *vt, void *val)
 {
 	if (vt && val && gomap__cm_user_owned(vt))
-		gomap__cm_val_release(vt, val);
+		gomap__cm_val_release(vt, val, NULL); /* outputs come from malloc */
 }
 
 int gomap__cm_check_alloc(const gomap_allocator *a)
@@ -175,13 +182,18 @@ int gomap__cm_check_alloc(const gomap_allocator *a)
 	return a && (!a->alloc || !a->free) ? GOMAP_EINVAL : 0;
 }
 
-/* gomap__cm_exec_h for owned values: copies in before the one write (and
- * drops the copy when the write does not happen), copies out on a hit. */
+/* gomap__cm_exec_h for owned values (@vt the inner descriptor, whose ctx is
+ * the map's allocator): a value to be stored is copied in (from the map's
+ * allocator) before the one write and dropped when the write does not
+ * happen; a value handed out is a malloc'd copy, made before the map drops
+ * its own, so a failed copy leaves the map as it was. */
 static int exec_owned(gomap_map_t *pm, const gomap_type *vt, int op,
                       const void *key, uint64_t h, const void *val,
                       const void *val2, void *out)
 {
+	const gomap_allocator *a = vt->ctx;
 	alignas(max_align_t) unsigned char tmp[sizeof(gomap_bytes)];
+	alignas(max_align_t) unsigned char cp[sizeof(gomap_bytes)];
 	const void *p;
 	int rc;
 
@@ -196,17 +208,17 @@ static int exec_owned(gomap_map_t *pm, const gomap_type *vt, int op,
 	case GOMAP__OP_LOAD_OR_STORE:
 		p = gomap__map_get_ptr_h(pm, key, h);
 		if (p) {
-			if (out && (rc = gomap__cm_val_dup(vt, out, p)) < 0)
+			if (out && (rc = gomap__cm_val_dup(vt, out, p, NULL)) < 0)
 				return rc;
 			return 1;
 		}
 		if (op == GOMAP__OP_LOAD)
 			return 0;
-		if ((rc = gomap__cm_val_dup(vt, tmp, val)) < 0)
+		if ((rc = gomap__cm_val_dup(vt, tmp, val, a)) < 0)
 			return rc;
 		rc = gomap__map_put_h(pm, key, h, tmp);
 		if (rc < 0) {
-			gomap__cm_val_release(vt, tmp);
+			gomap__cm_val_release(vt, tmp, a);
 			return rc;
 		}
 		/* Stored: the caller's own value, as for any other type. */
@@ -215,19 +227,39 @@ static int exec_owned(gomap_map_t *pm, const gomap_type *vt, int op,
 		return 0;
 	case GOMAP__OP_STORE:
 	case GOMAP__OP_SWAP:
-		if ((rc = gomap__cm_val_dup(vt, tmp, val)) < 0)
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if ((rc = gomap__cm_val_dup(vt, tmp, val, a)) < 0)
 			return rc;
-		if (op == GOMAP__OP_STORE)
-			rc = gomap__map_put_h(pm, key, h, tmp);
-		else /* the previous copy moves to the caller */
-			rc = gomap__map_swap_h(pm, key, h, tmp, out);
-		if (rc < 0) {
-			gomap__cm_val_release(vt, tmp);
+		/* swap hands out a copy of the previous value; the map's own
+		 * goes with the overwrite. */
+		if (op == GOMAP__OP_SWAP && p && out &&
+		    (rc = gomap__cm_val_dup(vt, cp, p, NULL)) < 0) {
+			gomap__cm_val_release(vt, tmp, a);
 			return rc;
 		}
-		return op == GOMAP__OP_STORE ? 0 : rc;
+		rc = gomap__map_put_h(pm, key, h, tmp);
+		if (rc < 0) {
+			gomap__cm_val_release(vt, tmp, a);
+			if (op == GOMAP__OP_SWAP && p && out)
+				gomap__cm_val_release(vt, cp, NULL);
+			return rc;
+		}
+		if (op == GOMAP__OP_STORE)
+			return 0;
+		if (p && out)
+			memcpy(out, cp, vt->size);
+		return p != NULL;
 	case GOMAP__OP_LOAD_AND_DELETE:
-		return gomap__map_take_h(pm, key, h, out); /* moves the copy */
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if (!p)
+			return 0;
+		if (out && (rc = gomap__cm_val_dup(vt, cp, p, NULL)) < 0)
+			return rc;
+		rc = gomap__map_delete_h(pm, key, h);
+		GOMAP_ASSERT_MAP(rc == 1, pm); /* found above, under the lock */
+		if (out)
+			memcpy(out, cp, vt->size);
+		return 1;
 	case GOMAP__OP_DELETE:
 		return gomap__map_delete_h(pm, key, h);
 	case GOMAP__OP_CAS:
@@ -239,11 +271,11 @@ static int exec_owned(gomap_map_t *pm, const gomap_type *vt, int op,
 			rc = gomap__map_delete_h(pm, key, h);
 			return rc < 0 ? rc : 1;
 		}
-		if ((rc = gomap__cm_val_dup(vt, tmp, val2)) < 0)
+		if ((rc = gomap__cm_val_dup(vt, tmp, val2, a)) < 0)
 			return rc;
 		rc = gomap__map_put_h(pm, key, h, tmp);
 		if (rc < 0) {
-			gomap__cm_val_release(vt, tmp);
+			gomap__cm_val_release(vt, tmp, a);
 			return rc;
 		}
 		return 1;
@@ -345,10 +377,11 @@ static inline void upd_copy(void *dst, const void *src, size_t n)
 		memcpy(dst, src, n);
 }
 
-/* update for owned values: @fn gets a private copy (or NULL bytes when
- * absent), which this function frees afterwards whatever @fn did with the
- * buffer; a set stores a fresh copy of what the buffer then holds, as
- * store does (the old copy is dropped by the overwrite). */
+/* update for owned values: @fn gets a private malloc'd copy (or zero bytes
+ * when absent), which this function frees afterwards whatever @fn did with
+ * the buffer; a set stores a fresh copy (from the map's allocator) of what
+ * the buffer then holds, as store does, and the overwrite drops the old
+ * one. A failed copy leaves the map as it was. */
 static int update_owned(gomap_map_t *pm, const gomap_type *vt,
                         const void *key, uint64_t h, gomap_update_fn fn,
                         void *ctx)
@@ -356,11 +389,12 @@ static int update_owned(gomap_map_t *pm, const gomap_type *vt,
 	alignas(max_align_t) unsigned char buf[sizeof(gomap_bytes)] = {0};
 	alignas(max_align_t) unsigned char given[sizeof(gomap_bytes)] = {0};
 	alignas(max_align_t) unsigned char nv[sizeof(gomap_bytes)];
+	const gomap_allocator *a = vt->ctx;
 	const void *slot = gomap__map_get_ptr_h(pm, key, h);
 	bool present = slot != NULL;
 	int rc;
 	if (present) {
-		if ((rc = gomap__cm_val_dup(vt, given, slot)) < 0)
+		if ((rc = gomap__cm_val_dup(vt, given, slot, NULL)) < 0)
 			return rc;
 		memcpy(buf, given, vt->size);
 	}
@@ -373,11 +407,11 @@ static int update_owned(gomap_map_t *pm, const gomap_type *vt,
 	case GOMAP_UPDATE_SET: {
 		int r = gomap__cm_check_val(vt, buf);
 		if (r == 0)
-			r = gomap__cm_val_dup(vt, nv, buf);
+			r = gomap__cm_val_dup(vt, nv, buf, a);
 		if (r == 0) {
 			r = gomap__map_put_h(pm, key, h, nv);
 			if (r < 0)
-				gomap__cm_val_release(vt, nv);
+				gomap__cm_val_release(vt, nv, a);
 		}
 		if (r < 0)
 			rc = r;
@@ -392,7 +426,7 @@ static int update_owned(gomap_map_t *pm, const gomap_type *vt,
 		break;
 	}
 	if (present)
-		gomap__cm_val_release(vt, given);
+		gomap__cm_val_release(vt, given, NULL);
 	return rc;
 }
 
@@ -592,7 +626,7 @@ static bool own_range_tramp(const void *key, void *val, void *ctx)
 {
 	struct own_range *r = ctx;
 	alignas(max_align_t) unsigned char copy[sizeof(gomap_bytes)];
-	int rc = gomap__cm_val_dup(r->vt, copy, val);
+	int rc = gomap__cm_val_dup(r->vt, copy, val, NULL);
 	if (rc < 0) {
 		r->rc = rc;
 		return false;
@@ -600,7 +634,7 @@ static bool own_range_tramp(const void *key, void *val, void *ctx)
 	alignas(max_align_t) unsigned char given[sizeof(gomap_bytes)];
 	memcpy(given, copy, r->vt->size); /* freed whatever fn does */
 	bool more = r->fn(key, copy, r->ctx);
-	gomap__cm_val_release(r->vt, given);
+	gomap__cm_val_release(r->vt, given, NULL);
 	return more;
 }
 

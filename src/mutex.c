@@ -130,7 +130,7 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
 	m->vsize = vt->size;
 	m->vowned = gomap__cm_user_owned(vt);
 	gomap_type ivt;
-	vt = gomap__cm_inner_vt(vt, &ivt);
+	vt = gomap__cm_inner_vt(vt, &ivt, mutex_alloc(m));
 	if (pthread_mutex_init(&m->mu, NULL) != 0) {
 		gomap__free(a, m, sizeof(*m));
 		return GOMAP_ENOMEM;

@@ -336,7 +336,7 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
 	                        .alloc = m->has_alloc ? &m->alloc : NULL};
 	gomap_type ivt;
-	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt), &mo);
+	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo);
 	if (rc < 0) {
 		pthread_rwlock_destroy(&m->rw);
 		gomap__free(a, m->slots_raw, m->slots_raw_size);

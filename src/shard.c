@@ -291,7 +291,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 		}
 		gomap_type ivt;
 		rc = gomap__map_new_seeded(&s->map, kt,
-		                           gomap__cm_inner_vt(vt, &ivt), &mo,
+		                           gomap__cm_inner_vt(vt, &ivt, a), &mo,
 		                           m->seed);
 		if (rc < 0) {
 			s->map = NULL;

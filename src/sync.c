@@ -775,7 +775,7 @@ static inline void val_out(const gomap_sync_t *m, void *dst, struct entry *e)
 static inline int val_give(const gomap_sync_t *m, void *dst, struct entry *e)
 {
 	if (GOMAP_UNLIKELY(m->vown))
-		return gomap__cm_val_dup(&m->vt, dst, eval(m, e));
+		return gomap__cm_val_dup(&m->vt, dst, eval(m, e), NULL);
 	val_out(m, dst, e);
 	return 0;
 }
@@ -852,7 +852,7 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 	}
 	if (m->vsz) {
 		if (val && m->vown) {
-			if (gomap__cm_val_dup(&m->vt, eval(m, e), val) < 0) {
+			if (gomap__cm_val_dup(&m->vt, eval(m, e), val, m->alloc) < 0) {
 				entry_free_mem(m, e); /* val was checked: no memory */
 				return NULL;
 			}
@@ -872,7 +872,7 @@ static void entry_discard(gomap_sync_t *m, struct entry *e)
 	if (!e)
 		return;
 	if (m->vown)
-		gomap__cm_val_release(&m->vt, eval(m, e));
+		gomap__cm_val_release(&m->vt, eval(m, e), m->alloc);
 	entry_free_mem(m, e);
 }
 
@@ -884,7 +884,7 @@ static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
 	if (!(flags & R_SKIP_VAL) && m->vt.destroy && m->vsz)
 		m->vt.destroy(eval(m, e), m->vt.ctx);
 	if (m->vown) /* never moved out (V1): always ours */
-		gomap__cm_val_release(&m->vt, eval(m, e));
+		gomap__cm_val_release(&m->vt, eval(m, e), m->alloc);
 	entry_free_mem(m, e);
 }
 
@@ -1859,7 +1859,7 @@ static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const 
 		if (m->inplace) /* the common case, without a call */
 			val_out(m, out, e);
 		else if (GOMAP_UNLIKELY(m->vown)) /* a copy, inside the read section */
-			r = gomap__cm_val_dup(&m->vt, out, eval(m, e)) < 0 ? GOMAP_ENOMEM : 1;
+			r = gomap__cm_val_dup(&m->vt, out, eval(m, e), NULL) < 0 ? GOMAP_ENOMEM : 1;
 		else if (m->vsz == 8)
 			memcpy(out, eval(m, e), 8);
 		else if (m->vsz)
@@ -2572,7 +2572,7 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	if (ne) {
 		buf = eval(m, ne);
 		if (e && m->vown)
-			err = gomap__cm_val_dup(&m->vt, &given, eval(m, e));
+			err = gomap__cm_val_dup(&m->vt, &given, eval(m, e), NULL);
 		if (e && m->vown && !err)
 			memcpy(buf, &given, m->vsz);
 		else if (e && !m->vown)
@@ -2597,12 +2597,12 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 		if (d == GOMAP_UPDATE_SET) {
 			err = gomap__cm_check_val(&m->vt, &left);
 			if (!err)
-				err = gomap__cm_val_dup(&m->vt, buf, &left);
+				err = gomap__cm_val_dup(&m->vt, buf, &left, m->alloc);
 			if (err)
 				d = GOMAP_UPDATE_KEEP;
 		}
 		if (e)
-			gomap__cm_val_release(&m->vt, &given);
+			gomap__cm_val_release(&m->vt, &given, NULL);
 	}
 	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
 	GOMAP_ASSERT_MAP(!slot || LD(slot, relaxed) == e, m);
@@ -2772,7 +2772,7 @@ static void visit_chain(struct range_state *rs, struct table *t, struct bucket *
 		if (!rs->fn(e->data, rs->vbuf, rs->ctx))
 			rs->stop = true;
 		if (m->vown) /* the callback's private copy */
-			gomap__cm_val_release(&m->vt, &given);
+			gomap__cm_val_release(&m->vt, &given, NULL);
 	}
 }
 

@@ -98,16 +98,22 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt);
 /* ---- owned values ----------------------------------------------------------
  * A user descriptor for copied STR/BYTES values (gomap__cm_user_owned) is
  * given to the plain map as gomap__cm_inner_vt: borrowed, with a destroy
- * hook that frees the malloc'd bytes; gomap__cm_val_owned recognises such
- * an inner descriptor. gomap__cm_val_dup makes a malloc'd copy (0,
+ * hook that frees the bytes through the map's allocator, which the inner
+ * descriptor's ctx holds (NULL: malloc); gomap__cm_val_owned recognises
+ * such an inner descriptor. The map's own copies come from its allocator;
+ * copies handed to callers always come from malloc (they are the caller's
+ * to free()). gomap__cm_val_dup makes a copy from allocator @a (0,
  * GOMAP_EINVAL for a NULL string or NULL bytes with a length, GOMAP_ENOMEM);
- * gomap__cm_val_release frees one; gomap__cm_check_val checks a value to
- * be stored. */
+ * gomap__cm_val_release frees one made from @a; gomap__cm_check_val checks
+ * a value to be stored. */
 bool gomap__cm_user_owned(const gomap_type *vt);
 bool gomap__cm_val_owned(const gomap_type *vt);
-const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf);
-int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src);
-void gomap__cm_val_release(const gomap_type *vt, void *val);
+const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf,
+                                     const gomap_allocator *a);
+int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src,
+                      const gomap_allocator *a);
+void gomap__cm_val_release(const gomap_type *vt, void *val,
+                           const gomap_allocator *a);
 int gomap__cm_check_val(const gomap_type *vt, const void *val);
 
 /* gomap__cm_range - gomap_map_range on a plain map the caller holds, for

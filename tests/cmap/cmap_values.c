@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "cmap_test.h"
+#include "cmap_opts.h"
 
 static bool is_rwmutex(void)
 {
@@ -691,6 +691,189 @@ static void test_values_str_concurrent_growth(void **st)
 	V->destroy(m); /* every remaining copy freed (LeakSanitizer) */
 }
 
+
+/* ---- allocation failure on the value copy --------------------------------
+ * The map's copies come from its allocator: failing the n-th allocation of
+ * each write, for n = 0, 1, ... until it succeeds, reaches the value copy
+ * (and every other allocation of that write). Each failure must be
+ * GOMAP_ENOMEM with the map and the outputs exactly as they were. */
+
+typedef struct nth_alloc {
+	atomic_long countdown; /* < 0: never fail; else fail when it hits 0 */
+	atomic_long live, failures, bad_frees;
+} nth_alloc;
+
+static void *nth_alloc_fn(void *ctx, size_t size)
+{
+	nth_alloc *f = ctx;
+	if (atomic_load(&f->countdown) >= 0 &&
+	    atomic_fetch_sub(&f->countdown, 1) == 0) {
+		atomic_fetch_add(&f->failures, 1);
+		return NULL;
+	}
+	unsigned char *p = malloc(size + CT_HDR);
+	assert_non_null(p);
+	memcpy(p, &size, sizeof size);
+	atomic_fetch_add(&f->live, 1);
+	return p + CT_HDR;
+}
+
+static void nth_free_fn(void *ctx, void *ptr, size_t size)
+{
+	nth_alloc *f = ctx;
+	unsigned char *p = (unsigned char *)ptr - CT_HDR;
+	size_t was;
+	memcpy(&was, p, sizeof was);
+	if (was != size)
+		atomic_fetch_add(&f->bad_frees, 1);
+	atomic_fetch_sub(&f->live, 1);
+	free(p);
+}
+
+#define AF_KEYS 8
+
+/* The model: model[k] is key k's value, NULL when absent. */
+static void af_check(void *m, char *model[AF_KEYS])
+{
+	size_t n = 0;
+	for (uint64_t k = 0; k < AF_KEYS; k++) {
+		const char *out = SENTINEL;
+		int rc = V->load(m, &k, &out);
+		if (!model[k]) {
+			assert_int_equal(rc, 0);
+			assert_ptr_equal(out, SENTINEL);
+			continue;
+		}
+		assert_int_equal(rc, 1);
+		assert_string_equal(out, model[k]);
+		free((void *)out);
+		n++;
+	}
+	assert_int_equal(V->len(m), n);
+}
+
+static gomap_update_decision af_upd(const void *key, void *val, bool present,
+                                    void *ctx)
+{
+	(void)key;
+	(void)present;
+	*(const char **)val = ctx;
+	return GOMAP_UPDATE_SET;
+}
+
+enum { AF_STORE, AF_LOS, AF_SWAP, AF_CAS, AF_UPDATE, AF_NOPS };
+
+static void test_values_alloc_failure(void **st)
+{
+	(void)st;
+	nth_alloc f;
+	atomic_init(&f.countdown, -1);
+	atomic_init(&f.live, 0);
+	atomic_init(&f.failures, 0);
+	atomic_init(&f.bad_frees, 0);
+	gomap_allocator a = {nth_alloc_fn, NULL, nth_free_fn, &f};
+	void *m = NULL;
+	assert_int_equal(ct_create_opts(&m, &gomap_type_u64, &gomap_type_str, 64, &a), 0);
+	char *model[AF_KEYS] = {0};
+	for (uint64_t k = 0; k < AF_KEYS; k += 2) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "init-%llu", (unsigned long long)k);
+		const char *p = buf;
+		assert_int_equal(V->store(m, &k, &p), 0);
+		model[k] = strdup(buf);
+	}
+	af_check(m, model);
+	for (int round = 0; round < 2 * AF_NOPS; round++) {
+		int op = round % AF_NOPS;
+		/* even keys are present, odd ones absent in round 0 */
+		uint64_t k = (uint64_t)(round * 3) % AF_KEYS;
+		if (op == AF_CAS && !model[k])
+			k = (k + 1) % AF_KEYS;
+		char val[48];
+		snprintf(val, sizeof val, "round-%d-with-a-longer-value", round);
+		const char *v = val;
+		long fails = 0;
+		for (long n = 0;; n++) {
+			const char *out = SENTINEL;
+			const char *old = model[k];
+			atomic_store(&f.countdown, n);
+			int rc;
+			switch (op) {
+			case AF_STORE:
+				rc = V->store(m, &k, &v);
+				break;
+			case AF_LOS:
+				rc = V->load_or_store(m, &k, &v, &out);
+				break;
+			case AF_SWAP:
+				rc = V->swap(m, &k, &v, &out);
+				break;
+			case AF_CAS:
+				rc = V->compare_and_swap(m, &k, &old, &v);
+				break;
+			default:
+				rc = V->update(m, &k, af_upd, val);
+				break;
+			}
+			atomic_store(&f.countdown, -1);
+			if (rc == GOMAP_ENOMEM) {
+				fails++;
+				assert_ptr_equal(out, SENTINEL);
+				af_check(m, model);
+				assert_true(n < 64);
+				continue;
+			}
+			/* success: the outputs, then the model */
+			switch (op) {
+			case AF_STORE:
+				assert_int_equal(rc, 0);
+				break;
+			case AF_LOS:
+				assert_int_equal(rc, model[k] ? 1 : 0);
+				if (model[k]) {
+					assert_string_equal(out, model[k]);
+					free((void *)out);
+				} else {
+					assert_ptr_equal(out, v);
+				}
+				break;
+			case AF_SWAP:
+				assert_int_equal(rc, model[k] ? 1 : 0);
+				if (model[k]) {
+					assert_string_equal(out, model[k]);
+					free((void *)out);
+				} else {
+					assert_ptr_equal(out, SENTINEL);
+				}
+				break;
+			case AF_CAS:
+				assert_non_null(model[k]);
+				assert_int_equal(rc, 1);
+				break;
+			default:
+				assert_int_equal(rc, model[k] ? 1 : 0);
+				break;
+			}
+			if (op != AF_LOS || !model[k]) {
+				free(model[k]);
+				model[k] = strdup(val);
+			}
+			break;
+		}
+		/* a write that stores a new copy can fail at that copy */
+		if (op != AF_LOS || fails)
+			assert_true(fails >= 1);
+		af_check(m, model);
+	}
+	ct_quiesce(m);
+	V->destroy(m);
+	assert_int_equal(atomic_load(&f.live), 0);
+	assert_int_equal(atomic_load(&f.bad_frees), 0);
+	assert_true(atomic_load(&f.failures) >= AF_NOPS);
+	for (int k = 0; k < AF_KEYS; k++)
+		free(model[k]);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_values_str_load_store),
 	cmocka_unit_test(test_values_str_bad_input),
@@ -703,6 +886,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_values_descriptors),
 	cmocka_unit_test(test_values_destroy_once_concurrent),
 	cmocka_unit_test(test_values_str_concurrent_growth),
+	cmocka_unit_test(test_values_alloc_failure),
 };
 
 CT_MAIN("cmap_values", tests)
