@@ -2288,7 +2288,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			done = 0;
 		}
 		rd_unlock(m);
-		if (done >= 0)
+		if (done != -1) /* an answer, or the copy out failed */
 			return done;
 	}
 
