@@ -699,6 +699,9 @@ GOMAP_API int gomap_chan_txn(gomap_chan_t *m, gomap_atomic_fn fn, void *ctx)
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	gomap_chan_req r = {.op = GOMAP_CHAN_TXN, .fn = fn, .ctx = ctx};
 	if (on_owner(m)) {
 		gomap__upd_check(m);

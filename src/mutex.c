@@ -301,6 +301,9 @@ GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	if (held_by_me(m)) {
 		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);

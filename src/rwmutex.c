@@ -509,6 +509,9 @@ GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	if (wr_held_by_me(m)) {
 		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);

@@ -592,6 +592,9 @@ GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
 {
 	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	struct shard *s = &m->shards[shard_of(m, key)];
 	if (sh_n && held_count(m)) {
 		gomap__upd_check(m);
@@ -618,6 +621,9 @@ GOMAP_API int gomap_shard_atomic_all(gomap_shard_t *m, gomap_shard_all_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	size_t held = sh_n ? held_count(m) : 0;
 	if (held)
 		gomap__upd_check(m);

@@ -61,6 +61,13 @@
  *    when absent), which @fn may change; on set the map stores a copy of
  *    what the buffer then holds (a pointer @fn put there stays @fn's) and
  *    drops the old one. A NULL string set is GOMAP_EINVAL, not applied.
+ *  - Atomic sections and transactions (gomap_mutex_atomic,
+ *    gomap_rwmutex_atomic, gomap_shard_atomic, gomap_shard_atomic_all,
+ *    gomap_chan_txn) hand the callback the plain map underneath, whose
+ *    values are the map's own copies: on a map with owned values they
+ *    return GOMAP_ENOTSUP without calling it (update is the atomic
+ *    read-modify-write). gomap_rwmutex_atomic_read works: a value read
+ *    there points into the map and is valid until the section ends.
  *  - sync copies a value inside its read-side section, and frees a dropped
  *    copy only after the RCU grace period, so a reader never sees freed
  *    memory. Such values are never changed in place (no pair mode).

@@ -882,6 +882,68 @@ static void test_values_alloc_failure(void **st)
 		free(model[k]);
 }
 
+
+/* ---- atomic sections --------------------------------------------------------
+ * They hand out the plain map itself, whose values are the map's copies:
+ * refused (GOMAP_ENOTSUP, the callback never runs) on owned-value maps;
+ * rwmutex's read-only section works. sync has none. */
+
+static int never_fn(gomap_map_t *map, void *ctx)
+{
+	(void)map;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int never_all(gomap_map_t *const *maps, size_t n, void *ctx)
+{
+	(void)maps;
+	(void)n;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int read_fn(const gomap_map_t *map, void *ctx)
+{
+	uint64_t k = 1;
+	const char *const *v = gomap_map_get_ptr(map, &k);
+	assert_non_null(v);
+	assert_string_equal(*v, "kept");
+	(*(int *)ctx)++;
+	return 7;
+}
+
+static void test_values_atomic_sections(void **st)
+{
+	(void)st;
+	void *m = new_map(&gomap_type_u64, &gomap_type_str);
+	uint64_t k = 1;
+	const char *v = "kept";
+	assert_int_equal(V->store(m, &k, &v), 0);
+	int calls = 0;
+	const char *n = V->name;
+	if (strcmp(n, "mutex") == 0) {
+		assert_int_equal(gomap_mutex_atomic(m, never_fn, &calls), GOMAP_ENOTSUP);
+	} else if (strcmp(n, "rwmutex") == 0) {
+		assert_int_equal(gomap_rwmutex_atomic(m, never_fn, &calls), GOMAP_ENOTSUP);
+		assert_int_equal(gomap_rwmutex_atomic_read(m, read_fn, &calls), 7);
+		assert_int_equal(calls, 1);
+		calls = 0;
+	} else if (strcmp(n, "shard") == 0) {
+		assert_int_equal(gomap_shard_atomic(m, &k, never_fn, &calls), GOMAP_ENOTSUP);
+		assert_int_equal(gomap_shard_atomic_all(m, never_all, &calls), GOMAP_ENOTSUP);
+	} else if (strcmp(n, "chan") == 0) {
+		assert_int_equal(gomap_chan_txn(m, never_fn, &calls), GOMAP_ENOTSUP);
+	}
+	assert_int_equal(calls, 0);
+	const char *out = NULL;
+	assert_int_equal(V->load(m, &k, &out), 1);
+	assert_string_equal(out, "kept");
+	free((void *)out);
+	assert_int_equal(V->len(m), 1);
+	V->destroy(m);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_values_str_load_store),
 	cmocka_unit_test(test_values_str_bad_input),
@@ -895,6 +957,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_values_destroy_once_concurrent),
 	cmocka_unit_test(test_values_str_concurrent_growth),
 	cmocka_unit_test(test_values_alloc_failure),
+	cmocka_unit_test(test_values_atomic_sections),
 };
 
 CT_MAIN("cmap_values", tests)
