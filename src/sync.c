@@ -140,6 +140,15 @@
  *     value whole, the store is the update's linearization point, and there
  *     is nothing to allocate or retire. Everything else in an entry stays
  *     immutable.
+ *  V1 Owned values (copied STR/BYTES, vown): the entry holds a pointer to
+ *     the map's own copy of the bytes (from the map's allocator), set before
+ *     the entry is published and never changed (no O9, no pair mode). Every
+ *     value handed out (load, load_or_store, swap, load_and_delete, range,
+ *     update's buffer) is a fresh malloc'd copy made while the entry is
+ *     reachable to the copier (inside its read-side section or under the
+ *     bucket lock); the map's copy is freed only with its entry, after the
+ *     grace period (O6), so no copier ever reads freed bytes, and never
+ *     moved out, so it is freed exactly once.
  *
  * Linearizability. Writes to a key serialise on its bucket lock; the
  * linearization point of a write is its release store of the slot (or of
