@@ -140,15 +140,18 @@
  *     value whole, the store is the update's linearization point, and there
  *     is nothing to allocate or retire. Everything else in an entry stays
  *     immutable.
- *  V1 Owned values (copied STR/BYTES, vown): the entry holds a pointer to
- *     the map's own copy of the bytes (from the map's allocator), set before
- *     the entry is published and never changed (no O9, no pair mode). Every
+ *  V1 Owned values (copied STR/BYTES, vown): the entry holds the map's own
+ *     copy of the bytes at its tail, after the key's, and a pointer to them
+ *     in its value slot, both set before the entry is published and never
+ *     changed (no O9, no pair mode); a short value and a u64 key share one
+ *     64-byte slab slot, so a lookup costs no extra cache line. Every
  *     value handed out (load, load_or_store, swap, load_and_delete, range,
  *     update's buffer) is a fresh malloc'd copy made while the entry is
  *     reachable to the copier (inside its read-side section or under the
  *     bucket lock); the map's copy is freed only with its entry, after the
- *     grace period (O6), so no copier ever reads freed bytes, and never
- *     moved out, so it is freed exactly once.
+ *     grace period (O6), so no copier ever reads freed bytes, and exactly
+ *     once. update's set allocates its entry under the bucket lock, since
+ *     the value's size is known only then.
  *
  * Linearizability. Writes to a key serialise on its bucket lock; the
  * linearization point of a write is its release store of the slot (or of
@@ -476,9 +479,9 @@ struct gomap_sync {
 	uint8_t is_f64;
 	uint8_t key_update; /* an overwrite stores the caller's key bytes */
 	uint8_t inplace; /* 8-byte values without destructor: updated in place */
-	uint8_t vown;    /* copied STR/BYTES values: the entry holds a malloc'd
-	                    copy, freed with the entry (after its grace
-	                    period); readers hand out copies of it (V1) */
+	uint8_t vown;    /* copied STR/BYTES values: the entry holds the
+	                    bytes, freed with it (after its grace period);
+	                    readers hand out copies of them (V1) */
 	uint8_t pairs;   /* pair mode: u64/u32 keys, in-place values, inline */
 	uint8_t gavg;    /* grow above this many entries per bucket */
 	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
@@ -493,7 +496,6 @@ struct gomap_sync {
 	void *rs_raw;
 	size_t rs_raw_size;
 	uint32_t slab; /* entry size when entries come from the slab, else 0 */
-	uint32_t slab_klen; /* owned keys: the longest whose entry is in the slab */
 	/* rarely written; kept off the read-mostly line above */
 	char pad_[64];
 	_Atomic size_t grows;
@@ -807,34 +809,48 @@ static inline size_t owned_len(const gomap_sync_t *m, const struct entry *e)
 	return m->owned ? ((const gomap_bytes *)(const void *)e->data)->len : 0;
 }
 
+/* The bytes of an owned value (V1) kept at the entry's tail: the string
+ * and its NUL, or the byte string. */
+static inline size_t vbytes_len(const gomap_sync_t *m, const void *v)
+{
+	if (m->vt.kind == GOMAP_KIND_STR)
+		return strlen(*(const char *const *)v) + 1;
+	return ((const gomap_bytes *)v)->len;
+}
+
 static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 {
 	size_t n = sizeof(struct entry) + m->soff;
 	if (m->owned)
 		n += owned_len(m, e) + m->is_str;
+	if (m->vown)
+		n += vbytes_len(m, e->data + m->voff);
 	return n;
 }
 
 static void *slab_alloc(gomap_sync_t *m, size_t n);
 static void slab_free(gomap_sync_t *m, void *slot);
 
-/* Does an entry whose owned key copy has @len bytes (0: not owned) live in
- * the slab? */
-static inline bool in_slab(const gomap_sync_t *m, size_t len)
+/* Does an entry of @n bytes live in the slab? Fixed-size entries always
+ * do (when there is a slab); entries with owned key or value bytes when
+ * they fit one slot. */
+static inline bool in_slab(const gomap_sync_t *m, size_t n)
 {
-	return m->slab && (!m->owned || len <= m->slab_klen);
+	return m->slab && n <= m->slab;
 }
 
 static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 {
-	if (in_slab(m, owned_len(m, e)))
+	size_t n = entry_size(m, e);
+	if (in_slab(m, n))
 		slab_free(m, e);
 	else
-		gomap__free(m->alloc, e, entry_size(m, e));
+		gomap__free(m->alloc, e, n);
 }
 
-/* A new, unpublished entry for stored-form key @qk and value @val (NULL only
- * for an empty value type). */
+/* A new, unpublished entry for stored-form key @qk and value @val (NULL:
+ * zero bytes; never for owned values, whose bytes are copied into the
+ * entry's tail, V1). */
 static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, const void *val)
 {
 	size_t n = sizeof(struct entry) + m->soff;
@@ -844,7 +860,15 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 			return NULL;
 		n += kb->len + m->is_str;
 	}
-	struct entry *e = in_slab(m, m->owned ? kb->len : 0) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
+	size_t vlen = 0;
+	if (m->vown) {
+		GOMAP_ASSERT_MAP(val != NULL, m);
+		vlen = vbytes_len(m, val);
+		if (vlen > SIZE_MAX - n)
+			return NULL;
+		n += vlen;
+	}
+	struct entry *e = in_slab(m, n) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
 	if (!e)
 		return NULL;
 	CW();
@@ -859,30 +883,35 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 		gomap_bytes own = {p, kb->len};
 		memcpy(e->data, &own, sizeof own);
 	}
-	if (m->vsz) {
-		if (val && m->vown) {
-			if (gomap__cm_val_dup(&m->vt, eval(m, e), val, m->alloc) < 0) {
-				entry_free_mem(m, e); /* val was checked: no memory */
-				return NULL;
-			}
-		} else if (val) {
-			memcpy(eval(m, e), val, m->vsz);
+	if (m->vown) {
+		/* after the key's bytes: the value's own, then its pointer */
+		char *p = (char *)e + n - vlen;
+		if (m->vt.kind == GOMAP_KIND_STR) {
+			memcpy(p, *(const char *const *)val, vlen);
+			memcpy(eval(m, e), &p, sizeof p);
 		} else {
-			memset(eval(m, e), 0, m->vsz);
+			gomap_bytes b;
+			memcpy(&b, val, sizeof b);
+			if (vlen)
+				memcpy(p, b.ptr, vlen);
+			b.ptr = p;
+			memcpy(eval(m, e), &b, sizeof b);
 		}
+	} else if (m->vsz) {
+		if (val)
+			memcpy(eval(m, e), val, m->vsz);
+		else
+			memset(eval(m, e), 0, m->vsz);
 	}
 	return e;
 }
 
 /* Free an entry nobody else ever saw; the caller keeps its key and value
- * (an owned value's copy was the entry's own: freed with it). */
+ * (an owned value's copy is in the entry: freed with it). */
 static void entry_discard(gomap_sync_t *m, struct entry *e)
 {
-	if (!e)
-		return;
-	if (m->vown)
-		gomap__cm_val_release(&m->vt, eval(m, e), m->alloc);
-	entry_free_mem(m, e);
+	if (e)
+		entry_free_mem(m, e);
 }
 
 /* Destroy what the entry still owns and free it (after its grace period). */
@@ -892,9 +921,7 @@ static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
 		m->kt.destroy(ekey(e), m->kt.ctx);
 	if (!(flags & R_SKIP_VAL) && m->vt.destroy && m->vsz)
 		m->vt.destroy(eval(m, e), m->vt.ctx);
-	if (m->vown) /* never moved out (V1): always ours */
-		gomap__cm_val_release(&m->vt, eval(m, e), m->alloc);
-	entry_free_mem(m, e);
+	entry_free_mem(m, e); /* an owned value's bytes with it (V1) */
 }
 
 /* Drop a retire chain of @n entries (linked through u). */
@@ -2557,7 +2584,7 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
                     void *ctx)
 {
 	struct entry *ne = NULL;
-	if (!m->inplace && m->vsz) {
+	if (!m->inplace && m->vsz && !m->vown) {
 		ne = entry_new(m, qk, h, NULL);
 		if (!ne)
 			return GOMAP_ENOMEM;
@@ -2576,15 +2603,18 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	bool present = e != NULL;
 	GOMAP_ASSERT_MAP(!e || LD(&e->u, relaxed) == h, m); /* live: u is its hash */
 	void *buf = NULL;
-	gomap_bytes given = {0}; /* owned values: the callback's copy (V1) */
+	/* owned values: the callback's copy, and its buffer (V1) */
+	gomap_bytes given = {0}, ubuf = {0};
 	int err = 0;
-	if (ne) {
-		buf = eval(m, ne);
-		if (e && m->vown)
+	if (m->vown) {
+		buf = &ubuf;
+		if (e)
 			err = gomap__cm_val_dup(&m->vt, &given, eval(m, e), NULL);
-		if (e && m->vown && !err)
+		if (e && !err)
 			memcpy(buf, &given, m->vsz);
-		else if (e && !m->vown)
+	} else if (ne) {
+		buf = eval(m, ne);
+		if (e)
 			memcpy(buf, eval(m, e), m->vsz);
 	} else if (m->vsz) {
 		buf = &v8;
@@ -2597,16 +2627,14 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 		d = fn(key, buf, present, ctx);
 		gomap__upd_leave(&f);
 	}
-	if (m->vown && ne) {
-		/* The entry gets its own copy of what the callback left in the
-		 * buffer (as store copies); the callback's copy is freed. */
-		gomap_bytes left;
-		memcpy(&left, buf, m->vsz);
-		memset(buf, 0, m->vsz);
+	if (m->vown) {
+		/* A set copies what the callback left in the buffer into a new
+		 * entry, sized for it, allocated here under the lock (as store
+		 * copies); the callback's copy is freed. */
 		if (d == GOMAP_UPDATE_SET) {
-			err = gomap__cm_check_val(&m->vt, &left);
-			if (!err)
-				err = gomap__cm_val_dup(&m->vt, buf, &left, m->alloc);
+			err = gomap__cm_check_val(&m->vt, &ubuf);
+			if (!err && !(ne = entry_new(m, qk, h, &ubuf)))
+				err = GOMAP_ENOMEM;
 			if (err)
 				d = GOMAP_UPDATE_KEEP;
 		}
@@ -3109,18 +3137,18 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->vsz = (uint32_t)vt->size;
 	m->soff = (uint32_t)(voff + vt->size);
 #ifndef SYNC_NO_SLAB
-	if (!a && !m->owned && !m->pairs) {
+	if (!a && !m->owned && !m->vown && !m->pairs) {
 		size_t es = sizeof(struct entry) + m->soff, al = valign < 8 ? 8 : valign;
 		es = (es + al - 1) / al * al;
 		if (es <= SLAB_PAGE / 8)
 			m->slab = (uint32_t)es; /* bigger entries stay on malloc */
-	} else if (!a && m->owned && sizeof(struct entry) + m->soff + m->is_str < 64) {
-		/* Owned strings: an entry whose key fits one 64-byte slot
-		 * (16-character keys with 8-byte values do) is one aligned
-		 * line in the slab, on huge pages; a malloc'd one often spans
-		 * two lines of a 4 KiB page. Longer keys stay on malloc. */
+	} else if (!a && (m->owned || m->vown) && sizeof(struct entry) + m->soff + m->is_str < 64) {
+		/* Owned strings (keys or values): an entry whose bytes fit one
+		 * 64-byte slot (16-character keys with 8-byte values do; u64
+		 * keys with strings up to 39 characters) is one aligned line in the
+		 * slab, on huge pages; a malloc'd one often spans two lines of
+		 * a 4 KiB page. Longer ones stay on malloc. */
 		m->slab = 64;
-		m->slab_klen = (uint32_t)(64 - sizeof(struct entry) - m->soff - m->is_str);
 	}
 #endif
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

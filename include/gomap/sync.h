@@ -95,8 +95,10 @@ typedef struct gomap_sync_options {
  * @vt. @opt may be NULL. Values are stored as their bytes; values that own
  * memory (gomap_type_str / gomap_type_bytes, without GOMAP_TYPE_BORROWED)
  * are copied in, and handed out as malloc'd copies made inside the read
- * section (see "Values of any kind" in cmap.h); the map's copy is freed
- * after the grace period of the write that dropped it.
+ * section (see "Values of any kind" in cmap.h); the map's copy lives in
+ * the entry, after the key (one 64-byte slot for a u64 key and a string of
+ * up to 39 characters), and is freed with it after the grace period of the
+ * write that dropped it.
  * Returns 0 and *out, or GOMAP_EINVAL (NULL argument, bad descriptor, RAW
  * key with equal but no hash), GOMAP_ENOTSUP, GOMAP_ENOMEM.
  */
@@ -144,9 +146,9 @@ GOMAP_API size_t gomap_sync_len(const gomap_sync_t *m);
  * value without destructor, a hit changes the value in place with one
  * atomic store and allocates nothing; an insert allocates the entry (none
  * in pair mode). Other values are set by publishing a new entry: one
- * allocation per call, made before the lock (owned str/bytes values: also
- * @fn's private copy, and the copy that a set stores). @fn must not call
- * @m (fatal error); it may call other maps.
+ * allocation per call, made before the lock (owned str/bytes values: @fn's
+ * private copy, and a set's entry, sized for the value, allocated under
+ * the lock). @fn must not call @m (fatal error); it may call other maps.
  */
 GOMAP_API int gomap_sync_update(gomap_sync_t *m, const void *key,
                                 gomap_update_fn fn, void *ctx);
