@@ -405,6 +405,54 @@ static void test_values_bytes_ops(void **st)
 	free((void *)lo.ptr);
 }
 
+
+/* update with byte strings: absent is {NULL, 0}; a set copies what the
+ * buffer holds ({NULL, 0} is the empty value; NULL with a length is bad). */
+static gomap_update_decision bytes_upd(const void *key, void *val, bool present,
+                                       void *ctx)
+{
+	(void)key;
+	gomap_bytes *b = val, *want = ctx;
+	if (!present) {
+		assert_null(b->ptr);
+		assert_int_equal(b->len, 0);
+	} else {
+		assert_non_null(b->ptr);
+	}
+	*b = *want;
+	return GOMAP_UPDATE_SET;
+}
+
+static void test_values_bytes_update(void **st)
+{
+	(void)st;
+	void *m = new_map(&gomap_type_u64, &gomap_type_bytes);
+	uint64_t k = 8;
+	gomap_bytes w = {"ab", 2}, out = {SENTINEL, 99};
+	assert_int_equal(V->update(m, &k, bytes_upd, &w), 0);
+	assert_int_equal(V->load(m, &k, &out), 1);
+	assert_int_equal(out.len, 2);
+	assert_ptr_not_equal(out.ptr, w.ptr);
+	assert_memory_equal(out.ptr, "ab", 2);
+	gomap_value_free(&gomap_type_bytes, &out);
+	w = (gomap_bytes){NULL, 3};
+	assert_int_equal(V->update(m, &k, bytes_upd, &w), GOMAP_EINVAL);
+	out = (gomap_bytes){SENTINEL, 99};
+	assert_int_equal(V->load(m, &k, &out), 1);
+	assert_memory_equal(out.ptr, "ab", 2);
+	gomap_value_free(&gomap_type_bytes, &out);
+	w = (gomap_bytes){NULL, 0};
+	assert_int_equal(V->update(m, &k, bytes_upd, &w), 1);
+	out = (gomap_bytes){SENTINEL, 99};
+	assert_int_equal(V->load(m, &k, &out), 1);
+	assert_int_equal(out.len, 0);
+	assert_non_null(out.ptr);
+	assert_ptr_not_equal(out.ptr, SENTINEL);
+	gomap_value_free(&gomap_type_bytes, &out);
+	assert_int_equal(V->len(m), 1);
+	V->destroy(m);
+}
+
 /* ---- descriptors --------------------------------------------------------- */
 
 static void nop_destroy(void *obj, void *ctx)
@@ -953,6 +1001,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_values_str_range_clear),
 	cmocka_unit_test(test_values_str_update),
 	cmocka_unit_test(test_values_bytes_ops),
+	cmocka_unit_test(test_values_bytes_update),
 	cmocka_unit_test(test_values_descriptors),
 	cmocka_unit_test(test_values_destroy_once_concurrent),
 	cmocka_unit_test(test_values_str_concurrent_growth),
