@@ -43,6 +43,8 @@ static void usage(FILE *f)
 "  --pin             pin thread t to the t-th usable CPU\n"
 "  --timeout S       stop a cell that runs longer than S seconds (default 600,\n"
 "                    quick 20; 0: never)\n"
+"  --values u64|str  value kind of gomap's safe variants (default u64; str:\n"
+"                    owned string values, no counting workloads; peers keep u64)\n"
 "  --in-process      run the cells in this process instead of one child\n"
 "                    process per cell (for profilers and debuggers)\n"
 "  --quick           short run at reduced sizes (every workload unless\n"
@@ -65,7 +67,7 @@ static void usage(FILE *f)
 
 enum { O_IMPL = 256, O_WORKLOAD, O_THREADS, O_KEYS, O_K, O_OPS, O_REPS, O_MINTIME,
        O_SEED, O_PIN, O_QUICK, O_CSV, O_PLOT, O_FROM, O_LIST, O_TIMEOUT, O_INPROC,
-       O_RESUME, O_INTERLEAVE };
+       O_RESUME, O_INTERLEAVE, O_VALUES };
 
 static const struct option longopts[] = {
 	{ "impl", required_argument, NULL, O_IMPL },
@@ -87,6 +89,7 @@ static const struct option longopts[] = {
 	{ "list", no_argument, NULL, O_LIST },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "in-process", no_argument, NULL, O_INPROC },
+	{ "values", required_argument, NULL, O_VALUES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -131,6 +134,14 @@ static int take_option(gb_opts *o, int opt, const char *arg)
 		o->timeout_set = true;
 		break;
 	case O_INPROC: o->in_process = true; break;
+	case O_VALUES:
+		/* read by impl_gomap.c, here and in every cell's child */
+		if (strcmp(arg, "u64") != 0 && strcmp(arg, "str") != 0) {
+			fprintf(stderr, "gomap bench: --values is u64 or str\n");
+			return 2;
+		}
+		setenv("GOMAP_BENCH_VALUES", arg, 1);
+		break;
 	default: usage(stderr); return 2;
 	}
 	return 0;

@@ -11,6 +11,13 @@
  * plain map uses gomap_map_put_ptr (Go's m[k]++: one hash, one probe);
  * every safe variant its gomap_V_update, whose callback adds one to the
  * value (zero when absent) and sets it.
+ *
+ * String values (`gomap bench --values str`, which sets GOMAP_BENCH_VALUES=str
+ * for the cells' child processes): the safe variants then hold owned string
+ * values (gomap_type_str). A store writes the driver's u64 as 16 hex digits
+ * (the map copies them); a load takes the map's malloc'd copy, reads its
+ * first 8 bytes into the output and frees it, as a caller would. The
+ * counting workloads need u64 counts: they are not run in this mode.
  */
 #include "impl.h"
 
@@ -142,11 +149,62 @@ static const gb_impl impl_map = {
 	},
 };
 
+static bool str_values; /* GOMAP_BENCH_VALUES=str, read once */
+
 static void *cmap_create(gb_keys keys, const void *ctx)
 {
 	const gomap_cmap_ops *ops = ctx;
 	void *m;
-	return ops->create(&m, key_type(keys), &gomap_type_u64) == 0 ? m : NULL;
+	const gomap_type *vt = str_values ? &gomap_type_str : &gomap_type_u64;
+	return ops->create(&m, key_type(keys), vt) == 0 ? m : NULL;
+}
+
+/* A u64 as 16 hex digits and a NUL. */
+static void sv_encode(char buf[17], uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		buf[i] = hex[v & 15];
+	buf[16] = '\0';
+}
+
+#define GB_STR_VALUES(v)                                                       \
+	static int v##_sload(void *m, const void *key, void *val_out)          \
+	{                                                                      \
+		char *s;                                                       \
+		int rc = gomap_##v##_load(m, key, val_out ? (void *)&s : NULL); \
+		if (rc == 1 && val_out) {                                      \
+			memcpy(val_out, s, 8);                                 \
+			free(s);                                               \
+		}                                                              \
+		return rc;                                                     \
+	}                                                                      \
+	static int v##_sstore(void *m, const void *key, const void *val)       \
+	{                                                                      \
+		char buf[17];                                                  \
+		const char *p = buf;                                           \
+		sv_encode(buf, *(const uint64_t *)val);                        \
+		return gomap_##v##_store(m, key, &p);                          \
+	}
+GB_STR_VALUES(mutex)
+GB_STR_VALUES(rwmutex)
+GB_STR_VALUES(shard)
+GB_STR_VALUES(sync)
+GB_STR_VALUES(chan)
+
+/* Range callbacks of string-value maps: read the key and the value's
+ * first byte. */
+static bool sum_u64_sv(const void *key, void *val, void *ctx)
+{
+	*(uint64_t *)ctx += *(const uint64_t *)key ^ (unsigned char)**(char **)val;
+	return true;
+}
+
+static bool sum_str_sv(const void *key, void *val, void *ctx)
+{
+	*(uint64_t *)ctx += (unsigned char)(*(const char *const *)key)[0] +
+	                    (unsigned char)**(char **)val;
+	return true;
 }
 
 static void cmap_destroy(void *m, const void *ctx)
@@ -157,14 +215,14 @@ static void cmap_destroy(void *m, const void *ctx)
 static uint64_t cmap_iter_u64(void *m, const void *ctx)
 {
 	uint64_t s = 0;
-	((const gomap_cmap_ops *)ctx)->range(m, sum_u64, &s);
+	((const gomap_cmap_ops *)ctx)->range(m, str_values ? sum_u64_sv : sum_u64, &s);
 	return s;
 }
 
 static uint64_t cmap_iter_str(void *m, const void *ctx)
 {
 	uint64_t s = 0;
-	((const gomap_cmap_ops *)ctx)->range(m, sum_str, &s);
+	((const gomap_cmap_ops *)ctx)->range(m, str_values ? sum_str_sv : sum_str, &s);
 	return s;
 }
 
@@ -201,20 +259,22 @@ GB_UPDATE_INC(chan)
 static const struct {
 	const char *name;
 	int (*inc)(void *m, const void *key);
+	int (*sload)(void *m, const void *key, void *val_out);
+	int (*sstore)(void *m, const void *key, const void *val);
 } cmap_incs[] = {
-	{ "mutex", mutex_inc },
-	{ "rwmutex", rwmutex_inc },
-	{ "shard", shard_inc },
-	{ "sync", sync_inc },
-	{ "chan", chan_inc },
+	{ "mutex", mutex_inc, mutex_sload, mutex_sstore },
+	{ "rwmutex", rwmutex_inc, rwmutex_sload, rwmutex_sstore },
+	{ "shard", shard_inc, shard_sload, shard_sstore },
+	{ "sync", sync_inc, sync_sload, sync_sstore },
+	{ "chan", chan_inc, chan_sload, chan_sstore },
 };
 
-static int (*cmap_inc_of(const char *name))(void *, const void *)
+static int cmap_index_of(const char *name)
 {
 	for (size_t i = 0; i < sizeof cmap_incs / sizeof *cmap_incs; i++)
 		if (strcmp(cmap_incs[i].name, name) == 0)
-			return cmap_incs[i].inc;
-	return NULL;
+			return (int)i;
+	return -1;
 }
 
 #define GB_MAX_CMAPS 16
@@ -227,23 +287,32 @@ int gb_gomap_impls(const gb_impl **out, int max)
 	if (n < max)
 		out[n++] = &impl_map;
 	/* Every safe variant the library lists, by its own name. */
+	const char *vals = getenv("GOMAP_BENCH_VALUES");
+	str_values = vals && strcmp(vals, "str") == 0;
 	const gomap_cmap_ops *const *list = gomap_cmap_list();
 	for (int i = 0; list && list[i] && i < GB_MAX_CMAPS && n < max; i++) {
 		const gomap_cmap_ops *ops = list[i];
 		gb_impl *g = &cmap_impls[i];
-		int (*inc)(void *, const void *) = cmap_inc_of(ops->name);
+		int x = cmap_index_of(ops->name);
+		if (str_values && x < 0)
+			continue; /* no string-value wrappers: not benchmarked */
+		/* string values: no counting (the counts are u64) */
+		int (*inc)(void *, const void *) = x >= 0 && !str_values ? cmap_incs[x].inc : NULL;
 		uint64_t (*sum)(void *, const void *) = inc ? cmap_sum : NULL;
+		int (*load)(void *, const void *, void *) = str_values ? cmap_incs[x].sload : ops->load;
+		int (*store)(void *, const void *, const void *) = str_values ? cmap_incs[x].sstore : ops->store;
 		*g = (gb_impl){
 			.name = ops->name,
 			.group = "gomap",
-			.desc = "gomap concurrent variant (gomap_cmap_find)",
+			.desc = str_values ? "gomap concurrent variant, string values (--values str)"
+			                   : "gomap concurrent variant (gomap_cmap_find)",
 			.flags = GB_F_CONCURRENT,
 			.ctx = ops,
 			.create = cmap_create,
 			.destroy = cmap_destroy,
 			.ops = {
-				{ ops->load, ops->store, ops->del, cmap_iter_u64, inc, sum },
-				{ ops->load, ops->store, ops->del, cmap_iter_str, inc, sum },
+				{ load, store, ops->del, cmap_iter_u64, inc, sum },
+				{ load, store, ops->del, cmap_iter_str, inc, sum },
 			},
 		};
 		out[n++] = g;

@@ -174,6 +174,7 @@ struct gomap_chan {
 	const gomap_type *kt; /* the map's own copy */
 	pthread_t thread;
 	size_t vsize;
+	bool vowned; /* copied STR/BYTES values: loads and stores via exec */
 	unsigned spin;
 	bool has_alloc;
 	gomap_allocator alloc;
@@ -361,8 +362,16 @@ static int execute(gomap_chan_t *m, gomap_chan_req *r)
 	 * one thread every request waits for, so its path length is the
 	 * map's throughput. */
 	case GOMAP__OP_LOAD:
+		if (GOMAP_UNLIKELY(m->vowned)) /* the caller's own copy */
+			return gomap__cm_exec(m->map, (int)r->op, r->key,
+			                      NULL, NULL, r->out);
 		return gomap_map_get(m->map, r->key, r->out);
 	case GOMAP__OP_STORE:
+		if (GOMAP_UNLIKELY(m->vowned)) {
+			rc = gomap__cm_exec(m->map, (int)r->op, r->key,
+			                    r->val, NULL, NULL);
+			break;
+		}
 		rc = gomap_map_put(m->map, r->key, r->val);
 		rc = rc < 0 ? rc : 0;
 		break;
@@ -690,6 +699,9 @@ GOMAP_API int gomap_chan_txn(gomap_chan_t *m, gomap_atomic_fn fn, void *ctx)
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	gomap_chan_req r = {.op = GOMAP_CHAN_TXN, .fn = fn, .ctx = ctx};
 	if (on_owner(m)) {
 		gomap__upd_check(m);
@@ -707,7 +719,7 @@ GOMAP_API int gomap_chan_range(gomap_chan_t *m, gomap_range_fn fn,
 		return GOMAP_EINVAL;
 	if (on_owner(m)) {
 		gomap__upd_check(m);
-		return gomap_map_range(m->map, fn, ctx);
+		return gomap__cm_range(m->map, fn, ctx);
 	}
 	gomap__snap snap;
 	memset(&snap, 0, sizeof(snap));
@@ -773,6 +785,7 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 		m->has_alloc = true;
 	}
 	m->vsize = vt->size;
+	m->vowned = gomap__cm_user_owned(vt);
 	m->spin = opt && opt->spin ? opt->spin : DEFAULT_SPIN;
 	init_req(m, &m->stub);
 	atomic_init(&m->tail, &m->stub);
@@ -784,7 +797,8 @@ GOMAP_API int gomap_chan_new(gomap_chan_t **out, const gomap_type *kt,
 
 	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
 	                        .alloc = chan_alloc(m)};
-	rc = gomap_map_new_opts(&m->map, kt, vt, &mo);
+	gomap_type ivt;
+	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo);
 	if (rc < 0)
 		goto fail;
 	m->kt = gomap__map_key_type(m->map);

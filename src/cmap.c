@@ -14,8 +14,18 @@
  * one call that writes); values leave the map only by copy (load,
  * load_or_store) or by move (load_and_delete, swap: the caller now owns
  * them, the map does not destroy them).
+ *
+ * Owned values (STR/BYTES without BORROWED): the plain map underneath
+ * stores them as borrowed pointers with a destroy hook that frees the
+ * bytes (gomap__cm_inner_vt), so every drop the plain map makes (overwrite,
+ * delete, clear, free) frees the map's copy exactly once. The map's copies
+ * come from its allocator; every value handed out (load, load_or_store,
+ * swap, load_and_delete, range, update) is a fresh malloc'd copy made
+ * before the map drops its own, so no caller pointer ever points into the
+ * map and a failed copy changes nothing.
  */
 #include <stdalign.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gomap/diag.h>
@@ -23,6 +33,7 @@
 #include "internal/debug.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
+#include "internal/util.h"
 #include "internal/debug.h"
 
 int gomap__cm_check_key(const gomap_type *kt, const void *key)
@@ -71,15 +82,216 @@ int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt)
 	rc = gomap__type_check(vt, false);
 	if (rc < 0)
 		return rc;
-	if ((vt->kind == GOMAP_KIND_STR || vt->kind == GOMAP_KIND_BYTES) &&
-	    !(vt->flags & GOMAP_TYPE_BORROWED))
+	/* The map's copy is freed by the map; a destructor of its own would
+	 * have nothing left to do. */
+	if (gomap__cm_user_owned(vt) && vt->destroy)
 		return GOMAP_ENOTSUP;
 	return 0;
+}
+
+/* ---- owned values --------------------------------------------------------- */
+
+/* The drop hooks of an inner descriptor: @ctx is the map's allocator (NULL:
+ * malloc), which gave the copy. */
+static void owned_str_drop(void *obj, void *ctx)
+{
+	char *p = *(char **)obj;
+	if (p)
+		gomap__free(ctx, p, strlen(p) + 1);
+	*(char **)obj = NULL;
+}
+
+static void owned_bytes_drop(void *obj, void *ctx)
+{
+	gomap_bytes *b = obj;
+	gomap__free(ctx, (void *)b->ptr, b->len);
+	b->ptr = NULL;
+	b->len = 0;
+}
+
+bool gomap__cm_user_owned(const gomap_type *vt)
+{
+	return (vt->kind == GOMAP_KIND_STR || vt->kind == GOMAP_KIND_BYTES) &&
+	       !(vt->flags & GOMAP_TYPE_BORROWED);
+}
+
+bool gomap__cm_val_owned(const gomap_type *vt)
+{
+	return vt->destroy == owned_str_drop || vt->destroy == owned_bytes_drop;
+}
+
+const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf,
+                                     const gomap_allocator *a)
+{
+	if (!gomap__cm_user_owned(vt))
+		return vt;
+	*buf = *vt;
+	buf->flags |= GOMAP_TYPE_BORROWED;
+	buf->destroy = vt->kind == GOMAP_KIND_STR ? owned_str_drop : owned_bytes_drop;
+	buf->ctx = (void *)(uintptr_t)a; /* the hooks only read it */
+	return buf;
+}
+
+int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src,
+                      const gomap_allocator *a)
+{
+	if (vt->kind == GOMAP_KIND_STR) {
+		const char *s = *(const char *const *)src;
+		if (!s)
+			return GOMAP_EINVAL;
+		size_t n = strlen(s) + 1;
+		char *p = gomap__alloc(a, n);
+		if (!p)
+			return GOMAP_ENOMEM;
+		memcpy(p, s, n);
+		memcpy(dst, &p, sizeof p);
+		return 0;
+	}
+	gomap_bytes b;
+	memcpy(&b, src, sizeof b);
+	if (!b.ptr && b.len)
+		return GOMAP_EINVAL;
+	/* never NULL, even for length 0: NULL means absent */
+	void *p = gomap__alloc(a, b.len);
+	if (!p)
+		return GOMAP_ENOMEM;
+	if (b.len)
+		memcpy(p, b.ptr, b.len);
+	b.ptr = p;
+	memcpy(dst, &b, sizeof b);
+	return 0;
+}
+
+void gomap__cm_val_release(const gomap_type *vt, void *val,
+                           const gomap_allocator *a)
+{
+	if (vt->kind == GOMAP_KIND_STR)
+		owned_str_drop(val, (void *)(uintptr_t)a);
+	else
+		owned_bytes_drop(val, (void *)(uintptr_t)a);
+}
+
+GOMAP_API void gomap_value_free(const gomap_type *vt, void *val)
+{
+	if (vt && val && gomap__cm_user_owned(vt))
+		gomap__cm_val_release(vt, val, NULL); /* outputs come from malloc */
 }
 
 int gomap__cm_check_alloc(const gomap_allocator *a)
 {
 	return a && (!a->alloc || !a->free) ? GOMAP_EINVAL : 0;
+}
+
+/* gomap__cm_exec_h for owned values (@vt the inner descriptor, whose ctx is
+ * the map's allocator): a value to be stored is copied in (from the map's
+ * allocator) before the one write and dropped when the write does not
+ * happen; a value handed out is a malloc'd copy, made before the map drops
+ * its own, so a failed copy leaves the map as it was. */
+static int exec_owned(gomap_map_t *pm, const gomap_type *vt, int op,
+                      const void *key, uint64_t h, const void *val,
+                      const void *val2, void *out)
+{
+	const gomap_allocator *a = vt->ctx;
+	alignas(max_align_t) unsigned char tmp[sizeof(gomap_bytes)];
+	alignas(max_align_t) unsigned char cp[sizeof(gomap_bytes)];
+	const void *p;
+	int rc;
+
+	/* A value to be stored is checked first, whatever the outcome. */
+	if ((op == GOMAP__OP_STORE || op == GOMAP__OP_LOAD_OR_STORE ||
+	     op == GOMAP__OP_SWAP) && gomap__cm_check_val(vt, val) < 0)
+		return GOMAP_EINVAL;
+	if (op == GOMAP__OP_CAS && gomap__cm_check_val(vt, val2) < 0)
+		return GOMAP_EINVAL;
+	switch (op) {
+	case GOMAP__OP_LOAD:
+	case GOMAP__OP_LOAD_OR_STORE:
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if (p) {
+			if (out && (rc = gomap__cm_val_dup(vt, out, p, NULL)) < 0)
+				return rc;
+			return 1;
+		}
+		if (op == GOMAP__OP_LOAD)
+			return 0;
+		if ((rc = gomap__cm_val_dup(vt, tmp, val, a)) < 0)
+			return rc;
+		rc = gomap__map_put_h(pm, key, h, tmp);
+		if (rc < 0) {
+			gomap__cm_val_release(vt, tmp, a);
+			return rc;
+		}
+		/* Stored: the caller's own value, as for any other type. */
+		if (out && out != val)
+			memcpy(out, val, vt->size);
+		return 0;
+	case GOMAP__OP_STORE:
+	case GOMAP__OP_SWAP:
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if ((rc = gomap__cm_val_dup(vt, tmp, val, a)) < 0)
+			return rc;
+		/* swap hands out a copy of the previous value; the map's own
+		 * goes with the overwrite. */
+		if (op == GOMAP__OP_SWAP && p && out &&
+		    (rc = gomap__cm_val_dup(vt, cp, p, NULL)) < 0) {
+			gomap__cm_val_release(vt, tmp, a);
+			return rc;
+		}
+		rc = gomap__map_put_h(pm, key, h, tmp);
+		if (rc < 0) {
+			gomap__cm_val_release(vt, tmp, a);
+			if (op == GOMAP__OP_SWAP && p && out)
+				gomap__cm_val_release(vt, cp, NULL);
+			return rc;
+		}
+		if (op == GOMAP__OP_STORE)
+			return 0;
+		if (p && out)
+			memcpy(out, cp, vt->size);
+		return p != NULL;
+	case GOMAP__OP_LOAD_AND_DELETE:
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if (!p)
+			return 0;
+		if (out && (rc = gomap__cm_val_dup(vt, cp, p, NULL)) < 0)
+			return rc;
+		rc = gomap__map_delete_h(pm, key, h);
+		GOMAP_ASSERT_MAP(rc == 1, pm); /* found above, under the lock */
+		if (out)
+			memcpy(out, cp, vt->size);
+		return 1;
+	case GOMAP__OP_DELETE:
+		return gomap__map_delete_h(pm, key, h);
+	case GOMAP__OP_CAS:
+	case GOMAP__OP_CAD:
+		p = gomap__map_get_ptr_h(pm, key, h);
+		if (!p || !gomap__type_equal(vt, p, val))
+			return 0;
+		if (op == GOMAP__OP_CAD) {
+			rc = gomap__map_delete_h(pm, key, h);
+			return rc < 0 ? rc : 1;
+		}
+		if ((rc = gomap__cm_val_dup(vt, tmp, val2, a)) < 0)
+			return rc;
+		rc = gomap__map_put_h(pm, key, h, tmp);
+		if (rc < 0) {
+			gomap__cm_val_release(vt, tmp, a);
+			return rc;
+		}
+		return 1;
+	default:
+		return GOMAP_EINVAL;
+	}
+}
+
+int gomap__cm_check_val(const gomap_type *vt, const void *val)
+{
+	if (!val)
+		return GOMAP_EINVAL;
+	if (vt->kind == GOMAP_KIND_STR)
+		return *(const char *const *)val ? 0 : GOMAP_EINVAL;
+	const gomap_bytes *b = val;
+	return b->ptr || !b->len ? 0 : GOMAP_EINVAL;
 }
 
 int gomap__cm_exec(gomap_map_t *pm, int op, const void *key, const void *val,
@@ -103,6 +315,8 @@ int gomap__cm_exec_h(gomap_map_t *pm, int op, const void *key, uint64_t h,
 	int rc;
 	void *p;
 
+	if (GOMAP_UNLIKELY(gomap__cm_val_owned(vt)))
+		return exec_owned(pm, vt, op, key, h, val, val2, out);
 	switch (op) {
 	case GOMAP__OP_LOAD:
 		return gomap__map_get_h(pm, key, h, out);
@@ -163,11 +377,67 @@ static inline void upd_copy(void *dst, const void *src, size_t n)
 		memcpy(dst, src, n);
 }
 
+/* update for owned values: @fn gets a private malloc'd copy (or zero bytes
+ * when absent), which this function frees afterwards whatever @fn did with
+ * the buffer; a set stores a fresh copy (from the map's allocator) of what
+ * the buffer then holds, as store does, and the overwrite drops the old
+ * one. A failed copy leaves the map as it was. */
+static int update_owned(gomap_map_t *pm, const gomap_type *vt,
+                        const void *key, uint64_t h, gomap_update_fn fn,
+                        void *ctx)
+{
+	alignas(max_align_t) unsigned char buf[sizeof(gomap_bytes)] = {0};
+	alignas(max_align_t) unsigned char given[sizeof(gomap_bytes)] = {0};
+	alignas(max_align_t) unsigned char nv[sizeof(gomap_bytes)];
+	const gomap_allocator *a = vt->ctx;
+	const void *slot = gomap__map_get_ptr_h(pm, key, h);
+	bool present = slot != NULL;
+	int rc;
+	if (present) {
+		if ((rc = gomap__cm_val_dup(vt, given, slot, NULL)) < 0)
+			return rc;
+		memcpy(buf, given, vt->size);
+	}
+	int d = fn(key, buf, present, ctx);
+	GOMAP_ASSERT_MAP(gomap__map_get_ptr_h(pm, key, h) == slot, pm);
+	rc = present;
+	switch (d) {
+	case GOMAP_UPDATE_KEEP:
+		break;
+	case GOMAP_UPDATE_SET: {
+		int r = gomap__cm_check_val(vt, buf);
+		if (r == 0)
+			r = gomap__cm_val_dup(vt, nv, buf, a);
+		if (r == 0) {
+			r = gomap__map_put_h(pm, key, h, nv);
+			if (r < 0)
+				gomap__cm_val_release(vt, nv, a);
+		}
+		if (r < 0)
+			rc = r;
+		break;
+	}
+	case GOMAP_UPDATE_DELETE:
+		if (present)
+			gomap__map_delete_h(pm, key, h);
+		break;
+	default:
+		rc = GOMAP_EINVAL;
+		break;
+	}
+	if (present)
+		gomap__cm_val_release(vt, given, NULL);
+	return rc;
+}
+
 int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
                        gomap_update_fn fn, void *ctx,
                        const gomap_allocator *alloc)
 {
-	size_t vs = gomap__map_val_type(pm)->size;
+	const gomap_type *vt = gomap__map_val_type(pm);
+	if (GOMAP_UNLIKELY(gomap__cm_val_owned(vt)))
+		return update_owned(pm, vt, key, h, fn, ctx);
+	size_t vs = vt->size;
 	alignas(max_align_t) unsigned char sbuf[UPD_STACK];
 	unsigned char *buf = vs ? sbuf : NULL;
 	if (vs > sizeof sbuf) {
@@ -255,13 +525,18 @@ int gomap__snap_take(gomap__snap *s, const gomap_map_t *pm,
 	s->stride = round_up(s->voff + vt->size, SNAP_ALIGN);
 	if (n == 0)
 		return 0;
-	if (key_owned_str(kt) || key_owned_bytes(kt)) {
+	bool vown = gomap__cm_val_owned(vt);
+	if (key_owned_str(kt) || key_owned_bytes(kt) || vown) {
 		gomap_map_iter_init(pm, &it);
-		while (gomap_map_iter_next(&it, &k, NULL)) {
+		while (gomap_map_iter_next(&it, &k, &v)) {
 			if (key_owned_str(kt))
 				extra += strlen(*(const char *const *)k) + 1;
-			else
+			else if (key_owned_bytes(kt))
 				extra += ((const gomap_bytes *)k)->len;
+			if (vown && vt->kind == GOMAP_KIND_STR)
+				extra += strlen(*(const char *const *)v) + 1;
+			else if (vown)
+				extra += ((const gomap_bytes *)v)->len;
 		}
 	}
 	if (n > (SIZE_MAX - extra) / s->stride)
@@ -295,8 +570,22 @@ int gomap__snap_take(gomap__snap *s, const gomap_map_t *pm,
 		} else {
 			memcpy(e, k, kt->size);
 		}
-		if (vt->size)
+		if (vown && vt->kind == GOMAP_KIND_STR) {
+			const char *src = *(const char *const *)v;
+			size_t len = strlen(src) + 1;
+			memcpy(str, src, len);
+			memcpy(e + s->voff, &str, sizeof(char *));
+			str += len;
+		} else if (vown) {
+			gomap_bytes b = *(const gomap_bytes *)v;
+			if (b.len)
+				memcpy(str, b.ptr, b.len);
+			b.ptr = str;
+			memcpy(e + s->voff, &b, sizeof(b));
+			str += b.len;
+		} else if (vt->size) {
 			memcpy(e + s->voff, v, vt->size);
+		}
 		e += s->stride;
 		i++;
 	}
@@ -320,6 +609,43 @@ void gomap__snap_free(gomap__snap *s)
 	s->buf = NULL;
 	s->bytes = 0;
 	s->n = 0;
+}
+
+/* ---- range over a held map ----------------------------------------------- */
+
+struct own_range {
+	gomap_range_fn fn;
+	void *ctx;
+	const gomap_type *vt;
+	int rc;
+};
+
+/* Hands the callback a private copy of an owned value, valid during the
+ * call: the callback may delete the key (and so free the map's copy). */
+static bool own_range_tramp(const void *key, void *val, void *ctx)
+{
+	struct own_range *r = ctx;
+	alignas(max_align_t) unsigned char copy[sizeof(gomap_bytes)];
+	int rc = gomap__cm_val_dup(r->vt, copy, val, NULL);
+	if (rc < 0) {
+		r->rc = rc;
+		return false;
+	}
+	alignas(max_align_t) unsigned char given[sizeof(gomap_bytes)];
+	memcpy(given, copy, r->vt->size); /* freed whatever fn does */
+	bool more = r->fn(key, copy, r->ctx);
+	gomap__cm_val_release(r->vt, given, NULL);
+	return more;
+}
+
+int gomap__cm_range(gomap_map_t *pm, gomap_range_fn fn, void *ctx)
+{
+	const gomap_type *vt = gomap__map_val_type(pm);
+	if (!gomap__cm_val_owned(vt))
+		return gomap_map_range(pm, fn, ctx);
+	struct own_range r = {fn, ctx, vt, 0};
+	int rc = gomap_map_range(pm, own_range_tramp, &r);
+	return rc < 0 ? rc : r.rc;
 }
 
 /* ---- registry --------------------------------------------------------- */

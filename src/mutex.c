@@ -48,6 +48,7 @@ struct gomap_mutex {
 	gomap_map_t *map;
 	const gomap_type *kt; /* the map's own copy */
 	size_t vsize;
+	bool vowned; /* copied STR/BYTES values: no fast load/store */
 	bool has_alloc;
 	gomap_allocator alloc; /* copy of the user's hook; map points here */
 };
@@ -127,6 +128,9 @@ GOMAP_API int gomap_mutex_new(gomap_mutex_t **out, const gomap_type *kt,
 		m->has_alloc = true;
 	}
 	m->vsize = vt->size;
+	m->vowned = gomap__cm_user_owned(vt);
+	gomap_type ivt;
+	vt = gomap__cm_inner_vt(vt, &ivt, mutex_alloc(m));
 	if (pthread_mutex_init(&m->mu, NULL) != 0) {
 		gomap__free(a, m, sizeof(*m));
 		return GOMAP_ENOMEM;
@@ -202,7 +206,7 @@ static inline bool fast_ok(const gomap_mutex_t *m, const void *key)
 GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
                                void *val_out)
 {
-	if (fast_ok(m, key)) {
+	if (fast_ok(m, key) && !m->vowned) {
 		op_lock(m);
 		int rc = gomap_map_get(m->map, key, val_out);
 		pthread_mutex_unlock(&m->mu);
@@ -214,7 +218,7 @@ GOMAP_API int gomap_mutex_load(gomap_mutex_t *m, const void *key,
 GOMAP_API int gomap_mutex_store(gomap_mutex_t *m, const void *key,
                                 const void *val)
 {
-	if (fast_ok(m, key) && (val || !m->vsize)) {
+	if (fast_ok(m, key) && (val || !m->vsize) && !m->vowned) {
 		op_lock(m);
 		int rc = gomap_map_put(m->map, key, val);
 		sync_len(m);
@@ -284,10 +288,10 @@ GOMAP_API int gomap_mutex_range(gomap_mutex_t *m, gomap_range_fn fn,
 		return GOMAP_EINVAL;
 	if (held_by_me(m)) {
 		gomap__upd_check(m);
-		return gomap_map_range(m->map, fn, ctx);
+		return gomap__cm_range(m->map, fn, ctx);
 	}
 	lock_owned(m);
-	int rc = gomap_map_range(m->map, fn, ctx);
+	int rc = gomap__cm_range(m->map, fn, ctx);
 	unlock_owned(m);
 	return rc;
 }
@@ -297,6 +301,9 @@ GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	if (held_by_me(m)) {
 		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);

@@ -77,6 +77,7 @@ struct gomap_rwmutex {
 	_Atomic uint32_t owner; /* exclusive holder running user code, else 0 */
 	const gomap_type *kt;   /* the map's own copy */
 	size_t vsize;
+	bool vowned; /* copied STR/BYTES values: no fast load/store */
 	/* written by writers: 64 bytes away (the block is only malloc-aligned),
 	 * so that a write does not take the line above from every reader */
 	char pad_[64];
@@ -306,6 +307,7 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 		m->has_alloc = true;
 	}
 	m->vsize = vt->size;
+	m->vowned = gomap__cm_user_owned(vt);
 
 	/* One reader count per CPU (a power of two, at most RW_SLOTS_MAX). */
 	uint32_t n = 1;
@@ -332,7 +334,8 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 
 	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
 	                        .alloc = m->has_alloc ? &m->alloc : NULL};
-	rc = gomap_map_new_opts(&m->map, kt, vt, &mo);
+	gomap_type ivt;
+	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo);
 	if (rc < 0) {
 		pthread_rwlock_destroy(&m->rw);
 		gomap__free(a, m->slots_raw, m->slots_raw_size);
@@ -408,7 +411,7 @@ static inline bool fast_ok(const gomap_rwmutex_t *m, const void *key)
 GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
                                  void *val_out)
 {
-	if (fast_ok(m, key)) {
+	if (fast_ok(m, key) && !m->vowned) {
 		int c = rw_rdlock(m);
 		int rc = gomap_map_get(m->map, key, val_out);
 		rw_rdunlock(m, c);
@@ -420,7 +423,7 @@ GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
 GOMAP_API int gomap_rwmutex_store(gomap_rwmutex_t *m, const void *key,
                                   const void *val)
 {
-	if (fast_ok(m, key) && (val || !m->vsize)) {
+	if (fast_ok(m, key) && (val || !m->vsize) && !m->vowned) {
 		rw_wrlock(m);
 		int rc = gomap_map_put(m->map, key, val);
 		sync_len(m);
@@ -492,10 +495,10 @@ GOMAP_API int gomap_rwmutex_range(gomap_rwmutex_t *m, gomap_range_fn fn,
 		return GOMAP_EINVAL;
 	if (wr_held_by_me(m) || rd_held_by_me(m)) {
 		gomap__upd_check(m);
-		return gomap_map_range(m->map, fn, ctx);
+		return gomap__cm_range(m->map, fn, ctx);
 	}
 	rdlock(m);
-	int rc = gomap_map_range(m->map, fn, ctx);
+	int rc = gomap__cm_range(m->map, fn, ctx);
 	rdunlock(m);
 	return rc;
 }
@@ -505,6 +508,9 @@ GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	if (wr_held_by_me(m)) {
 		gomap__upd_check(m);
 		int rc = fn(m->map, ctx);

@@ -69,6 +69,7 @@ struct gomap_shard {
 	uint64_t seed;
 	const gomap_type *kt; /* the maps' own copy */
 	size_t vsize;
+	bool vowned; /* copied STR/BYTES values: no fast load/store */
 	bool has_alloc;
 	gomap_allocator alloc;
 };
@@ -248,6 +249,7 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 	m->nshards = n;
 	m->mask = n - 1;
 	m->vsize = vt->size;
+	m->vowned = gomap__cm_user_owned(vt);
 	m->seed = gomap__random_seed();
 
 	m->maps = gomap__alloc(a, n * sizeof(*m->maps));
@@ -284,7 +286,10 @@ GOMAP_API int gomap_shard_new(gomap_shard_t **out, const gomap_type *kt,
 			rc = GOMAP_ENOMEM;
 			goto fail;
 		}
-		rc = gomap__map_new_seeded(&s->map, kt, vt, &mo, m->seed);
+		gomap_type ivt;
+		rc = gomap__map_new_seeded(&s->map, kt,
+		                           gomap__cm_inner_vt(vt, &ivt, a), &mo,
+		                           m->seed);
 		if (rc < 0) {
 			s->map = NULL;
 			pthread_mutex_destroy(&s->mu);
@@ -374,7 +379,7 @@ GOMAP_API int gomap_shard_load(gomap_shard_t *m, const void *key,
                                void *val_out)
 {
 	uint64_t h;
-	struct shard *s = fast_shard(m, key, &h);
+	struct shard *s = m && !m->vowned ? fast_shard(m, key, &h) : NULL;
 	if (s) {
 		op_lock(s);
 		int rc = gomap__map_get_h(s->map, key, h, val_out);
@@ -388,7 +393,8 @@ GOMAP_API int gomap_shard_store(gomap_shard_t *m, const void *key,
                                 const void *val)
 {
 	uint64_t h;
-	struct shard *s = (val || (m && !m->vsize)) ? fast_shard(m, key, &h) : NULL;
+	struct shard *s = (val || (m && !m->vsize)) && m && !m->vowned
+	                          ? fast_shard(m, key, &h) : NULL;
 	if (s) {
 		op_lock(s);
 		int rc = gomap__map_put_h(s->map, key, h, val);
@@ -549,7 +555,7 @@ GOMAP_API int gomap_shard_range(gomap_shard_t *m, gomap_range_fn fn,
 		 * place (writes from fn follow the plain map's rules). */
 		struct range_stop rs = {fn, ctx, false};
 		for (size_t i = 0; i < m->nshards && !rs.stopped; i++) {
-			int rc = gomap_map_range(m->shards[i].map, range_tramp,
+			int rc = gomap__cm_range(m->shards[i].map, range_tramp,
 			                         &rs);
 			if (rc < 0)
 				return rc;
@@ -583,6 +589,9 @@ GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
 {
 	if (!m || !fn || gomap__cm_check_key(m->kt, key) < 0)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	struct shard *s = &m->shards[shard_of(m, key)];
 	if (sh_n && held_count(m)) {
 		gomap__upd_check(m);
@@ -609,6 +618,9 @@ GOMAP_API int gomap_shard_atomic_all(gomap_shard_t *m, gomap_shard_all_fn fn,
 {
 	if (!m || !fn)
 		return GOMAP_EINVAL;
+	/* owned values: the plain map holds the map's own copies (cmap.h) */
+	if (m->vowned)
+		return GOMAP_ENOTSUP;
 	size_t held = sh_n ? held_count(m) : 0;
 	if (held)
 		gomap__upd_check(m);

@@ -140,6 +140,18 @@
  *     value whole, the store is the update's linearization point, and there
  *     is nothing to allocate or retire. Everything else in an entry stays
  *     immutable.
+ *  V1 Owned values (copied STR/BYTES, vown): the entry holds the map's own
+ *     copy of the bytes at its tail, after the key's, and a pointer to them
+ *     in its value slot, both set before the entry is published and never
+ *     changed (no O9, no pair mode); a short value and a u64 key share one
+ *     64-byte slab slot, so a lookup costs no extra cache line. Every
+ *     value handed out (load, load_or_store, swap, load_and_delete, range,
+ *     update's buffer) is a fresh malloc'd copy made while the entry is
+ *     reachable to the copier (inside its read-side section or under the
+ *     bucket lock); the map's copy is freed only with its entry, after the
+ *     grace period (O6), so no copier ever reads freed bytes, and exactly
+ *     once. update's set allocates its entry under the bucket lock, since
+ *     the value's size is known only then.
  *
  * Linearizability. Writes to a key serialise on its bucket lock; the
  * linearization point of a write is its release store of the slot (or of
@@ -467,6 +479,9 @@ struct gomap_sync {
 	uint8_t is_f64;
 	uint8_t key_update; /* an overwrite stores the caller's key bytes */
 	uint8_t inplace; /* 8-byte values without destructor: updated in place */
+	uint8_t vown;    /* copied STR/BYTES values: the entry holds the
+	                    bytes, freed with it (after its grace period);
+	                    readers hand out copies of them (V1) */
 	uint8_t pairs;   /* pair mode: u64/u32 keys, in-place values, inline */
 	uint8_t gavg;    /* grow above this many entries per bucket */
 	uint32_t ksz;  /* stored key size (STR/BYTES: sizeof gomap_bytes) */
@@ -481,7 +496,6 @@ struct gomap_sync {
 	void *rs_raw;
 	size_t rs_raw_size;
 	uint32_t slab; /* entry size when entries come from the slab, else 0 */
-	uint32_t slab_klen; /* owned keys: the longest whose entry is in the slab */
 	/* rarely written; kept off the read-mostly line above */
 	char pad_[64];
 	_Atomic size_t grows;
@@ -766,6 +780,17 @@ static inline void val_out(const gomap_sync_t *m, void *dst, struct entry *e)
 	}
 }
 
+/* Copy an entry's value out for the caller: an owned value as a fresh
+ * malloc'd copy (V1), inside the caller's read section or bucket lock.
+ * 0 or GOMAP_ENOMEM (nothing written). */
+static inline int val_give(const gomap_sync_t *m, void *dst, struct entry *e)
+{
+	if (GOMAP_UNLIKELY(m->vown))
+		return gomap__cm_val_dup(&m->vt, dst, eval(m, e), NULL);
+	val_out(m, dst, e);
+	return 0;
+}
+
 static bool val_eq_e(const gomap_sync_t *m, struct entry *e, const void *v)
 {
 	if (m->inplace) {
@@ -784,34 +809,48 @@ static inline size_t owned_len(const gomap_sync_t *m, const struct entry *e)
 	return m->owned ? ((const gomap_bytes *)(const void *)e->data)->len : 0;
 }
 
+/* The bytes of an owned value (V1) kept at the entry's tail: the string
+ * and its NUL, or the byte string. */
+static inline size_t vbytes_len(const gomap_sync_t *m, const void *v)
+{
+	if (m->vt.kind == GOMAP_KIND_STR)
+		return strlen(*(const char *const *)v) + 1;
+	return ((const gomap_bytes *)v)->len;
+}
+
 static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 {
 	size_t n = sizeof(struct entry) + m->soff;
 	if (m->owned)
 		n += owned_len(m, e) + m->is_str;
+	if (m->vown)
+		n += vbytes_len(m, e->data + m->voff);
 	return n;
 }
 
 static void *slab_alloc(gomap_sync_t *m, size_t n);
 static void slab_free(gomap_sync_t *m, void *slot);
 
-/* Does an entry whose owned key copy has @len bytes (0: not owned) live in
- * the slab? */
-static inline bool in_slab(const gomap_sync_t *m, size_t len)
+/* Does an entry of @n bytes live in the slab? Fixed-size entries always
+ * do (when there is a slab); entries with owned key or value bytes when
+ * they fit one slot. */
+static inline bool in_slab(const gomap_sync_t *m, size_t n)
 {
-	return m->slab && (!m->owned || len <= m->slab_klen);
+	return m->slab && n <= m->slab;
 }
 
 static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 {
-	if (in_slab(m, owned_len(m, e)))
+	size_t n = entry_size(m, e);
+	if (in_slab(m, n))
 		slab_free(m, e);
 	else
-		gomap__free(m->alloc, e, entry_size(m, e));
+		gomap__free(m->alloc, e, n);
 }
 
-/* A new, unpublished entry for stored-form key @qk and value @val (NULL only
- * for an empty value type). */
+/* A new, unpublished entry for stored-form key @qk and value @val (NULL:
+ * zero bytes; never for owned values, whose bytes are copied into the
+ * entry's tail, V1). */
 static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, const void *val)
 {
 	size_t n = sizeof(struct entry) + m->soff;
@@ -821,7 +860,15 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 			return NULL;
 		n += kb->len + m->is_str;
 	}
-	struct entry *e = in_slab(m, m->owned ? kb->len : 0) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
+	size_t vlen = 0;
+	if (m->vown) {
+		GOMAP_ASSERT_MAP(val != NULL, m);
+		vlen = vbytes_len(m, val);
+		if (vlen > SIZE_MAX - n)
+			return NULL;
+		n += vlen;
+	}
+	struct entry *e = in_slab(m, n) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
 	if (!e)
 		return NULL;
 	CW();
@@ -836,7 +883,21 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 		gomap_bytes own = {p, kb->len};
 		memcpy(e->data, &own, sizeof own);
 	}
-	if (m->vsz) {
+	if (m->vown) {
+		/* after the key's bytes: the value's own, then its pointer */
+		char *p = (char *)e + n - vlen;
+		if (m->vt.kind == GOMAP_KIND_STR) {
+			memcpy(p, *(const char *const *)val, vlen);
+			memcpy(eval(m, e), &p, sizeof p);
+		} else {
+			gomap_bytes b;
+			memcpy(&b, val, sizeof b);
+			if (vlen)
+				memcpy(p, b.ptr, vlen);
+			b.ptr = p;
+			memcpy(eval(m, e), &b, sizeof b);
+		}
+	} else if (m->vsz) {
 		if (val)
 			memcpy(eval(m, e), val, m->vsz);
 		else
@@ -845,7 +906,8 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 	return e;
 }
 
-/* Free an entry nobody else ever saw; the caller keeps its key and value. */
+/* Free an entry nobody else ever saw; the caller keeps its key and value
+ * (an owned value's copy is in the entry: freed with it). */
 static void entry_discard(gomap_sync_t *m, struct entry *e)
 {
 	if (e)
@@ -859,7 +921,7 @@ static void entry_drop(gomap_sync_t *m, struct entry *e, uint64_t flags)
 		m->kt.destroy(ekey(e), m->kt.ctx);
 	if (!(flags & R_SKIP_VAL) && m->vt.destroy && m->vsz)
 		m->vt.destroy(eval(m, e), m->vt.ctx);
-	entry_free_mem(m, e);
+	entry_free_mem(m, e); /* an owned value's bytes with it (V1) */
 }
 
 /* Drop a retire chain of @n entries (linked through u). */
@@ -1828,16 +1890,19 @@ static inline __attribute__((always_inline)) int load_ik(gomap_sync_t *m, const 
 	uint64_t h = hash_ik(m, qk, ik);
 	rd_lock();
 	struct entry *e = find_ik(m, h, qk, ik);
+	int r = e != NULL;
 	if (e && out) {
 		if (m->inplace) /* the common case, without a call */
 			val_out(m, out, e);
+		else if (GOMAP_UNLIKELY(m->vown)) /* a copy, inside the read section */
+			r = gomap__cm_val_dup(&m->vt, out, eval(m, e), NULL) < 0 ? GOMAP_ENOMEM : 1;
 		else if (m->vsz == 8)
 			memcpy(out, eval(m, e), 8);
 		else if (m->vsz)
 			memcpy(out, eval(m, e), m->vsz);
 	}
 	rd_unlock(m);
-	return e != NULL;
+	return r;
 }
 
 GOMAP_API int gomap_sync_load(const gomap_sync_t *cm, const void *key, void *val_out_)
@@ -2240,6 +2305,9 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 	if (m->vsz && (((op == OP_CAS || op == OP_CAD) && !old) ||
 	               ((op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) && !val)))
 		return GOMAP_EINVAL;
+	if (m->vown && (op == OP_STORE || op == OP_SWAP || op == OP_LOS || op == OP_CAS) &&
+	    gomap__cm_check_val(&m->vt, val) < 0)
+		return GOMAP_EINVAL; /* a NULL string */
 	uint64_t h = hash_any(m, qk);
 	if (m->pairs)
 		return modify_p(m, qk, h, op, val, old, out);
@@ -2258,14 +2326,12 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			if (op != OP_LOS)
 				done = 0;
 		} else if (op == OP_LOS) {
-			if (out)
-				val_out(m, out, e);
-			done = 1;
+			done = out && val_give(m, out, e) < 0 ? GOMAP_ENOMEM : 1;
 		} else if ((op == OP_CAS || op == OP_CAD) && !val_eq_e(m, e, old)) {
 			done = 0;
 		}
 		rd_unlock(m);
-		if (done >= 0)
+		if (done != -1) /* an answer, or the copy out failed */
 			return done;
 	}
 
@@ -2340,8 +2406,14 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			dflags = R_SKIP_KEY;
 		}
 		if (op == OP_SWAP && out) {
-			val_out(m, out, e);
-			dflags |= R_SKIP_VAL;
+			/* An owned value is copied, not moved: readers may
+			 * still be copying the map's (V1). */
+			if (val_give(m, out, e) < 0) {
+				ret = GOMAP_ENOMEM;
+				break;
+			}
+			if (!m->vown)
+				dflags |= R_SKIP_VAL;
 		}
 		ST(slot, ne, release); /* O1 */
 		ne = NULL;
@@ -2350,9 +2422,7 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		break;
 	case OP_LOS:
 		if (e) {
-			if (out)
-				val_out(m, out, e);
-			ret = 1;
+			ret = out && val_give(m, out, e) < 0 ? GOMAP_ENOMEM : 1;
 			break;
 		}
 		r = insert_locked(m, t, b, &w, ne, h, &ovf_check);
@@ -2360,7 +2430,9 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 			ret = r;
 			break;
 		}
-		if (out)
+		if (out && m->vown) /* the caller's own value, not the map's copy */
+			memmove(out, val, m->vsz);
+		else if (out)
 			val_out(m, out, ne);
 		ne = NULL;
 		delta = 1;
@@ -2371,8 +2443,12 @@ static int modify(gomap_sync_t *m, const void *key, int op, const void *val, con
 		if (!e || (op == OP_CAD && !val_eq_e(m, e, old)))
 			break;
 		if (op == OP_LAD && out) {
-			val_out(m, out, e);
-			dflags = R_SKIP_VAL;
+			if (val_give(m, out, e) < 0) { /* copied for owned values (V1) */
+				ret = GOMAP_ENOMEM;
+				break;
+			}
+			if (!m->vown)
+				dflags = R_SKIP_VAL;
 		}
 		check = count_step(m, t, false); /* before the entry leaves */
 		ST(slot, NULL, release);
@@ -2515,7 +2591,7 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
                     void *ctx)
 {
 	struct entry *ne = NULL;
-	if (!m->inplace && m->vsz) {
+	if (!m->inplace && m->vsz && !m->vown) {
 		ne = entry_new(m, qk, h, NULL);
 		if (!ne)
 			return GOMAP_ENOMEM;
@@ -2534,7 +2610,16 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 	bool present = e != NULL;
 	GOMAP_ASSERT_MAP(!e || LD(&e->u, relaxed) == h, m); /* live: u is its hash */
 	void *buf = NULL;
-	if (ne) {
+	/* owned values: the callback's copy, and its buffer (V1) */
+	gomap_bytes given = {0}, ubuf = {0};
+	int err = 0;
+	if (m->vown) {
+		buf = &ubuf;
+		if (e)
+			err = gomap__cm_val_dup(&m->vt, &given, eval(m, e), NULL);
+		if (e && !err)
+			memcpy(buf, &given, m->vsz);
+	} else if (ne) {
 		buf = eval(m, ne);
 		if (e)
 			memcpy(buf, eval(m, e), m->vsz);
@@ -2543,9 +2628,26 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 		if (e)
 			val_out(m, &v8, e);
 	}
-	gomap__upd_enter(&f, m);
-	int d = fn(key, buf, present, ctx);
-	gomap__upd_leave(&f);
+	int d = GOMAP_UPDATE_KEEP;
+	if (!err) {
+		gomap__upd_enter(&f, m);
+		d = fn(key, buf, present, ctx);
+		gomap__upd_leave(&f);
+	}
+	if (m->vown) {
+		/* A set copies what the callback left in the buffer into a new
+		 * entry, sized for it, allocated here under the lock (as store
+		 * copies); the callback's copy is freed. */
+		if (d == GOMAP_UPDATE_SET) {
+			err = gomap__cm_check_val(&m->vt, &ubuf);
+			if (!err && !(ne = entry_new(m, qk, h, &ubuf)))
+				err = GOMAP_ENOMEM;
+			if (err)
+				d = GOMAP_UPDATE_KEEP;
+		}
+		if (e)
+			gomap__cm_val_release(&m->vt, &given, NULL);
+	}
 	GOMAP_ASSERT_MAP(LD(&b->meta, relaxed) & M_LOCK, m);
 	GOMAP_ASSERT_MAP(!slot || LD(slot, relaxed) == e, m);
 	int ret = present, r;
@@ -2567,7 +2669,9 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 			 * destroyed (see gomap_update_fn). */
 			if (!m->owned)
 				memcpy(ne->data, e->data, m->ksz);
-			dflags = R_SKIP_KEY | R_SKIP_VAL;
+			/* An owned value was copied for the callback: the
+			 * old copy goes with its entry. */
+			dflags = R_SKIP_KEY | (m->vown ? 0 : R_SKIP_VAL);
 			ST(slot, ne, release); /* O1 */
 			ne = NULL;
 			dead = e;
@@ -2599,6 +2703,8 @@ static int update_e(gomap_sync_t *m, const void *key, const void *qk, uint64_t h
 		ret = GOMAP_EINVAL;
 		break;
 	}
+	if (err)
+		ret = err;
 	bucket_unlock(b, w);
 	if (inserted)
 		check = count_step(m, t, true); /* after the entry is in */
@@ -2699,9 +2805,18 @@ static void visit_chain(struct range_state *rs, struct table *t, struct bucket *
 			later = rs->ents[j] != e && key_eq_any(m, rs->ents[j], e->data);
 		if (later)
 			continue;
-		val_out(m, rs->vbuf, e);
+		if (val_give(m, rs->vbuf, e) < 0) {
+			rs->err = GOMAP_ENOMEM;
+			rs->stop = true;
+			break;
+		}
+		gomap_bytes given; /* an owned value's copy, whatever fn does */
+		if (m->vown)
+			memcpy(&given, rs->vbuf, m->vsz);
 		if (!rs->fn(e->data, rs->vbuf, rs->ctx))
 			rs->stop = true;
+		if (m->vown) /* the callback's private copy */
+			gomap__cm_val_release(&m->vt, &given, NULL);
 	}
 }
 
@@ -2968,9 +3083,8 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	if (!out)
 		return GOMAP_EINVAL;
 	*out = NULL;
-	/* Descriptor checks shared by the cmap variants: values that own memory
-	 * (STR/BYTES without BORROWED) are refused with GOMAP_ENOTSUP, since a
-	 * load could only copy out a pointer into memory freed later. */
+	/* Descriptor checks shared by the cmap variants (owned STR/BYTES
+	 * values with a destructor are refused: the map frees its copy). */
 	int r = gomap__cm_check_types(kt, vt);
 	if (r)
 		return r;
@@ -3011,7 +3125,9 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	 * whose caller may share what the stored key points to). Such maps
 	 * publish a new entry per overwrite, so their values are not in place. */
 	m->key_update = !kt->destroy && (m->is_f64 || (kt->kind == GOMAP_KIND_RAW && kt->equal));
-	m->inplace = vt->size == 8 && !vt->destroy && !m->key_update;
+	m->vown = gomap__cm_user_owned(vt);
+	/* Owned values never change in place: readers copy their bytes. */
+	m->inplace = vt->size == 8 && !vt->destroy && !m->key_update && !m->vown;
 	/* Pair mode: 8-byte or 4-byte integer keys that own nothing, with
 	 * in-place values. Each lookup then costs one cache miss, not two. */
 	m->pairs = m->inplace && (m->ik == IK_U64 || m->ik == IK_U32) && !kt->destroy && kt->size == (m->ik == IK_U64 ? 8u : 4u);
@@ -3028,18 +3144,18 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->vsz = (uint32_t)vt->size;
 	m->soff = (uint32_t)(voff + vt->size);
 #ifndef SYNC_NO_SLAB
-	if (!a && !m->owned && !m->pairs) {
+	if (!a && !m->owned && !m->vown && !m->pairs) {
 		size_t es = sizeof(struct entry) + m->soff, al = valign < 8 ? 8 : valign;
 		es = (es + al - 1) / al * al;
 		if (es <= SLAB_PAGE / 8)
 			m->slab = (uint32_t)es; /* bigger entries stay on malloc */
-	} else if (!a && m->owned && sizeof(struct entry) + m->soff + m->is_str < 64) {
-		/* Owned strings: an entry whose key fits one 64-byte slot
-		 * (16-character keys with 8-byte values do) is one aligned
-		 * line in the slab, on huge pages; a malloc'd one often spans
-		 * two lines of a 4 KiB page. Longer keys stay on malloc. */
+	} else if (!a && (m->owned || m->vown) && sizeof(struct entry) + m->soff + m->is_str < 64) {
+		/* Owned strings (keys or values): an entry whose bytes fit one
+		 * 64-byte slot (16-character keys with 8-byte values do; u64
+		 * keys with strings up to 39 characters) is one aligned line in the
+		 * slab, on huge pages; a malloc'd one often spans two lines of
+		 * a 4 KiB page. Longer ones stay on malloc. */
 		m->slab = 64;
-		m->slab_klen = (uint32_t)(64 - sizeof(struct entry) - m->soff - m->is_str);
 	}
 #endif
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -3097,7 +3213,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	/* Entries with nothing to destroy in slab memory go with their chunks
 	 * below, without visiting each. */
 	struct table *t = LD(&m->cur, relaxed);
-	if (m->slab && !m->owned && !m->kt.destroy && !m->vt.destroy) {
+	if (m->slab && !m->owned && !m->vown && !m->kt.destroy && !m->vt.destroy) {
 		struct gen *g = t->gen;
 		while (t) {
 			struct table *nt = next_table_or_null(m, t);

@@ -182,7 +182,8 @@ GOMAP_API int gomap_chan_update(gomap_chan_t *m, const void *key,
  * requests: the whole function is atomic. @fn must not keep pointers into
  * the map, nor hand the map to other threads (the plain map's misuse
  * checks stay on and catch concurrent use). Returns @fn's value,
- * GOMAP_EINVAL or GOMAP_ESHUTDOWN.
+ * GOMAP_EINVAL, GOMAP_ESHUTDOWN, or GOMAP_ENOTSUP (owned str/bytes values,
+ * see cmap.h: @fn not called).
  */
 GOMAP_API int gomap_chan_txn(gomap_chan_t *m, gomap_atomic_fn fn, void *ctx);
 

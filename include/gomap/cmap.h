@@ -39,6 +39,42 @@
  * out the zero value where an output stays untouched here: a caller that
  * wants it zeroes the buffer first.)
  *
+ * Values of any kind. Besides fixed-size values (with or without a
+ * destroy callback, which runs exactly once for each value the map drops:
+ * overwrite, delete, clear, free), every variant stores values that own
+ * memory: gomap_type_str (a NUL-terminated string) and gomap_type_bytes.
+ *  - In: the map stores its own copy, allocated with the map's allocator
+ *    (alloc option); the caller's string may change or be freed right after
+ *    the call. A NULL string (bytes with NULL ptr and a length) is
+ *    GOMAP_EINVAL. The map frees its copy when it drops it, so such a
+ *    descriptor must not have a destroy callback (GOMAP_ENOTSUP).
+ *  - Out: every output that receives a value from the map (load,
+ *    load_or_store that loaded, load_and_delete, swap that replaced) gets a
+ *    fresh copy from malloc(), the caller's to free() (or
+ *    gomap_value_free); it stays valid whatever happens to the map. The
+ *    same holds for range's and update's value buffers, whose copies the
+ *    map frees when the callback returns. load_or_store that stored gives
+ *    back @val itself, as for any type. If that copy cannot be made the
+ *    call returns GOMAP_ENOMEM and changes nothing.
+ *  - Compare: compare_and_swap and compare_and_delete compare contents.
+ *  - update: @fn's buffer holds a private copy (a NULL pointer / {NULL, 0}
+ *    when absent), which @fn may change; on set the map stores a copy of
+ *    what the buffer then holds (a pointer @fn put there stays @fn's) and
+ *    drops the old one. A NULL string set is GOMAP_EINVAL, not applied.
+ *  - Atomic sections and transactions (gomap_mutex_atomic,
+ *    gomap_rwmutex_atomic, gomap_shard_atomic, gomap_shard_atomic_all,
+ *    gomap_chan_txn) hand the callback the plain map underneath, whose
+ *    values are the map's own copies: on a map with owned values they
+ *    return GOMAP_ENOTSUP without calling it (update is the atomic
+ *    read-modify-write). gomap_rwmutex_atomic_read works: a value read
+ *    there points into the map and is valid until the section ends.
+ *  - sync copies a value inside its read-side section, and frees a dropped
+ *    copy only after the RCU grace period, so a reader never sees freed
+ *    memory. Such values are never changed in place (no pair mode).
+ * Borrowed descriptors (gomap_type_str_borrowed, gomap_type_bytes_borrowed)
+ * store the caller's pointer as an 8- or 16-byte value; the caller keeps
+ * what it points to alive.
+ *
  * Range callbacks get the key by address; that address may be passed back
  * to any call on the same map, delete included (the variants' headers say
  * which calls a callback may make).
@@ -103,6 +139,13 @@ GOMAP_API const gomap_cmap_ops *gomap_cmap_find(const char *name);
 
 /* gomap_cmap_list - the NULL-terminated list of every built-in variant. */
 GOMAP_API const gomap_cmap_ops *const *gomap_cmap_list(void);
+
+/* gomap_value_free - free a copy of an owned value that a safe map handed
+ * out, @val pointing to the output (a char * for gomap_type_str, a
+ * gomap_bytes for gomap_type_bytes): the bytes are freed and the output
+ * becomes NULL ({NULL, 0} for bytes). Nothing for any other descriptor or
+ * NULL arguments. The same as free() on the string (or the bytes' ptr). */
+GOMAP_API void gomap_value_free(const gomap_type *vt, void *val);
 
 #ifdef __cplusplus
 }

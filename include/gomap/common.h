@@ -129,8 +129,10 @@ typedef enum gomap_update_decision {
  * the key is held, with the key as the caller passed it, @present telling
  * whether the key is in the map, and @val a private buffer of the value
  * type's size that holds the current value (all zero bytes when absent;
- * NULL when the value type is empty, a set). The callback may read and
- * write *val and returns what happens next:
+ * NULL when the value type is empty, a set; for the safe maps' owned
+ * str/bytes values a private copy that the map frees afterwards, and a set
+ * stores a copy of what the buffer holds: see cmap.h). The callback may
+ * read and write *val and returns what happens next:
  *  - GOMAP_UPDATE_KEEP: nothing; the buffer is discarded.
  *  - GOMAP_UPDATE_SET: the buffer's bytes become the key's value, in place:
  *    they take over the old value, which is not destroyed (so a value that

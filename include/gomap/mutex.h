@@ -102,7 +102,8 @@ GOMAP_API int gomap_mutex_update(gomap_mutex_t *m, const void *key,
 /*
  * gomap_mutex_atomic - run @fn(map, @ctx) under the lock: any sequence of
  * plain-map calls in @fn is atomic. @fn must not keep pointers into the
- * map after it returns. Returns @fn's return value, or GOMAP_EINVAL.
+ * map after it returns. Returns @fn's return value, GOMAP_EINVAL, or
+ * GOMAP_ENOTSUP (owned str/bytes values, see cmap.h: @fn not called).
  */
 GOMAP_API int gomap_mutex_atomic(gomap_mutex_t *m, gomap_atomic_fn fn,
                                  void *ctx);

@@ -104,7 +104,8 @@ GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
                                    gomap_update_fn fn, void *ctx);
 
 /* gomap_rwmutex_atomic - run @fn(map, @ctx) under the exclusive lock.
- * Returns @fn's value, GOMAP_EINVAL, or GOMAP_EBUSY (shared lock held). */
+ * Returns @fn's value, GOMAP_EINVAL, GOMAP_EBUSY (shared lock held), or
+ * GOMAP_ENOTSUP (owned str/bytes values, see cmap.h: @fn not called). */
 GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
                                    void *ctx);
 /* gomap_rwmutex_atomic_read - run @fn(map, @ctx) under the shared lock:

@@ -107,8 +107,9 @@ GOMAP_API int gomap_shard_update(gomap_shard_t *m, const void *key,
 /* gomap_shard_atomic - run @fn(map of @key's shard, @ctx) under that
  * shard's lock. Only keys of that shard may be touched in @fn (others
  * belong elsewhere and would never be found). Returns @fn's value,
- * GOMAP_EINVAL, or GOMAP_EBUSY (called inside another section holding a
- * different shard). */
+ * GOMAP_EINVAL, GOMAP_EBUSY (called inside another section holding a
+ * different shard), or GOMAP_ENOTSUP (owned str/bytes values, see cmap.h;
+ * gomap_shard_atomic_all too). */
 GOMAP_API int gomap_shard_atomic(gomap_shard_t *m, const void *key,
                                  gomap_atomic_fn fn, void *ctx);
 /* gomap_shard_atomic_all - run @fn over every shard under all the locks. */

@@ -43,7 +43,8 @@
  * latest on gomap_sync_barrier or gomap_sync_free. A value moved out to the
  * caller (load_and_delete's @val_out, swap's @prev_out) is not destroyed.
  * Loads copy values out: a copy of a value with a destructor is a shallow
- * copy that the destructor may invalidate later, as with the plain map.
+ * copy that the destructor may invalidate later, as with the plain map;
+ * an owned str/bytes value is copied deeply (the caller's to free()).
  *
  * range (Go's Range): not a snapshot. Each key is produced at most once; a
  * key present during the whole call is produced; a key stored or deleted
@@ -92,8 +93,11 @@ typedef struct gomap_sync_options {
  * gomap_sync_new - create a sync map for keys described by @kt and values by
  * @vt. @opt may be NULL. Values are stored as their bytes; values that own
  * memory (gomap_type_str / gomap_type_bytes, without GOMAP_TYPE_BORROWED)
- * are refused with GOMAP_ENOTSUP, as by every cmap variant (a borrowed STR
- * value is a pointer the map does not own).
+ * are copied in, and handed out as malloc'd copies made inside the read
+ * section (see "Values of any kind" in cmap.h); the map's copy lives in
+ * the entry, after the key (one 64-byte slot for a u64 key and a string of
+ * up to 39 characters), and is freed with it after the grace period of the
+ * write that dropped it.
  * Returns 0 and *out, or GOMAP_EINVAL (NULL argument, bad descriptor, RAW
  * key with equal but no hash), GOMAP_ENOTSUP, GOMAP_ENOMEM.
  */
@@ -141,8 +145,9 @@ GOMAP_API size_t gomap_sync_len(const gomap_sync_t *m);
  * value without destructor, a hit changes the value in place with one
  * atomic store and allocates nothing; an insert allocates the entry (none
  * in pair mode). Other values are set by publishing a new entry: one
- * allocation per call, made before the lock. @fn must not call @m (fatal
- * error); it may call other maps.
+ * allocation per call, made before the lock (owned str/bytes values: @fn's
+ * private copy, and a set's entry, sized for the value, allocated under
+ * the lock). @fn must not call @m (fatal error); it may call other maps.
  */
 GOMAP_API int gomap_sync_update(gomap_sync_t *m, const void *key,
                                 gomap_update_fn fn, void *ctx);

@@ -66,6 +66,10 @@
  *     void *ctx) returning a gomap_update_decision,
  *     name_len, name_clear, and name_handle(m), the variant's own handle
  *     (for its atomic sections, locks or requests).
+ * Owned string values work as they are: with V `const char *` and vdesc
+ * gomap_type_str, name_store(m, k, "text") stores the map's own copy, and
+ * name_load (like every output that receives a value from a safe map) sets
+ * a malloc'd copy that the caller frees (cmap.h, "Values of any kind").
  * Return values are those of the untyped calls (cmap.h, map.h), except
  * that lookups (name_get, name_load) return bool: true when found, false
  * when absent or on bad input (a NULL map or string key; for chan, also

@@ -77,11 +77,36 @@ int gomap__cm_update_h(gomap_map_t *pm, const void *key, uint64_t h,
 
 /*
  * gomap__cm_check_types - descriptor checks shared by the safe maps, on top
- * of the plain map's own: values that own memory (copied STR/BYTES) are
- * refused with GOMAP_ENOTSUP, because a load would hand out a pointer into
- * map memory that another thread may free right after the lock is released.
+ * of the plain map's own. Owned STR/BYTES values with a destroy callback
+ * are refused with GOMAP_ENOTSUP (the map frees its copy itself).
  */
 int gomap__cm_check_types(const gomap_type *kt, const gomap_type *vt);
+
+/* ---- owned values ----------------------------------------------------------
+ * A user descriptor for copied STR/BYTES values (gomap__cm_user_owned) is
+ * given to the plain map as gomap__cm_inner_vt: borrowed, with a destroy
+ * hook that frees the bytes through the map's allocator, which the inner
+ * descriptor's ctx holds (NULL: malloc); gomap__cm_val_owned recognises
+ * such an inner descriptor. The map's own copies come from its allocator;
+ * copies handed to callers always come from malloc (they are the caller's
+ * to free()). gomap__cm_val_dup makes a copy from allocator @a (0,
+ * GOMAP_EINVAL for a NULL string or NULL bytes with a length, GOMAP_ENOMEM);
+ * gomap__cm_val_release frees one made from @a; gomap__cm_check_val checks
+ * a value to be stored. */
+bool gomap__cm_user_owned(const gomap_type *vt);
+bool gomap__cm_val_owned(const gomap_type *vt);
+const gomap_type *gomap__cm_inner_vt(const gomap_type *vt, gomap_type *buf,
+                                     const gomap_allocator *a);
+int gomap__cm_val_dup(const gomap_type *vt, void *dst, const void *src,
+                      const gomap_allocator *a);
+void gomap__cm_val_release(const gomap_type *vt, void *val,
+                           const gomap_allocator *a);
+int gomap__cm_check_val(const gomap_type *vt, const void *val);
+
+/* gomap__cm_range - gomap_map_range on a plain map the caller holds, for
+ * range callbacks that run under the lock: owned values are handed to @fn
+ * as private copies. 0, or GOMAP_ENOMEM (a copy failed: the range stops). */
+int gomap__cm_range(gomap_map_t *pm, gomap_range_fn fn, void *ctx);
 
 /* gomap__cm_check_alloc - an allocator hook (or NULL: malloc) that a map
  * can use: @alloc and @free set. 0 or GOMAP_EINVAL, as the plain map. */
@@ -90,8 +115,9 @@ int gomap__cm_check_alloc(const gomap_allocator *a);
 /* ---- range snapshot -------------------------------------------------------
  * A private copy of a plain map's entries, taken while the map is held and
  * visited after it is released, so the range callback runs outside every
- * lock (or off the owner thread). Keys that the map owns (copied STR/BYTES)
- * are copied again into the snapshot; everything else is copied bytewise.
+ * lock (or off the owner thread). Keys and values that the map owns (copied
+ * STR/BYTES) are copied again into the snapshot; everything else is copied
+ * bytewise.
  * One allocation, from the map's allocator.
  */
 typedef struct gomap__snap {
