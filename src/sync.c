@@ -205,7 +205,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 /* liburcu's read-side fast path inlined (GOMAP_SYNC_INLINE_RCU, CMake
