@@ -46,6 +46,9 @@
  *    slots, so a reader that looked there just before still finds a valid
  *    state. When every unit is done, m->cur moves to the new table and the
  *    old one is freed after a grace period.
+ *  - entry memory: with the default allocator, fixed-size entries come from
+ *    the entry slab (src/slab.c: 2 MiB chunks cut into 64 KiB pages, each
+ *    owned by one stripe), the others from the allocator.
  *
  * Invariants (gomap_sync_check verifies them at rest):
  *  I1 every live entry is in exactly one authoritative slot: in the bucket
@@ -108,7 +111,8 @@
  *     TSan builds every read section ends with __tsan_release on the map and
  *     every RCU callback begins with __tsan_acquire on it: exactly the
  *     happens-before that the grace period provides. A freed entry's slab
- *     slot then passes to its next owner under the stripe lock, so TSan
+ *     slot then passes to its next owner under its slab stripe's lock
+ *     (src/slab.c), so TSan
  *     sees every reader of the old entry ordered before the new owner's
  *     writes. liburcu's own calls
  *     (call_rcu, rcu_barrier, synchronize_rcu) run with TSan's access
@@ -213,7 +217,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 /* liburcu's read-side fast path inlined (GOMAP_SYNC_INLINE_RCU, CMake
@@ -238,6 +241,7 @@
 #include "internal/cmap_impl.h"
 #include "internal/debug.h"
 #include "internal/probes.h"
+#include "internal/slab.h"
 #include "internal/sync_internal.h"
 #include "internal/util.h"
 
@@ -265,33 +269,6 @@
 #if __has_feature(thread_sanitizer)
 #define SYNC_TSAN 1
 #endif
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SYNC_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SYNC_ASAN 1
-#endif
-#endif
-
-/* The entry slab under AddressSanitizer (see "the entry slab"): a slot is
- * addressable only while allocated, and only for the entry's own bytes;
- * free slots and never-used page space are poisoned. LeakSanitizer scans
- * the chunks as roots: entries hold the only copy of the pointers users
- * store as keys or values. */
-#ifdef SYNC_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/lsan_interface.h>
-#define SLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define SLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#define SLAB_ROOT_ADD(p, n) __lsan_register_root_region((p), (n))
-#define SLAB_ROOT_DEL(p, n) __lsan_unregister_root_region((p), (n))
-#else
-#define SLAB_POISON(p, n) ((void)(p), (void)(n))
-#define SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
-#define SLAB_ROOT_ADD(p, n) ((void)(p), (void)(n))
-#define SLAB_ROOT_DEL(p, n) ((void)(p), (void)(n))
 #endif
 
 #ifdef SYNC_TSAN
@@ -439,19 +416,13 @@ struct table {
 	struct rcu_head rcu;
 } __attribute__((aligned(64)));
 
-/* Per-stripe retire list (entries linked through u), under its own lock. */
-struct spage;
-
-/* Per-stripe state, under its own lock: the retire batch and, with the
- * entry slab, the slab pages the stripe owns. */
+/* Per-stripe retire state, under its own lock: the batch being filled and
+ * the entries retired without one (linked through u). */
 struct rstripe {
 	_Atomic uint32_t lock;
 	uint32_t n;            /* entries on the chain below */
 	struct carrier *car;   /* the batch being filled, or NULL */
 	struct entry *head;    /* entries retired when no carrier could be had */
-	struct spage *pages; /* owned slab pages */
-	struct spage *cur;   /* the one allocated from */
-	uint32_t npages;     /* on the pages list */
 } __attribute__((aligned(64)));
 
 /* A batch of retired entries on its way through call_rcu: an array (the
@@ -496,6 +467,7 @@ struct gomap_sync {
 	void *rs_raw;
 	size_t rs_raw_size;
 	uint32_t slab; /* entry size when entries come from the slab, else 0 */
+	struct gomap__slab sl; /* the entry slab (src/slab.c); empty when slab is 0 */
 	/* rarely written; kept off the read-mostly line above */
 	char pad_[64];
 	_Atomic size_t grows;
@@ -504,10 +476,6 @@ struct gomap_sync {
 	/* callbacks queued with call_rcu and not finished: free and barrier
 	 * wait for a grace period only when there are some (see done_pending) */
 	_Atomic size_t pending;
-	/* the entry slab's chunks, under slab_lock */
-	_Atomic uint32_t slab_lock;
-	struct chunk *chunks;
-	size_t nchunks;
 	/* TSan sync objects (addresses only) */
 	char tsan_gp, tsan_cb;
 #if GOMAP_DEBUG_LEVEL >= 2
@@ -828,9 +796,6 @@ static inline size_t entry_size(const gomap_sync_t *m, struct entry *e)
 	return n;
 }
 
-static void *slab_alloc(gomap_sync_t *m, size_t n);
-static void slab_free(gomap_sync_t *m, void *slot);
-
 /* Does an entry of @n bytes live in the slab? Fixed-size entries always
  * do (when there is a slab); entries with owned key or value bytes when
  * they fit one slot. */
@@ -843,7 +808,7 @@ static inline void entry_free_mem(gomap_sync_t *m, struct entry *e)
 {
 	size_t n = entry_size(m, e);
 	if (in_slab(m, n))
-		slab_free(m, e);
+		gomap__slab_free(&m->sl, e);
 	else
 		gomap__free(m->alloc, e, n);
 }
@@ -868,7 +833,7 @@ static struct entry *entry_new(gomap_sync_t *m, const void *qk, uint64_t h, cons
 			return NULL;
 		n += vlen;
 	}
-	struct entry *e = in_slab(m, n) ? slab_alloc(m, n) : gomap__alloc(m->alloc, n);
+	struct entry *e = in_slab(m, n) ? gomap__slab_alloc(&m->sl, n, thread_no()) : gomap__alloc(m->alloc, n);
 	if (!e)
 		return NULL;
 	CW();
@@ -957,266 +922,6 @@ static inline void stripe_lock(struct rstripe *s)
 }
 
 static inline void stripe_unlock(struct rstripe *s) { ST(&s->lock, 0, release); }
-
-/* ---- the entry slab ---------------------------------------------------------------
- *
- * With the default allocator, fixed-size entries (every key kind but owned
- * strings, and owned strings short enough for one 64-byte slot: 31 bytes
- * with an 8-byte value) come from a per-map slab instead of malloc: 2 MiB
- * chunks (mmap, 2 MiB-aligned) cut into 64 KiB pages, each page owned by
- * one stripe and cut into entry-sized slots. Why: a lookup's second cache miss is the
- * entry, and with entries scattered over 4 KiB heap pages it is also a TLB
- * miss; once a map has two chunks its chunks ask for transparent huge pages
- * (MADV_HUGEPAGE), which halved read time at 16 threads in our runs. Slots
- * carry no malloc header (a u64/u64 entry takes 24 bytes, not 32).
- *
- * Ownership and locks: a page belongs to the stripe that took it until it
- * is empty; allocation takes a slot from the stripe's current page under
- * the stripe lock; a free (in an RCU callback, or at clear/free) finds the
- * page from the slot address and takes its owner stripe's lock. An empty
- * page goes back to its chunk and an empty chunk is unmapped, so memory
- * returns after mass deletes. Chunk and page bookkeeping is under the map's
- * slab lock.
- *
- * Sanitizers run the slab too, so the default allocation path is the one
- * under test. ASan: a chunk starts poisoned past its header; an allocation
- * unpoisons exactly the entry's bytes, a free poisons the whole slot (its
- * free-list link included, unpoisoned only while the stripe lock holder
- * reads it), and a chunk is unpoisoned before munmap. A use after free
- * into a slot is then ASan's "use-after-poison". TSan: a slot passes from
- * its freer to its next owner under the stripe lock (C11 atomics, visible
- * to TSan), and the freer itself runs after O8's annotations. Only
- * MemorySanitizer (no config here) keeps entries on malloc.
- *
- * Slab invariants (GOMAP_ASSERT at level >= 1): a page on a stripe's list
- * is owned by that stripe and marked used in its chunk; live counts the
- * slots handed out and not freed (at most the page's slot count); bump
- * never passes end; a slot handed out or freed lies in its page, at a
- * multiple of the slot size from the page's first slot.
- */
-#if defined(__has_feature)
-#if __has_feature(memory_sanitizer)
-#define SYNC_NO_SLAB 1
-#endif
-#endif
-
-#define SLAB_CHUNK ((size_t)2 << 20)
-#define SLAB_PAGE ((size_t)64 << 10)
-#define SLAB_PAGES ((unsigned)(SLAB_CHUNK / SLAB_PAGE))
-
-struct spage {
-	struct spage *next, *prev; /* the owner stripe's pages */
-	void *free;                /* freed slots, linked through their first word */
-	uint32_t live;             /* slots in use */
-	uint32_t bump, end;        /* never-used slots: [bump, end) in the chunk */
-	uint32_t stripe;           /* owner */
-} __attribute__((aligned(64))); /* owners of neighbouring pages differ */
-
-struct chunk {
-	struct chunk *next, *prev; /* the map's chunks */
-	uint32_t used;             /* pages owned by stripes (bit i: page i) */
-	struct spage page[SLAB_PAGES];
-};
-
-_Static_assert(SLAB_PAGES <= 32, "page mask is 32 bits");
-
-#define CHUNK_HDR ((sizeof(struct chunk) + 63) & ~(size_t)63)
-
-static inline void slab_lock(gomap_sync_t *m)
-{
-	unsigned spins = 0;
-	for (;;) {
-		uint32_t z = 0;
-		CW();
-		if (atomic_compare_exchange_weak_explicit(&m->slab_lock, &z, 1, memory_order_acquire,
-		                                          memory_order_relaxed))
-			return;
-		backoff(&spins);
-	}
-}
-
-static inline void slab_unlock(gomap_sync_t *m) { ST(&m->slab_lock, 0, release); }
-
-static inline struct chunk *chunk_of(const void *slot)
-{
-	return (struct chunk *)((uintptr_t)slot & ~(uintptr_t)(SLAB_CHUNK - 1));
-}
-
-/* Offset in its chunk of page @i's first slot. */
-static inline size_t page_first(unsigned i) { return i == 0 ? CHUNK_HDR : i * SLAB_PAGE; }
-
-/* Is @slot a slot of page @i of chunk @c, below its never-used space? */
-static inline bool slot_ok(const gomap_sync_t *m, const struct chunk *c, unsigned i, const void *slot)
-{
-	size_t off = (size_t)((uintptr_t)slot - (uintptr_t)c);
-	return off >= page_first(i) && off + m->slab <= c->page[i].bump && (off - page_first(i)) % m->slab == 0;
-}
-
-/* Give a chunk's memory back (its pages are all free). */
-static void chunk_unmap(struct chunk *c)
-{
-	SLAB_ROOT_DEL(c, SLAB_CHUNK);
-	SLAB_UNPOISON(c, SLAB_CHUNK); /* whoever maps this range next starts clean */
-	munmap(c, SLAB_CHUNK);
-}
-
-/* A fresh, 2 MiB-aligned, zeroed chunk, or NULL. Under the slab lock. */
-static struct chunk *chunk_new(gomap_sync_t *m)
-{
-	size_t len = 2 * SLAB_CHUNK;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	uintptr_t a = ((uintptr_t)p + SLAB_CHUNK - 1) & ~(uintptr_t)(SLAB_CHUNK - 1);
-	if (a > (uintptr_t)p)
-		munmap(p, a - (uintptr_t)p);
-	if ((uintptr_t)p + len > a + SLAB_CHUNK)
-		munmap((void *)(a + SLAB_CHUNK), (uintptr_t)p + len - (a + SLAB_CHUNK));
-	struct chunk *c = (struct chunk *)a;
-	SLAB_POISON((char *)c + CHUNK_HDR, SLAB_CHUNK - CHUNK_HDR); /* no slot handed out yet */
-	SLAB_ROOT_ADD(c, SLAB_CHUNK);
-#ifdef MADV_HUGEPAGE
-	/* A map past one chunk is big: huge pages for all its chunks. */
-	if (m->nchunks >= 1) {
-		(void)madvise(c, SLAB_CHUNK, MADV_HUGEPAGE);
-		if (m->nchunks == 1)
-			(void)madvise(m->chunks, SLAB_CHUNK, MADV_HUGEPAGE);
-	}
-#endif
-	c->next = m->chunks;
-	if (m->chunks)
-		m->chunks->prev = c;
-	m->chunks = c;
-	m->nchunks++;
-	return c;
-}
-
-/* Hand a free page to stripe @si. */
-static struct spage *page_get(gomap_sync_t *m, unsigned si)
-{
-	slab_lock(m);
-	struct chunk *c = m->chunks;
-	for (size_t n = 0; c && c->used == (uint32_t)((1ull << SLAB_PAGES) - 1); c = c->next)
-		if (++n > m->nchunks)
-			corrupted(m, "slab chunk list");
-	if (!c && !(c = chunk_new(m))) {
-		slab_unlock(m);
-		return NULL;
-	}
-	unsigned i = (unsigned)__builtin_ctz(~c->used);
-	GOMAP_ASSERT_MAP(i < SLAB_PAGES, m);
-	c->used |= 1u << i;
-	struct spage *p = &c->page[i];
-	memset(p, 0, sizeof *p);
-	p->bump = (uint32_t)page_first(i);
-	p->end = (uint32_t)((i + 1) * SLAB_PAGE);
-	p->stripe = si;
-	slab_unlock(m);
-	return p;
-}
-
-/* Give an empty page back; unmap its chunk when that was the last one. */
-static void page_put(gomap_sync_t *m, struct chunk *c, unsigned i)
-{
-	slab_lock(m);
-	GOMAP_ASSERT_MAP((c->used & (1u << i)) && c->page[i].live == 0 && m->nchunks > 0, m);
-	c->used &= ~(1u << i);
-	bool unmap = c->used == 0;
-	if (unmap) {
-		if (c->prev)
-			c->prev->next = c->next;
-		else
-			m->chunks = c->next;
-		if (c->next)
-			c->next->prev = c->prev;
-		m->nchunks--;
-	}
-	slab_unlock(m);
-	if (unmap)
-		chunk_unmap(c);
-}
-
-static inline bool page_room(const gomap_sync_t *m, const struct spage *p)
-{
-	return p->free || p->bump + m->slab <= p->end;
-}
-
-/* A slot for an entry of @n bytes (n <= m->slab), or NULL. */
-static void *slab_alloc(gomap_sync_t *m, size_t n)
-{
-	unsigned si = thread_no() & (m->nstripes - 1);
-	struct rstripe *s = &m->rs[si];
-	GOMAP_ASSERT_MAP(n <= m->slab, m);
-	stripe_lock(s);
-	struct spage *p = s->cur;
-	if (!p || !page_room(m, p)) {
-		uint32_t k = 0;
-		for (p = s->pages; p && !page_room(m, p); p = p->next)
-			if (++k > s->npages)
-				corrupted(m, "slab page list");
-		if (!p) {
-			p = page_get(m, si);
-			if (!p) {
-				stripe_unlock(s);
-				return NULL;
-			}
-			p->next = s->pages;
-			if (s->pages)
-				s->pages->prev = p;
-			s->pages = p;
-			s->npages++;
-		}
-		s->cur = p;
-	}
-	struct chunk *c = chunk_of(p);
-	unsigned pi = (unsigned)(p - c->page);
-	GOMAP_ASSERT_MAP(p->stripe == si && (c->used & (1u << pi)), m);
-	void *slot;
-	if (p->free) {
-		slot = p->free;
-		SLAB_UNPOISON(slot, sizeof(void *)); /* the free-list link */
-		p->free = *(void **)slot;
-	} else {
-		slot = (char *)c + p->bump;
-		p->bump += m->slab;
-		GOMAP_ASSERT_MAP(p->bump <= p->end, m);
-	}
-	GOMAP_ASSERT_MAP(slot_ok(m, c, pi, slot) && p->live < SLAB_PAGE / m->slab, m);
-	p->live++;
-	SLAB_UNPOISON(slot, n);
-	stripe_unlock(s);
-	return slot;
-}
-
-static void slab_free(gomap_sync_t *m, void *slot)
-{
-	struct chunk *c = chunk_of(slot);
-	unsigned i = (unsigned)(((uintptr_t)slot - (uintptr_t)c) / SLAB_PAGE);
-	struct spage *p = &c->page[i];
-	GOMAP_ASSERT_MAP(p->stripe < m->nstripes, m);
-	struct rstripe *s = &m->rs[p->stripe]; /* fixed while the page has live slots */
-	stripe_lock(s);
-	GOMAP_ASSERT_MAP((c->used & (1u << i)) && p->live > 0 && slot_ok(m, c, i, slot), m);
-	*(void **)slot = p->free;
-	p->free = slot;
-	SLAB_POISON(slot, m->slab);
-	bool empty = --p->live == 0;
-	if (empty) {
-		GOMAP_ASSERT_MAP(s->npages > 0, m);
-		if (p->prev)
-			p->prev->next = p->next;
-		else
-			s->pages = p->next;
-		if (p->next)
-			p->next->prev = p->prev;
-		s->npages--;
-		if (s->cur == p)
-			s->cur = NULL;
-	}
-	stripe_unlock(s);
-	if (empty)
-		page_put(m, c, i);
-}
 
 static void carrier_drop(gomap_sync_t *m, struct carrier *c)
 {
@@ -3143,11 +2848,11 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	m->voff = (uint32_t)voff;
 	m->vsz = (uint32_t)vt->size;
 	m->soff = (uint32_t)(voff + vt->size);
-#ifndef SYNC_NO_SLAB
+#ifndef GOMAP__SLAB_NONE
 	if (!a && !m->owned && !m->vown && !m->pairs) {
 		size_t es = sizeof(struct entry) + m->soff, al = valign < 8 ? 8 : valign;
 		es = (es + al - 1) / al * al;
-		if (es <= SLAB_PAGE / 8)
+		if (es <= GOMAP__SLAB_MAX_SLOT)
 			m->slab = (uint32_t)es; /* bigger entries stay on malloc */
 	} else if (!a && (m->owned || m->vown) && sizeof(struct entry) + m->soff + m->is_str < 64) {
 		/* Owned strings (keys or values): an entry whose bytes fit one
@@ -3162,7 +2867,7 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	size_t ns = pow2_ceil(ncpu > 0 ? (size_t)ncpu * 2 : 8);
 	m->nstripes = (uint32_t)(ns < 8 ? 8 : ns > MAX_STRIPES ? MAX_STRIPES : ns);
 	m->rs = alloc_aligned(m, sizeof(struct rstripe) * m->nstripes, &m->rs_raw, &m->rs_raw_size);
-	struct gen *g = m->rs ? gen_new(m) : NULL;
+	struct gen *g = m->rs && !gomap__slab_init(&m->sl, m->slab, m->nstripes, m) ? gen_new(m) : NULL;
 	size_t hint = opt ? opt->hint : 0;
 	/* The plain map's rule (cmap.h): a hint whose table would be over
 	 * Go's 2^48-byte limit is ignored; a sane one is allocated or the
@@ -3177,6 +2882,7 @@ GOMAP_API int gomap_sync_new(gomap_sync_t **out, const gomap_type *kt, const gom
 	if (!t) {
 		if (g)
 			gen_free(m, g);
+		gomap__slab_destroy(&m->sl);
 		if (m->rs)
 			gomap__free(m->alloc, m->rs_raw, m->rs_raw_size);
 		gomap__free(a, m, sizeof *m + 63);
@@ -3226,13 +2932,7 @@ GOMAP_API void gomap_sync_free(gomap_sync_t *m)
 	}
 	/* The remaining slab chunks (live entries of a map without
 	 * destructors, see above). */
-	for (size_t n = 0; m->chunks; n++) {
-		if (n == m->nchunks)
-			corrupted(m, "slab chunk list");
-		struct chunk *c = m->chunks;
-		m->chunks = c->next;
-		chunk_unmap(c);
-	}
+	gomap__slab_destroy(&m->sl);
 #if GOMAP_DEBUG_LEVEL >= 2
 	pthread_rwlock_destroy(&m->dbg_lock);
 #endif
@@ -3275,9 +2975,7 @@ GOMAP_API int gomap_sync_stats_get(const gomap_sync_t *cm, gomap_sync_stats *out
 		out->pending_free += m->rs[i].n + (m->rs[i].car ? m->rs[i].car->n : 0);
 		stripe_unlock(&m->rs[i]);
 	}
-	slab_lock(m);
-	out->slab_bytes = m->nchunks * SLAB_CHUNK;
-	slab_unlock(m);
+	out->slab_bytes = gomap__slab_bytes(&m->sl);
 	out->grows = LD(&m->grows, relaxed);
 	out->shrinks = LD(&m->shrinks, relaxed);
 	out->clears = LD(&m->clears, relaxed);

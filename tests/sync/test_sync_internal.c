@@ -1,11 +1,12 @@
 /*
  * tests/sync/test_sync_internal.c - white-box tests of src/sync.c, which this
  * file includes (the statics are the subject):
- *  - the entry slab: slots handed out and taken back, page and chunk
- *    accounting, memory returned; under ASan, entries are addressable for
- *    exactly their own bytes and free slots and unused page space are
- *    poisoned, and a use after free into a freed slot is reported (a child
- *    process that must die with ASan's report);
+ *  - entries in the entry slab (src/slab.c; the slab alone is
+ *    tests/sync/test_slab.c's): an entry is a slab slot, its chunk goes back
+ *    when the last entry's grace period ends; under ASan, entries are
+ *    addressable for exactly their own bytes, and a use after free into a
+ *    freed entry is reported (a child process that must die with ASan's
+ *    report);
  *  - corrupted maps: a looping overflow chain or table chain ends in the
  *    fatal error "corrupted map" naming the map, never in a hang (children
  *    that arm an alarm, so that a hang fails the test instead of stalling it);
@@ -32,103 +33,9 @@ static gomap_sync_t *new_entry_map(void)
 	return m;
 }
 
-static size_t slab_live(gomap_sync_t *m)
-{
-	size_t live = 0;
-	for (unsigned i = 0; i < m->nstripes; i++) {
-		uint32_t n = 0;
-		for (struct spage *p = m->rs[i].pages; p; p = p->next, n++)
-			live += p->live;
-		assert_int_equal(n, m->rs[i].npages);
-	}
-	return live;
-}
+static size_t slab_live(gomap_sync_t *m) { return gomap__slab_live(&m->sl); }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* ---- the slab ----------------------------------------------------------------- */
-
-static void test_slab_slots(void **state)
-{
-	(void)state;
-	gomap_sync_t *m = new_entry_map();
-	/* the default path in every build, sanitizers included */
-	assert_int_equal(m->slab, 24);
-	size_t esz = sizeof(struct entry) + m->soff; /* 20: u, key, value */
-	assert_int_equal(esz, 20);
-	enum { N = 6000 }; /* 144,000 bytes: three pages */
-	void **slot = calloc(N, sizeof *slot);
-	uintptr_t *sorted = calloc(N, sizeof *sorted);
-	assert_non_null(slot);
-	assert_non_null(sorted);
-	for (size_t i = 0; i < N; i++) {
-		slot[i] = slab_alloc(m, esz);
-		assert_non_null(slot[i]);
-		assert_int_equal((uintptr_t)slot[i] % 8, 0);
-		struct chunk *c = chunk_of(slot[i]);
-		unsigned pi = (unsigned)(((uintptr_t)slot[i] - (uintptr_t)c) / SLAB_PAGE);
-		assert_true(c->used & (1u << pi));
-		assert_true(slot_ok(m, c, pi, slot[i]));
-		memset(slot[i], (int)(i & 0xff), esz); /* the entry's bytes are ours */
-		sorted[i] = (uintptr_t)slot[i];
-	}
-	qsort(sorted, N, sizeof *sorted, cmp_ptr);
-	for (size_t i = 1; i < N; i++)
-		assert_true(sorted[i] - sorted[i - 1] >= m->slab); /* no overlap */
-	for (size_t i = 0; i < N; i++)
-		assert_int_equal(*(unsigned char *)slot[i], (unsigned char)(i & 0xff));
-	assert_int_equal(slab_live(m), N);
-	assert_int_equal(m->nchunks, 1);
-#ifdef SYNC_ASAN
-	struct chunk *c0 = m->chunks;
-	assert_false(__asan_address_is_poisoned(c0)); /* the chunk header */
-	for (size_t i = 0; i < N; i++) {
-		assert_null(__asan_region_is_poisoned(slot[i], esz));
-		assert_true(__asan_address_is_poisoned((char *)slot[i] + esz)); /* slot padding */
-	}
-	struct spage *cur = m->rs[thread_no() & (m->nstripes - 1)].cur;
-	assert_non_null(cur);
-	assert_true(cur->bump < cur->end);
-	assert_true(__asan_address_is_poisoned((char *)c0 + cur->bump)); /* never used */
-	assert_true(__asan_address_is_poisoned((char *)c0 + SLAB_CHUNK - 1)); /* unowned pages */
-#endif
-	for (size_t i = 0; i < N; i += 2)
-		slab_free(m, slot[i]);
-	assert_int_equal(slab_live(m), N / 2);
-#ifdef SYNC_ASAN
-	for (size_t i = 0; i < N; i++)
-		assert_int_equal(__asan_address_is_poisoned(slot[i]), i % 2 == 0);
-#endif
-	for (size_t i = 0; i < N; i += 2) { /* freed slots are reused */
-		slot[i] = slab_alloc(m, esz);
-		assert_non_null(slot[i]);
-		memset(slot[i], 0xab, esz);
-	}
-	assert_int_equal(slab_live(m), N);
-	assert_int_equal(m->nchunks, 1);
-	for (size_t i = 1; i < N; i += 2)
-		assert_int_equal(*(unsigned char *)slot[i], (unsigned char)(i & 0xff));
-	for (size_t i = 0; i < N; i++)
-		slab_free(m, slot[i]);
-	/* every page back, the chunk unmapped */
-	assert_int_equal(slab_live(m), 0);
-	assert_int_equal(m->nchunks, 0);
-	assert_null(m->chunks);
-	for (unsigned i = 0; i < m->nstripes; i++) {
-		assert_null(m->rs[i].pages);
-		assert_null(m->rs[i].cur);
-	}
-	gomap_sync_stats st;
-	assert_int_equal(gomap_sync_stats_get(m, &st), 0);
-	assert_int_equal(st.slab_bytes, 0);
-	free(sorted);
-	free(slot);
-	gomap_sync_free(m);
-}
+/* ---- entries in the slab ---------------------------------------------------- */
 
 /* Entries of a map go through the slab, and each has its own bytes only. */
 static bool grab_key(const void *key, void *val, void *ctx)
@@ -142,17 +49,23 @@ static void test_slab_entries(void **state)
 {
 	(void)state;
 	gomap_sync_t *m = new_entry_map();
+	/* the default path in every build, sanitizers included: 20-byte
+	 * entries (u, key, value) in 24-byte slots */
+	assert_int_equal(m->slab, 24);
+	assert_int_equal(m->sl.size, 24);
+	assert_int_equal(m->sl.nstripes, m->nstripes);
+	assert_int_equal(m->sl.nchunks, 0);
 	uint64_t k = 42, keep = 43;
 	uint32_t v = 7, out = 0;
 	assert_int_equal(gomap_sync_store(m, &k, &v), 0);
 	const void *kp = NULL;
 	assert_int_equal(gomap_sync_range(m, grab_key, &kp), 0);
 	assert_non_null(kp);
-	assert_int_equal(m->nchunks, 1);
-	assert_ptr_equal(chunk_of(kp), m->chunks); /* the entry is a slab slot */
+	assert_int_equal(m->sl.nchunks, 1);
+	assert_ptr_equal(gomap__slab_chunk_of(kp), m->sl.chunks); /* the entry is a slab slot */
 	struct entry *e = (struct entry *)((uintptr_t)kp - offsetof(struct entry, data));
 	assert_int_equal(entry_size(m, e), 20);
-#ifdef SYNC_ASAN
+#ifdef GOMAP__SLAB_ASAN
 	assert_null(__asan_region_is_poisoned(e, 20));
 	assert_true(__asan_address_is_poisoned((char *)e + 20));
 #endif
@@ -162,8 +75,8 @@ static void test_slab_entries(void **state)
 	assert_int_equal(gomap_sync_delete(m, &k), 1);
 	assert_int_equal(gomap_sync_barrier(m), 0); /* the entry's grace period */
 	assert_int_equal(slab_live(m), 1);
-	assert_int_equal(m->nchunks, 1);
-#ifdef SYNC_ASAN
+	assert_int_equal(m->sl.nchunks, 1);
+#ifdef GOMAP__SLAB_ASAN
 	assert_true(__asan_address_is_poisoned(e)); /* a free slot */
 	assert_true(__asan_address_is_poisoned(kp));
 #endif
@@ -171,7 +84,7 @@ static void test_slab_entries(void **state)
 	assert_int_equal(gomap_sync_delete(m, &keep), 1);
 	assert_int_equal(gomap_sync_barrier(m), 0);
 	assert_int_equal(slab_live(m), 0);
-	assert_int_equal(m->nchunks, 0); /* the empty chunk went back */
+	assert_int_equal(m->sl.nchunks, 0); /* the empty chunk went back */
 	gomap_sync_free(m);
 }
 
@@ -187,7 +100,7 @@ static int child_uaf(void)
 		return 2;
 	const void *kp = NULL;
 	gomap_sync_range(m, grab_key, &kp);
-	if (!kp || m->nchunks != 1 || chunk_of(kp) != m->chunks)
+	if (!kp || m->sl.nchunks != 1 || gomap__slab_chunk_of(kp) != m->sl.chunks)
 		return 3; /* not a slab entry */
 	if (gomap_sync_store(m, &keep, &v) != 0 || gomap_sync_delete(m, &k) != 1 || gomap_sync_barrier(m) != 0)
 		return 4;
@@ -200,7 +113,7 @@ static int child_uaf(void)
 static void test_slab_use_after_free(void **state)
 {
 	(void)state;
-#ifndef SYNC_ASAN
+#ifndef GOMAP__SLAB_ASAN
 	skip(); /* the asan config's test */
 #else
 	static char err[1 << 16];
@@ -387,10 +300,10 @@ static void test_clear_empty_keeps_table(void **state)
 static int child_assert_slab(void)
 {
 	gomap_sync_t *m = new_entry_map();
-	char *a = slab_alloc(m, 20);
-	if (!a || !slab_alloc(m, 20))
+	char *a = gomap__slab_alloc(&m->sl, 20, 0);
+	if (!a || !gomap__slab_alloc(&m->sl, 20, 0))
 		return 2;
-	slab_free(m, a + 8);
+	gomap__slab_free(&m->sl, a + 8);
 	fprintf(stderr, "returned\n");
 	return 0;
 }
@@ -439,7 +352,7 @@ static void test_assertions(void **state)
 #if GOMAP_DEBUG_LEVEL < 1
 	skip(); /* compiled out */
 #else
-	expect_assertion("assert-slab", "slot_ok(m, c, i, slot)");
+	expect_assertion("assert-slab", "gomap__slab_slot_ok(sl, c, i, slot)");
 #if GOMAP_DEBUG_LEVEL >= 2
 	expect_assertion("assert-chain", "chain_ok(m, t, b, w, h, qk)");
 #endif
@@ -459,7 +372,6 @@ int main(int argc, char **argv)
 		return child_cycle(mode);
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_slab_slots),
 	    cmocka_unit_test(test_slab_entries),
 	    cmocka_unit_test(test_slab_use_after_free),
 	    cmocka_unit_test(test_corrupt_overflow_load),
