@@ -78,7 +78,9 @@ int gomap__brlock_rdlock_central(gomap__brlock *l)
 	 * enough since the last revocation: let readers in the fast way. */
 	if (!atomic_load_explicit(&l->rbias, memory_order_relaxed) &&
 	    now_ns() >= atomic_load_explicit(&l->inhibit_until, memory_order_relaxed))
-		atomic_store_explicit(&l->rbias, 1, memory_order_relaxed);
+		/* release: a biased reader that reads this 1 (its seq_cst
+		 * load) is ordered after the last writer, as this thread is */
+		atomic_store_explicit(&l->rbias, 1, memory_order_release);
 	return -1;
 }
 

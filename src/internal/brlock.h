@@ -28,7 +28,10 @@
  * (and waits for it) or the reader sees the bias gone (and backs out). The
  * reader's decrement (release) pairs with the writer's load that reads it.
  * @rbias is stored only under the rwlock (1 shared, 0 exclusive), so the
- * rwlock orders those stores against each other; @inhibit_until is written
+ * rwlock orders those stores against each other; the store of 1 is a
+ * release that the biased reader's second load (seq_cst, so acquire)
+ * pairs with: it orders that reader after the writer the storing central
+ * reader came after. @inhibit_until is written
  * exclusive and read shared: ordered by the rwlock.
  *
  * Waiting for a count: the writer yields a few times (readers hold a count
