@@ -4,28 +4,17 @@
  *
  * Design: load runs under the shared lock (the plain map allows any number
  * of concurrent readers); every other operation under the exclusive lock.
+ * The lock is src/internal/brlock.h: per-CPU reader counts while reads
+ * dominate, one central rwlock while writes are frequent, and Go's
+ * RWMutex rule (a waiting writer stops new readers). Keys are hashed
+ * before the lock is taken, so that the exclusive section holds only the
+ * probe and the write: the plain map is created with a fixed seed
+ * (gomap__map_new_seeded, as in src/shard.c), which it keeps when it
+ * empties or is cleared, where a plain map would draw a new one.
  *
- * The lock (rw_rdlock, rw_wrlock below) is per-CPU reader counts in front
- * of a pthread rwlock. Why: a single lock word is written by every reader,
- * so with readers on several CPUs its cache line moves on every read (Go's
- * RWMutex has the same problem). A reader instead increments the count
- * of the CPU it runs on (its own cache line) and then checks @writers; a
- * writer announces itself in @writers, takes the pthread rwlock exclusively
- * and waits for every count to drain. A reader that sees a writer backs out
- * of its count and takes the pthread rwlock shared, where it waits.
- * Ordering: the reader's increment and its load of @writers, and the
- * writer's increment of @writers and its loads of the counts, are seq_cst:
- * in their single total order, either the writer sees the count (and
- * waits) or the reader sees the writer (and backs out). The decrement (a
- * release) pairs with the writer's load of the count that reads it, and the
- * writer's final decrement of @writers with the next reader's load.
- *
- * Fairness: @writers is raised before a writer waits for anything, so a
- * waiting writer stops new readers (Go's RWMutex rule), and the pthread
- * rwlock is created with PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP for
- * the same rule among readers that went the slow way. The price of that
- * rule is that a thread which takes the shared lock twice deadlocks if a
- * writer arrived in between; re-entry therefore never locks twice:
+ * The price of writer preference is that a thread which takes the shared
+ * lock twice deadlocks if a writer arrived in between; re-entry therefore
+ * never locks twice:
  *  - exclusive holder running user code: @owner == its thread id (as in
  *    src/mutex.c); its calls run directly;
  *  - shared holders: a per-thread table (rd_held) lists the maps this
@@ -33,9 +22,8 @@
  *    writing calls return GOMAP_EBUSY.
  *  - update callbacks (gomap_rwmutex_update) must not call the map at all:
  *    the thread's update frames (src/internal/util.h) name the map, and a
- *    call from the callback, which finds a writer about, checks them on
- *    its way to the lock (rw_rdlock's slow path, rw_wrlock) and stops with
- *    a fatal error instead of waiting for itself.
+ *    call from the callback checks them on its way to the lock (rw_rdlock,
+ *    rw_wrlock) and stops with a fatal error instead of waiting for itself.
  *
  * Ordering: @owner as in src/mutex.c (only ever compared with the caller's
  * own id: relaxed). rd_held is thread-local. @len mirrors the plain map's
@@ -43,49 +31,34 @@
  * reads it without locking.
  *
  * Invariants: owner != 0 implies the lock is held exclusively by `owner`;
- * while a writer holds the lock, every per-CPU count is 0 (readers that
- * raise one see @writers and lower it again without reading the map);
  * a map is in this thread's rd_held iff this thread holds it shared;
- * outside a write section, len == gomap_map_len(map). Asserted (debug.h):
- * owner and len when the lock is taken exclusively, reader counts and
- * @writers never going below zero, hold depths.
+ * outside a write section, len == gomap_map_len(map); a hash passed to the
+ * plain map's *_h calls is gomap__map_hash of the same key. Asserted
+ * (debug.h): owner and len when the lock is taken exclusively, the lock
+ * held during an update, hold depths and tokens (the lock's own
+ * invariants are asserted in src/brlock.c).
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include <gomap/rwmutex.h>
 
-#include "internal/lock.h"
+#include "internal/brlock.h"
 #include "internal/util.h"
 #include "internal/probes.h"
 #include "internal/cmap_impl.h"
 #include "internal/debug.h"
 
-/* One per-CPU reader count, alone on its cache lines. */
-struct rslot {
-	_Atomic uint32_t n;
-} __attribute__((aligned(128)));
-
-#define RW_SLOTS_MAX 64u
-
 struct gomap_rwmutex {
 	/* read by every operation; written at creation (owner: only by hand) */
 	gomap_map_t *map;
-	struct rslot *slots;
-	uint32_t slot_mask;     /* slots: a power of two */
 	_Atomic uint32_t owner; /* exclusive holder running user code, else 0 */
 	const gomap_type *kt;   /* the map's own copy */
 	size_t vsize;
 	bool vowned; /* copied STR/BYTES values: no fast load/store */
-	/* written by writers: 64 bytes away (the block is only malloc-aligned),
-	 * so that a write does not take the line above from every reader */
-	char pad_[64];
-	_Atomic uint32_t writers; /* writers waiting or holding */
+	gomap__brlock lk;       /* its first line is read-mostly too */
+	/* written by writers (the lock's tail already is) */
 	_Atomic size_t len;     /* mirror of gomap_map_len(map) */
-	pthread_rwlock_t rw;    /* writers, and readers that met a writer */
-	void *slots_raw;
-	size_t slots_raw_size;
 	bool has_alloc;
 	gomap_allocator alloc;
 };
@@ -122,7 +95,7 @@ static void rd_push(const gomap_rwmutex_t *m, int slot)
 		             "thread",
 		             m, 0);
 	/* a first hold records what rw_rdlock returned: a count or -1 */
-	GOMAP_ASSERT_MAP(slot >= -1 && slot <= (int)m->slot_mask, m);
+	GOMAP_ASSERT_MAP(gomap__brlock_token_ok(&m->lk, slot), m);
 	rd_held[rd_n].m = m;
 	rd_held[rd_n].depth = 1;
 	rd_held[rd_n].slot = slot;
@@ -175,75 +148,31 @@ static void sync_len(gomap_rwmutex_t *m)
 	                      memory_order_relaxed);
 }
 
-/* ---- the lock (see the top of the file) ------------------------------- */
+/* ---- the lock (src/internal/brlock.h) ---------------------------------- */
 
-/* Lower a reader count; wake the writer draining it when it reaches 0. */
-static inline void rd_leave(gomap_rwmutex_t *m, struct rslot *s)
+/* A call from inside an update callback of @m would wait for its own
+ * thread: stop it first (one thread-local load when no callback runs). */
+static inline void upd_guard(const gomap_rwmutex_t *m)
 {
-	uint32_t was = atomic_fetch_sub_explicit(&s->n, 1, memory_order_seq_cst);
-	GOMAP_ASSERT_MAP(was != 0, m); /* every leave follows its enter */
-	if (was == 1 && atomic_load_explicit(&m->writers, memory_order_seq_cst) != 0)
-		gomap__futex_wake(&s->n, INT_MAX);
-}
-
-/* Take the lock shared. Returns the count taken, or -1: the pthread rwlock
- * is held shared (a writer was about). The alternatives were all slower
- * read-mostly with more threads than CPUs: spinning on @writers before the
- * pthread rwlock, yielding until @writers cleared, and blocking in the
- * pthread rwlock at once. */
-static inline int rw_rdlock(gomap_rwmutex_t *m)
-{
-	if (GOMAP_LIKELY(atomic_load_explicit(&m->writers, memory_order_relaxed) == 0)) {
-		int c = sched_getcpu() & (int)m->slot_mask; /* -1 (no CPU number) is fine too */
-		struct rslot *s = &m->slots[c];
-		atomic_fetch_add_explicit(&s->n, 1, memory_order_seq_cst);
-		if (GOMAP_LIKELY(atomic_load_explicit(&m->writers, memory_order_seq_cst) == 0))
-			return c;
-		rd_leave(m, s);
-	}
-	/* A writer is about: possibly this thread, inside an update callback
-	 * of m, which would wait here for itself. */
 	if (GOMAP_UNLIKELY(gomap__upd_top != NULL))
 		gomap__upd_check(m);
-	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.read",
-	                       pthread_rwlock_tryrdlock(&m->rw) == 0,
-	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_tryrdlock(&m->rw) == 0,
-	                                             pthread_rwlock_rdlock(&m->rw)));
-	return -1;
+}
+
+static inline int rw_rdlock(gomap_rwmutex_t *m)
+{
+	upd_guard(m);
+	return gomap__brlock_rdlock(&m->lk);
 }
 
 static inline void rw_rdunlock(gomap_rwmutex_t *m, int c)
 {
-	if (GOMAP_LIKELY(c >= 0))
-		rd_leave(m, &m->slots[c]);
-	else
-		pthread_rwlock_unlock(&m->rw);
-}
-
-/* Wait until no reader holds count @s (a writer, with @writers raised). */
-static void drain(struct rslot *s)
-{
-	for (int spins = 0;;) {
-		uint32_t v = atomic_load_explicit(&s->n, memory_order_seq_cst);
-		if (v == 0)
-			return;
-		if (spins++ < GOMAP__PATIENT_YIELDS)
-			sched_yield(); /* readers hold it for one operation */
-		else
-			gomap__futex_wait(&s->n, v); /* or a long read section */
-	}
+	gomap__brlock_rdunlock(&m->lk, c);
 }
 
 static inline void rw_wrlock(gomap_rwmutex_t *m)
 {
-	atomic_fetch_add_explicit(&m->writers, 1, memory_order_seq_cst);
-	if (GOMAP_UNLIKELY(gomap__upd_top != NULL)) /* as in rw_rdlock */
-		gomap__upd_check(m);
-	GOMAP_PROBE_TIMED_LOCK(m->map, "rwmutex.run.write", pthread_rwlock_trywrlock(&m->rw) == 0,
-	                       GOMAP__LOCK_PATIENTLY(pthread_rwlock_trywrlock(&m->rw) == 0,
-	                                             pthread_rwlock_wrlock(&m->rw)));
-	for (uint32_t i = 0; i <= m->slot_mask; i++)
-		drain(&m->slots[i]);
+	upd_guard(m);
+	gomap__brlock_wrlock(&m->lk);
 	/* Exclusive now: no user code of another holder runs, and the last
 	 * writer left the mirror exact. */
 	GOMAP_ASSERT_MAP(owner_now(m) == 0, m);
@@ -252,9 +181,7 @@ static inline void rw_wrlock(gomap_rwmutex_t *m)
 
 static inline void rw_wrunlock(gomap_rwmutex_t *m)
 {
-	pthread_rwlock_unlock(&m->rw);
-	uint32_t was = atomic_fetch_sub_explicit(&m->writers, 1, memory_order_seq_cst);
-	GOMAP_ASSERT_MAP(was != 0, m); /* this writer was counted */
+	gomap__brlock_wrunlock(&m->lk);
 }
 
 static void rdlock(gomap_rwmutex_t *m) GOMAP_NO_THREAD_SAFETY_ANALYSIS
@@ -309,50 +236,29 @@ GOMAP_API int gomap_rwmutex_new(gomap_rwmutex_t **out, const gomap_type *kt,
 	m->vsize = vt->size;
 	m->vowned = gomap__cm_user_owned(vt);
 
-	/* One reader count per CPU (a power of two, at most RW_SLOTS_MAX). */
-	uint32_t n = 1;
-	while (n < gomap__ncpu() && n < RW_SLOTS_MAX)
-		n <<= 1;
-	m->slot_mask = n - 1;
-	m->slots_raw_size = (size_t)(n + 1) * sizeof(struct rslot);
-	m->slots_raw = gomap__alloc_zeroed(m->has_alloc ? &m->alloc : NULL, m->slots_raw_size);
-	if (!m->slots_raw)
-		goto fail_free;
-	m->slots = (struct rslot *)(((uintptr_t)m->slots_raw + sizeof(struct rslot) - 1) &
-	                            ~(uintptr_t)(sizeof(struct rslot) - 1));
-	atomic_init(&m->writers, 0);
-
-	pthread_rwlockattr_t attr;
-	if (pthread_rwlockattr_init(&attr) != 0)
-		goto fail_free;
-	pthread_rwlockattr_setkind_np(
-		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	rc = pthread_rwlock_init(&m->rw, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	if (rc != 0)
-		goto fail_free;
-
-	gomap_map_options mo = {.hint = opt ? opt->hint : 0,
-	                        .alloc = m->has_alloc ? &m->alloc : NULL};
+	const gomap_allocator *ma = m->has_alloc ? &m->alloc : NULL;
+	if (gomap__brlock_init(&m->lk, ma) < 0) {
+		gomap__free(a, m, sizeof(*m));
+		return GOMAP_ENOMEM;
+	}
+	gomap_map_options mo = {.hint = opt ? opt->hint : 0, .alloc = ma};
+	/* a fixed seed: keys are hashed outside the lock (see the top) */
 	gomap_type ivt;
-	rc = gomap_map_new_opts(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo);
+	rc = gomap__map_new_seeded(&m->map, kt, gomap__cm_inner_vt(vt, &ivt, mo.alloc), &mo,
+	                           gomap__random_seed());
 	if (rc < 0) {
-		pthread_rwlock_destroy(&m->rw);
-		gomap__free(a, m->slots_raw, m->slots_raw_size);
+		gomap__brlock_destroy(&m->lk, ma);
 		gomap__free(a, m, sizeof(*m));
 		return rc;
 	}
+	m->lk.trace_map = m->map;
+	m->lk.rd_site = "rwmutex.run.read";
+	m->lk.wr_site = "rwmutex.run.write";
 	m->kt = gomap__map_key_type(m->map);
 	atomic_init(&m->owner, 0);
 	atomic_init(&m->len, 0);
 	*out = m;
 	return 0;
-
-fail_free:
-	if (m->slots_raw)
-		gomap__free(a, m->slots_raw, m->slots_raw_size);
-	gomap__free(a, m, sizeof(*m));
-	return GOMAP_ENOMEM;
 }
 
 GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m)
@@ -360,9 +266,8 @@ GOMAP_API void gomap_rwmutex_free(gomap_rwmutex_t *m)
 	if (!m)
 		return;
 	gomap_map_free(m->map);
-	pthread_rwlock_destroy(&m->rw);
 	gomap_allocator a = m->alloc;
-	gomap__free(m->has_alloc ? &a : NULL, m->slots_raw, m->slots_raw_size);
+	gomap__brlock_destroy(&m->lk, m->has_alloc ? &a : NULL);
 	gomap__free(m->has_alloc ? &a : NULL, m, sizeof(*m));
 }
 
@@ -388,14 +293,16 @@ static int run(gomap_rwmutex_t *m, int op, const void *key, const void *val,
 			return GOMAP_EBUSY;
 		return gomap__cm_exec(m->map, op, key, val, val2, out);
 	}
+	/* hashed before the lock (see the top) */
+	uint64_t h = op == GOMAP__OP_CLEAR ? 0 : gomap__map_hash(m->map, key);
 	if (ro) {
 		int c = rw_rdlock(m);
-		rc = gomap__cm_exec(m->map, op, key, val, val2, out);
+		rc = gomap__cm_exec_h(m->map, op, key, h, val, val2, out);
 		rw_rdunlock(m, c);
 		return rc;
 	}
 	rw_wrlock(m);
-	rc = gomap__cm_exec(m->map, op, key, val, val2, out);
+	rc = gomap__cm_exec_h(m->map, op, key, h, val, val2, out);
 	sync_len(m);
 	rw_wrunlock(m);
 	return rc;
@@ -412,8 +319,10 @@ GOMAP_API int gomap_rwmutex_load(gomap_rwmutex_t *m, const void *key,
                                  void *val_out)
 {
 	if (fast_ok(m, key) && !m->vowned) {
+		uint64_t h = gomap__map_hash(m->map, key);
+		GOMAP_PROBE_OP(m->map, GOMAP_PROBE_OP_GET);
 		int c = rw_rdlock(m);
-		int rc = gomap_map_get(m->map, key, val_out);
+		int rc = gomap__map_get_h(m->map, key, h, val_out);
 		rw_rdunlock(m, c);
 		return rc;
 	}
@@ -424,8 +333,10 @@ GOMAP_API int gomap_rwmutex_store(gomap_rwmutex_t *m, const void *key,
                                   const void *val)
 {
 	if (fast_ok(m, key) && (val || !m->vsize) && !m->vowned) {
+		uint64_t h = gomap__map_hash(m->map, key);
+		GOMAP_PROBE_OP(m->map, GOMAP_PROBE_OP_PUT);
 		rw_wrlock(m);
-		int rc = gomap_map_put(m->map, key, val);
+		int rc = gomap__map_put_h(m->map, key, h, val);
 		sync_len(m);
 		rw_wrunlock(m);
 		return rc < 0 ? rc : 0;
@@ -449,8 +360,10 @@ GOMAP_API int gomap_rwmutex_load_and_delete(gomap_rwmutex_t *m,
 GOMAP_API int gomap_rwmutex_delete(gomap_rwmutex_t *m, const void *key)
 {
 	if (fast_ok(m, key)) {
+		uint64_t h = gomap__map_hash(m->map, key);
+		GOMAP_PROBE_OP(m->map, GOMAP_PROBE_OP_DELETE);
 		rw_wrlock(m);
-		int rc = gomap_map_delete(m->map, key);
+		int rc = gomap__map_delete_h(m->map, key, h);
 		sync_len(m);
 		rw_wrunlock(m);
 		return rc;
@@ -528,8 +441,8 @@ GOMAP_API int gomap_rwmutex_atomic(gomap_rwmutex_t *m, gomap_atomic_fn fn,
 /*
  * update: the write lock, without @owner (it shares a line with what
  * every reader reads, and only hand-locked sections write it). A call
- * from the callback finds the lock taken by a writer and checks this
- * thread's update frames before it would wait (rw_rdlock, rw_wrlock);
+ * from the callback checks this thread's update frames on its way to the
+ * lock (rw_rdlock, rw_wrlock), before it would wait for itself;
  * inside an atomic section (@owner set) the re-entry branches check them.
  */
 GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
@@ -551,11 +464,11 @@ GOMAP_API int gomap_rwmutex_update(gomap_rwmutex_t *m, const void *key,
 	}
 	if (GOMAP_UNLIKELY(rd_held_by_me(m)))
 		return GOMAP_EBUSY; /* no upgrade of a shared hold (see top) */
+	uint64_t h = gomap__map_hash(m->map, key);
 	rw_wrlock(m);
-	GOMAP_ASSERT_MAP(atomic_load_explicit(&m->writers, memory_order_relaxed) > 0, m);
+	GOMAP_ASSERT_MAP(gomap__brlock_wr_held(&m->lk), m);
 	gomap__upd_enter(&f, m);
-	rc = gomap__cm_update_h(m->map, key, gomap__map_hash(m->map, key), fn,
-	                        ctx, a);
+	rc = gomap__cm_update_h(m->map, key, h, fn, ctx, a);
 	gomap__upd_leave(&f);
 	sync_len(m);
 	rw_wrunlock(m);
