@@ -86,7 +86,6 @@
  * writes (validate_after_write).
  */
 #include <endian.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -97,6 +96,7 @@
 #include <xxhash.h>
 
 #include "internal/debug.h"
+#include "internal/freeze.h"
 #include "internal/probes.h"
 #include "internal/util.h"
 
@@ -522,8 +522,8 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 	return t;
 }
 
-/* Freeze (end of file): unmap a table's mapped arrays (and NULL them);
- * make a frozen map writable again. */
+/* Freeze (end of file, memory side in freeze.c): unmap a table's mapped
+ * arrays (and NULL them); make a frozen map writable again. */
 static void table_unmap(gomap_map_t *m, table *t);
 static void freeze_off(gomap_map_t *m);
 
@@ -2058,135 +2058,26 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m)
 	return 0;
 }
 
+
 /* ---- freeze ------------------------------------------------------------------------------
- * Owned by the diagnostics (include/gomap/diag.h, docs/debugging.md).
+ * Owned by the diagnostics (include/gomap/diag.h, docs/debugging.md); the
+ * mappings, protection and the SIGSEGV reporter are in freeze.c.
  *
  * gomap_map_freeze finishes a growth in progress, moves the current table's
- * two arrays (control bytes, slots) into their own page-aligned anonymous
- * mappings, mprotects them read-only and sets m->frozen, which write_begin
- * checks. The table keeps the mappings (t->mapped) until table_free, which
- * hands them to table_unmap; m->bytes counts the page rounding on top.
- *
- * The SIGSEGV reporter needs to tell a fault in frozen memory from any
- * other: frozen ranges are kept in a list whose nodes are never freed (a
- * free node has start == 0 and is reused), so the handler can walk it at
- * any time without locks. A node is published by its start (release store
- * in range_add, acquire load in the handler), after end and map are set.
+ * two arrays into page-aligned mappings, makes them read-only and sets
+ * m->frozen, which write_begin checks. The table keeps the mappings
+ * (t->mapped) until table_free, which hands them to table_unmap; m->bytes
+ * counts the page rounding on top.
  */
-#include <execinfo.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-
-#include <gomap/diag.h>
-
-typedef struct frozen_range {
-	_Atomic uintptr_t start; /* 0: free node */
-	_Atomic uintptr_t end;
-	_Atomic(const void *) map;
-	struct frozen_range *next; /* immutable once published */
-} frozen_range;
-
-static _Atomic(frozen_range *) frozen_ranges;
-static pthread_mutex_t frozen_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static size_t page_round(size_t n)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	return (n + pg - 1) / pg * pg;
-}
-
-/* Returns false when no node could be allocated (the map is then frozen but
- * the handler will not recognise a fault in it). */
-static bool range_add(const void *p, size_t len, const void *map)
-{
-	bool ok = true;
-	pthread_mutex_lock(&frozen_lock);
-	frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_relaxed);
-	while (r && atomic_load_explicit(&r->start, memory_order_relaxed) != 0)
-		r = r->next;
-	if (!r) {
-		r = calloc(1, sizeof *r);
-		if (r) {
-			r->next = atomic_load_explicit(&frozen_ranges, memory_order_relaxed);
-			atomic_store_explicit(&frozen_ranges, r, memory_order_release);
-		}
-	}
-	if (r) {
-		atomic_store_explicit(&r->end, (uintptr_t)p + len, memory_order_relaxed);
-		atomic_store_explicit(&r->map, map, memory_order_relaxed);
-		atomic_store_explicit(&r->start, (uintptr_t)p, memory_order_release);
-	} else {
-		ok = false;
-	}
-	pthread_mutex_unlock(&frozen_lock);
-	return ok;
-}
-
-static void range_del(const void *p)
-{
-	pthread_mutex_lock(&frozen_lock);
-	for (frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_relaxed); r; r = r->next)
-		if (atomic_load_explicit(&r->start, memory_order_relaxed) == (uintptr_t)p)
-			atomic_store_explicit(&r->start, 0, memory_order_release);
-	pthread_mutex_unlock(&frozen_lock);
-}
-
-/* The frozen map whose table holds address a, or NULL. Async-signal-safe. */
-static const void *range_find(uintptr_t a)
-{
-	for (frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_acquire); r; r = r->next) {
-		uintptr_t s = atomic_load_explicit(&r->start, memory_order_acquire);
-		if (s && a >= s && a < atomic_load_explicit(&r->end, memory_order_relaxed))
-			return atomic_load_explicit(&r->map, memory_order_relaxed);
-	}
-	return NULL;
-}
 
 static void table_unmap(gomap_map_t *m, table *t)
 {
-	size_t cl = page_round(t->cap), sl = page_round(t->cap * m->slot_size);
-	range_del(t->ctrl);
-	range_del(t->slots);
-	munmap(t->ctrl, cl);
-	munmap(t->slots, sl);
-	m->bytes -= cl + sl - t->cap - t->cap * m->slot_size;
+	size_t cn = t->cap, sn = t->cap * m->slot_size;
+	gomap__freeze_unmap(t->ctrl, cn, t->slots, sn);
+	m->bytes -= gomap__page_round(cn) + gomap__page_round(sn) - cn - sn;
 	t->ctrl = NULL;
 	t->slots = NULL;
 	t->mapped = 0;
-}
-
-/* Move t's arrays into page-aligned mappings. Returns 0 or GOMAP_ENOMEM
- * (nothing changed). */
-static int table_map(gomap_map_t *m, table *t)
-{
-	size_t cn = t->cap, sn = t->cap * m->slot_size;
-	size_t cl = page_round(cn), sl = page_round(sn);
-	void *c = mmap(NULL, cl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return GOMAP_ENOMEM;
-	void *s = mmap(NULL, sl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED) {
-		munmap(c, cl);
-		return GOMAP_ENOMEM;
-	}
-	memcpy(c, t->ctrl, cn);
-	memcpy(s, t->slots, sn);
-	gomap__free(m->alloc, t->slots, sn);
-	gomap__free(m->alloc, t->ctrl, cn);
-	t->ctrl = c;
-	t->slots = s;
-	t->mapped = 1;
-	m->bytes += cl + sl - cn - sn;
-	return 0;
-}
-
-static int table_protect(const gomap_map_t *m, table *t, int prot)
-{
-	if (mprotect(t->ctrl, page_round(t->cap), prot) != 0 ||
-	    mprotect(t->slots, page_round(t->cap * m->slot_size), prot) != 0)
-		return GOMAP_ENOMEM;
-	return 0;
 }
 
 GOMAP_API int gomap_map_freeze(gomap_map_t *m)
@@ -2203,17 +2094,16 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 	reclaim_all(m);
 	table *t = m->cur;
 	int r = 0;
-	if (t && !t->mapped)
-		r = table_map(m, t);
-	if (!r && t) {
-		r = table_protect(m, t, PROT_READ);
-		if (r)
-			(void)table_protect(m, t, PROT_READ | PROT_WRITE);
+	if (t && !t->mapped) {
+		size_t cn = t->cap, sn = t->cap * m->slot_size;
+		r = gomap__freeze_map(m->alloc, (void **)&t->ctrl, cn, (void **)&t->slots, sn);
+		if (!r) {
+			t->mapped = 1;
+			m->bytes += gomap__page_round(cn) + gomap__page_round(sn) - cn - sn;
+		}
 	}
-	if (!r && t) {
-		(void)range_add(t->ctrl, page_round(t->cap), m);
-		(void)range_add(t->slots, page_round(t->cap * m->slot_size), m);
-	}
+	if (!r && t)
+		r = gomap__freeze_protect(t->ctrl, t->cap, t->slots, t->cap * m->slot_size, m);
 	if (!r)
 		m->frozen = 1;
 	write_end(m);
@@ -2223,11 +2113,8 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 static void freeze_off(gomap_map_t *m)
 {
 	table *t = m->cur;
-	if (t && t->mapped) {
-		range_del(t->ctrl);
-		range_del(t->slots);
-		(void)table_protect(m, t, PROT_READ | PROT_WRITE);
-	}
+	if (t && t->mapped)
+		gomap__freeze_thaw(t->ctrl, t->cap, t->slots, t->cap * m->slot_size);
 	m->frozen = 0;
 }
 
@@ -2241,107 +2128,3 @@ GOMAP_API int gomap_map_unfreeze(gomap_map_t *m)
 }
 
 GOMAP_API bool gomap_map_frozen(const gomap_map_t *m) { return m && m->frozen; }
-
-/* ---- the SIGSEGV reporter ---- */
-
-static struct sigaction freeze_prev_segv;
-static atomic_int freeze_handler_state; /* 0 none, 1 installing, 2 installed */
-
-static size_t put_str(char *buf, size_t n, const char *s)
-{
-	while (*s && n < 255)
-		buf[n++] = *s++;
-	return n;
-}
-
-static size_t put_hex(char *buf, size_t n, uintptr_t v)
-{
-	char tmp[2 + 2 * sizeof v];
-	size_t k = 0;
-	do {
-		tmp[k++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	n = put_str(buf, n, "0x");
-	while (k && n < 255)
-		buf[n++] = tmp[--k];
-	return n;
-}
-
-static size_t put_dec(char *buf, size_t n, unsigned long v)
-{
-	char tmp[24];
-	size_t k = 0;
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k && n < 255)
-		buf[n++] = tmp[--k];
-	return n;
-}
-
-static void freeze_segv(int sig, siginfo_t *si, void *uc)
-{
-	uintptr_t addr = (uintptr_t)si->si_addr;
-	const void *map = si->si_code == SEGV_ACCERR ? range_find(addr) : NULL;
-	if (map) {
-		/* Only async-signal-safe calls from here (backtrace was warmed
-		 * up at install time so it does not load libgcc now). */
-		char buf[256];
-		size_t n = put_str(buf, 0, "fatal error: write to frozen map\n\n[signal SIGSEGV: write to frozen map memory addr=");
-		n = put_hex(buf, n, addr);
-		n = put_str(buf, n, " map=");
-		n = put_hex(buf, n, (uintptr_t)map);
-		n = put_str(buf, n, "]\nthread ");
-		n = put_dec(buf, n, (unsigned long)gomap__tid());
-		n = put_str(buf, n, " backtrace:\n");
-		(void)!write(STDERR_FILENO, buf, n);
-		void *frames[64];
-		int depth = backtrace(frames, 64);
-		backtrace_symbols_fd(frames, depth, STDERR_FILENO);
-#if GOMAP_TRACING
-		STAP_PROBE2(gomap, misuse, map, "write to frozen map");
-#endif
-		signal(SIGABRT, SIG_DFL);
-		abort();
-	}
-	/* Not ours: chain to the previous disposition. */
-	if (freeze_prev_segv.sa_flags & SA_SIGINFO) {
-		if (freeze_prev_segv.sa_sigaction) {
-			freeze_prev_segv.sa_sigaction(sig, si, uc);
-			return;
-		}
-	} else if (freeze_prev_segv.sa_handler != SIG_DFL && freeze_prev_segv.sa_handler != SIG_IGN) {
-		freeze_prev_segv.sa_handler(sig);
-		return;
-	}
-	/* Default action: a real fault repeats once we return; a sent
-	 * signal is raised again. */
-	signal(sig, SIG_DFL);
-	if (si->si_code <= 0)
-		raise(sig);
-}
-
-GOMAP_API int gomap_freeze_install_handler(void)
-{
-	int expect = 0;
-	if (!atomic_compare_exchange_strong(&freeze_handler_state, &expect, 1)) {
-		while (atomic_load(&freeze_handler_state) == 1)
-			sched_yield();
-		return 0;
-	}
-	void *warm[4];
-	(void)backtrace(warm, 4);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = freeze_segv;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &freeze_prev_segv) != 0) {
-		atomic_store(&freeze_handler_state, 0);
-		return GOMAP_EINVAL;
-	}
-	atomic_store(&freeze_handler_state, 2);
-	return 0;
-}
