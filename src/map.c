@@ -8,7 +8,8 @@
  * line of metadata and no key (what st-miss rewards). A slot holds the key
  * then the value; keys or values over 128 bytes are stored indirectly (a
  * pointer to their own allocation), as Go does. String and byte-string keys
- * are stored as {ptr, len}, so a probe compares lengths before bytes.
+ * are stored as {ptr, len}, so a probe compares lengths before bytes; the
+ * map's own copies of short ones live in the slot (IK_SKEY, below).
  *
  * Control bytes: EMPTY = 0x00 (so a calloc'd array is an empty table: no
  * memset on growth), DELETED = 0x01 (tombstone), FULL = 0x80 | h2 where
@@ -115,7 +116,20 @@
 enum { T_CURRENT, T_OLD, T_RETIRED };
 
 /* Internal key kinds: the fast paths. */
-enum { IK_U64, IK_U32, IK_BYTES, IK_GENERIC };
+enum { IK_U64, IK_U32, IK_BYTES, IK_SKEY, IK_GENERIC };
+
+/*
+ * Owned string keys (IK_SKEY: STR and BYTES keys that the map copies) take
+ * SK_SIZE bytes of the slot: {ptr, len, tail[SK_INLINE]}, the first 16 a
+ * gomap_bytes as callers see it. A key of up to sk_max bytes (SK_INLINE,
+ * less STR's NUL) lives in tail, and ptr points there, into the slot itself:
+ * comparing it touches no memory beyond the slot. Every copy of a slot
+ * (migration, rehash, rebuild, freeze) repoints it (sk_fix). A longer key
+ * has its own block, and tail keeps its first 8 bytes, so that a probe's
+ * mismatch is decided by length and prefix, beside the pointer.
+ */
+#define SK_INLINE 24u
+#define SK_SIZE (16u + SK_INLINE)
 
 typedef struct table {
 	uint8_t *ctrl;        /* cap bytes */
@@ -154,6 +168,7 @@ struct gomap_map {
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
 	uint8_t has_drops; /* destructors, owned or indirect storage */
 	uint8_t key_update; /* equal keys can differ in their bytes (see put) */
+	uint8_t sk_max;     /* IK_SKEY: longest key stored in the slot */
 	uint32_t magic;     /* MAP_LIVE, or MAP_FREED once freed */
 	uint32_t slot_size, voff, ksz, vsz;
 	size_t ukey, uval; /* the caller's key and value sizes */
@@ -222,6 +237,24 @@ static inline const void *slot_key(const gomap_map_t *m, const unsigned char *s)
 static inline void *slot_val(const gomap_map_t *m, unsigned char *s)
 {
 	return m->val_indirect ? *(void **)(s + m->voff) : (void *)(s + m->voff);
+}
+
+/* An owned string key kept in its slot (IK_SKEY)? */
+static inline bool sk_inline(const gomap_map_t *m, const unsigned char *s)
+{
+	size_t len;
+	memcpy(&len, s + 8, sizeof len);
+	return len <= m->sk_max;
+}
+
+/* Slot s was copied from elsewhere: an in-slot key's pointer must point
+ * into s again. */
+static inline void sk_fix(const gomap_map_t *m, unsigned char *s)
+{
+	if (m->ikind == IK_SKEY && sk_inline(m, s)) {
+		unsigned char *p = s + 16;
+		memcpy(s, &p, sizeof p);
+	}
 }
 
 static inline size_t growth_left(const table *t)
@@ -319,7 +352,8 @@ static inline __attribute__((always_inline)) uint64_t hash_probe(const gomap_map
 	switch (ik) {
 	case IK_U64: return XXH3_64bits_withSeed(qk, 8, seed);
 	case IK_U32: return XXH3_64bits_withSeed(qk, 4, seed);
-	case IK_BYTES: {
+	case IK_BYTES:
+	case IK_SKEY: {
 		const gomap_bytes *b = qk;
 		return XXH3_64bits_withSeed(b->ptr, b->len, seed);
 	}
@@ -333,6 +367,7 @@ static uint64_t hash_probe_any(const gomap_map_t *m, const void *qk, uint64_t se
 	case IK_U64: return hash_probe(m, qk, seed, IK_U64);
 	case IK_U32: return hash_probe(m, qk, seed, IK_U32);
 	case IK_BYTES: return hash_probe(m, qk, seed, IK_BYTES);
+	case IK_SKEY: return hash_probe(m, qk, seed, IK_SKEY);
 	default: return hash_probe(m, qk, seed, IK_GENERIC);
 	}
 }
@@ -364,6 +399,19 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 		return a->len == b->len &&
 		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
+	case IK_SKEY: {
+		const gomap_bytes *b = qk;
+		size_t len;
+		memcpy(&len, s + 8, sizeof len);
+		if (len != b->len)
+			return false;
+		if (len <= m->sk_max)
+			return len == 0 || memcmp(s + 16, b->ptr, len) == 0;
+		const unsigned char *p;
+		memcpy(&p, s, sizeof p);
+		return memcmp(s + 16, b->ptr, 8) == 0 &&
+		       memcmp(p + 8, (const unsigned char *)b->ptr + 8, len - 8) == 0;
+	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
 }
@@ -374,6 +422,7 @@ static bool key_eq_any(const gomap_map_t *m, const unsigned char *s, const void 
 	case IK_U64: return key_eq(m, s, qk, IK_U64);
 	case IK_U32: return key_eq(m, s, qk, IK_U32);
 	case IK_BYTES: return key_eq(m, s, qk, IK_BYTES);
+	case IK_SKEY: return key_eq(m, s, qk, IK_SKEY);
 	default: return key_eq(m, s, qk, IK_GENERIC);
 	}
 }
@@ -487,6 +536,7 @@ static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t 
 	case IK_U64: return lookup(m, qk, h, IK_U64, where, idx);
 	case IK_U32: return lookup(m, qk, h, IK_U32, where, idx);
 	case IK_BYTES: return lookup(m, qk, h, IK_BYTES, where, idx);
+	case IK_SKEY: return lookup(m, qk, h, IK_SKEY, where, idx);
 	default: return lookup(m, qk, h, IK_GENERIC, where, idx);
 	}
 }
@@ -655,6 +705,8 @@ static void drop_key(gomap_map_t *m, unsigned char *s, bool destroy)
 	if (destroy && m->kt.destroy)
 		m->kt.destroy((void *)slot_key(m, s), m->kt.ctx);
 	if (m->key_owned) {
+		if (sk_inline(m, s))
+			return; /* nothing beyond the slot */
 		gomap_bytes *b = (gomap_bytes *)(void *)s;
 		size_t n = b->len + (m->kt.kind == GOMAP_KIND_STR);
 		gomap__free(m->alloc, (void *)b->ptr, n);
@@ -731,6 +783,7 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 				t->tombs--;
 			t->ctrl[j] = ctrl_for(m, s, h, true);
 			memcpy(slot_at(m, t, j), s, m->slot_size);
+			sk_fix(m, slot_at(m, t, j));
 			t->full++;
 		}
 	}
@@ -863,6 +916,7 @@ static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned
 		moved[j / 64] = (moved[j / 64] & ~(1ull << (j % 64))) | ((uint64_t)mv << (j % 64));
 		if (ctrl[j] == CTRL_EMPTY) {
 			memcpy(d, s, m->slot_size);
+			sk_fix(m, d);
 			ctrl[i] = CTRL_EMPTY;
 			if (GOMAP_DEBUG_LEVEL >= 1) /* a stale pointer reads junk */
 				memset(s, 0xdb, m->slot_size);
@@ -870,6 +924,8 @@ static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned
 			memcpy(tmp, d, m->slot_size);
 			memcpy(d, s, m->slot_size);
 			memcpy(s, tmp, m->slot_size);
+			sk_fix(m, d);
+			sk_fix(m, s);
 			moved[i / 64] = (moved[i / 64] & ~(1ull << (i % 64))) | ((uint64_t)dmv << (i % 64));
 			i--;
 		}
@@ -982,8 +1038,9 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		break;
 	case GOMAP_KIND_STR:
 	case GOMAP_KIND_BYTES:
-		m->ikind = IK_BYTES;
 		m->key_owned = !(kt->flags & GOMAP_TYPE_BORROWED);
+		m->ikind = m->key_owned ? IK_SKEY : IK_BYTES;
+		m->sk_max = (uint8_t)(SK_INLINE - (kt->kind == GOMAP_KIND_STR));
 		break;
 	case GOMAP_KIND_F64:
 		m->ikind = IK_GENERIC;
@@ -1000,7 +1057,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		}
 		break;
 	}
-	size_t ks = kt->kind == GOMAP_KIND_STR ? sizeof(gomap_bytes) : kt->size;
+	size_t ks = m->ikind == IK_SKEY ? SK_SIZE : kt->kind == GOMAP_KIND_STR ? sizeof(gomap_bytes) : kt->size;
 	m->key_indirect = ks > MAX_INLINE;
 	m->val_indirect = vt->size > MAX_INLINE;
 	m->ksz = m->key_indirect ? sizeof(void *) : (uint32_t)ks;
@@ -1137,6 +1194,13 @@ static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *
 			return GOMAP_EINVAL;
 		return get_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val_out, IK_BYTES);
 	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return get_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), val_out, IK_SKEY);
+	}
 	default:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
 	}
@@ -1211,6 +1275,27 @@ GOMAP_API size_t gomap_map_len(const gomap_map_t *m) { return m ? m->count : 0; 
  * allocate indirect storage. Returns 0 or GOMAP_ENOMEM (nothing allocated). */
 static int make_key(gomap_map_t *m, const void *qk, unsigned char *buf)
 {
+	if (m->ikind == IK_SKEY) {
+		gomap_bytes b = *(const gomap_bytes *)qk;
+		memset(buf, 0, SK_SIZE);
+		memcpy(buf + 8, &b.len, sizeof b.len);
+		if (b.len <= m->sk_max) {
+			if (b.len)
+				memcpy(buf + 16, b.ptr, b.len); /* NUL: from the memset */
+			return 0; /* ptr: set by sk_fix once in its slot */
+		}
+		size_t n = b.len + (m->kt.kind == GOMAP_KIND_STR);
+		char *p = gomap__alloc(m->alloc, n);
+		if (!p)
+			return GOMAP_ENOMEM;
+		memcpy(p, b.ptr, b.len);
+		if (m->kt.kind == GOMAP_KIND_STR)
+			p[b.len] = '\0';
+		memcpy(buf, &p, sizeof p);
+		memcpy(buf + 16, b.ptr, 8); /* the prefix probes compare */
+		m->bytes += n;
+		return 0;
+	}
 	if (m->ikind == IK_BYTES) {
 		gomap_bytes b = *(const gomap_bytes *)qk;
 		if (m->key_owned) {
@@ -1387,6 +1472,7 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	GOMAP_ASSERT_MAP(t->full + t->tombs < t->cap, m);
 	s = slot_at(m, t, pos);
 	memcpy(s, kbuf, m->ksz);
+	sk_fix(m, s);
 	t->ctrl[pos] = ctrl_for(m, s, h, false);
 	if (vind)
 		memcpy(s + m->voff, &vind, sizeof vind);
@@ -1405,6 +1491,7 @@ static int put_dispatch(gomap_map_t *m, const void *qk, uint64_t h, const void *
 	case IK_U64: return put_impl(m, qk, h, val, prev, mode, IK_U64);
 	case IK_U32: return put_impl(m, qk, h, val, prev, mode, IK_U32);
 	case IK_BYTES: return put_impl(m, qk, h, val, prev, mode, IK_BYTES);
+	case IK_SKEY: return put_impl(m, qk, h, val, prev, mode, IK_SKEY);
 	default: return put_impl(m, qk, h, val, prev, mode, IK_GENERIC);
 	}
 }
@@ -1423,6 +1510,13 @@ GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val)
 		if (probe_key(m, key, &q, &qk))
 			return GOMAP_EINVAL;
 		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val, NULL, PUT_STORE, IK_BYTES);
+	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), val, NULL, PUT_STORE, IK_SKEY);
 	}
 	default:
 		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), val, NULL, PUT_STORE);
@@ -1446,6 +1540,13 @@ GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key, void **val_out)
 		if (probe_key(m, key, &q, &qk))
 			return GOMAP_EINVAL;
 		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), NULL, val_out, PUT_PTR, IK_BYTES);
+	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), NULL, val_out, PUT_PTR, IK_SKEY);
 	}
 	default:
 		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), NULL, val_out, PUT_PTR);
@@ -1497,7 +1598,9 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	if (take && val_out && m->uval)
 		memcpy(val_out, slot_val(m, s), m->uval);
 	if (GOMAP_UNLIKELY(m->has_drops)) {
-		if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+		/* An in-slot key shares no memory with its stale copies. */
+		if ((m->key_owned || m->key_indirect) && (m->old || m->retired) &&
+		    !(ik == IK_SKEY && sk_inline(m, s)))
 			purge_stale(m, s, t);
 		drop_key(m, s, true);
 		drop_val(m, s, !(take && val_out));
@@ -1517,6 +1620,7 @@ static int delete_dispatch(gomap_map_t *m, const void *qk, uint64_t h, void *val
 	case IK_U64: return delete_impl(m, qk, h, val_out, take, IK_U64);
 	case IK_U32: return delete_impl(m, qk, h, val_out, take, IK_U32);
 	case IK_BYTES: return delete_impl(m, qk, h, val_out, take, IK_BYTES);
+	case IK_SKEY: return delete_impl(m, qk, h, val_out, take, IK_SKEY);
 	default: return delete_impl(m, qk, h, val_out, take, IK_GENERIC);
 	}
 }
@@ -1598,6 +1702,7 @@ static int rebuild(gomap_map_t *m, size_t cap)
 				size_t j = find_insert_pos(m, nt, h);
 				nt->ctrl[j] = ctrl_for(m, s, h, true);
 				memcpy(slot_at(m, nt, j), s, m->slot_size);
+				sk_fix(m, slot_at(m, nt, j));
 				nt->full++;
 			}
 		}
@@ -1658,6 +1763,7 @@ static int copy_entry(gomap_map_t *dst, const gomap_map_t *src, const unsigned c
 	t->full++;
 	unsigned char *d = slot_at(dst, t, pos);
 	memcpy(d, kbuf, dst->ksz);
+	sk_fix(dst, d);
 	t->ctrl[pos] = ctrl_for(dst, d, h, false);
 	if (vind)
 		memcpy(d + dst->voff, &vind, sizeof vind);
@@ -2040,6 +2146,9 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m)
 				size_t i = g * GROUP + lowest(f);
 				const unsigned char *s = slot_at(m, t, i);
 				live++;
+				if (m->ikind == IK_SKEY && sk_inline(m, s) &&
+				    *(const unsigned char *const *)s != s + 16)
+					return GOMAP_EINVAL; /* an in-slot key points elsewhere */
 				if (!key_self_equal(m, s))
 					continue;
 				uint64_t h = hash_slot(m, s, t->seed);
@@ -2100,6 +2209,10 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 		if (!r) {
 			t->mapped = 1;
 			m->bytes += gomap__page_round(cn) + gomap__page_round(sn) - cn - sn;
+			/* The slots moved: in-slot string keys follow. */
+			for (size_t g = 0; m->ikind == IK_SKEY && g <= t->mask; g++)
+				for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1)
+					sk_fix(m, slot_at(m, t, g * GROUP + lowest(f)));
 		}
 	}
 	if (!r && t)
