@@ -1904,12 +1904,26 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 		uint64_t r = IT_RAND(it);
 		size_t g0 = (size_t)r & t->mask, off = (size_t)(r >> 61);
 		GOMAP_ASSERT_MAP(t == IT_TA(it) || t == IT_TB(it), m);
-		while (IT_POS(it) < t->cap) {
-			size_t p = IT_POS(it)++;
-			size_t g = (g0 + p / GROUP) & (groups - 1);
-			size_t i = g * GROUP + ((p + off) & (GROUP - 1));
-			if (!(t->ctrl[i] & 0x80))
+		/* Position p is slot (p + off) % 8 of group g0 + p / 8: a group's
+		 * FULL bytes, rotated by off, are its positions in walk order, so
+		 * the walk reads each group's control word once and jumps
+		 * straight to the next FULL slot. */
+		size_t pos = IT_POS(it);
+		while (pos < t->cap) {
+			size_t g = (g0 + pos / GROUP) & (groups - 1);
+			uint64_t f = match_full(load_group(t->ctrl, g));
+			if (off)
+				f = (f >> (8 * off)) | (f << (64 - 8 * off));
+			f &= ~0ull << (8 * (pos % GROUP));
+			if (!f) {
+				pos = (pos | (GROUP - 1)) + 1;
+				IT_POS(it) = pos;
 				continue;
+			}
+			size_t k = lowest(f);
+			pos = (pos & ~(size_t)(GROUP - 1)) + k + 1;
+			IT_POS(it) = pos;
+			size_t i = g * GROUP + ((k + off) & (GROUP - 1));
 			unsigned char *s = slot_at(m, t, i);
 			if (t == IT_TB(it)) {
 				/* Skip what the walk of table A covered: keys it
