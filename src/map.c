@@ -264,6 +264,17 @@ static inline size_t growth_left(const table *t)
 	return used >= limit ? 0 : limit - used;
 }
 
+/* Copy a whole slot; the common sizes without a call to memcpy. */
+static inline void copy_slot(const gomap_map_t *m, unsigned char *d, const unsigned char *s)
+{
+	switch (m->slot_size) {
+	case 16: memcpy(d, s, 16); break;
+	case 24: memcpy(d, s, 24); break;
+	case 48: memcpy(d, s, 48); break;
+	default: memcpy(d, s, m->slot_size); break;
+	}
+}
+
 /* Copy a value out; 8-byte values (the common case) without a call. */
 static inline void copy_val(const gomap_map_t *m, void *dst, const void *src)
 {
@@ -491,6 +502,38 @@ static size_t find_insert_pos(const gomap_map_t *m, const table *t, uint64_t h)
 	}
 }
 
+/* tfind for a write to the current table: also sets *ins to the slot
+ * find_insert_pos would pick (the first group on the probe with a free
+ * byte is passed before the EMPTY byte that ends the probe), so an insert
+ * of a new key probes once. */
+static inline __attribute__((always_inline)) size_t tfind_put(const gomap_map_t *m, const table *t,
+                                                              const void *qk, uint64_t h, int ik,
+                                                              size_t *ins)
+{
+	size_t mask = t->mask, g = (size_t)h & mask, step = 0, ip = SIZE_MAX;
+	uint64_t h2 = h2_of(h);
+	for (;;) {
+		uint64_t c = load_group(t->ctrl, g);
+		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
+			size_t i = g * GROUP + lowest(mt);
+			if (key_eq(m, slot_at(m, t, i), qk, ik))
+				return i;
+		}
+		uint64_t f = match_free(c);
+		if (f && ip == SIZE_MAX) {
+			uint64_t d = match_deleted(c);
+			ip = g * GROUP + lowest(d ? d : f);
+		}
+		if (GOMAP_LIKELY(match_empty(c))) {
+			*ins = ip;
+			return SIZE_MAX;
+		}
+		if (GOMAP_UNLIKELY(step == mask))
+			corrupt(m);
+		g = (g + ++step) & mask;
+	}
+}
+
 /* Start loading the home group's slots while the control bytes load: the
  * two cache misses of a hit then overlap instead of following each other. */
 static inline void prefetch_home(const gomap_map_t *m, const table *t, uint64_t h)
@@ -528,6 +571,26 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 		*idx = i;
 	}
 	return slot_at(m, t, i);
+}
+
+/* lookup for put_impl: *ins is where a new key goes in the current table
+ * (SIZE_MAX when there is no current table). */
+static inline __attribute__((always_inline)) unsigned char *lookup_put(const gomap_map_t *m, const void *qk,
+                                                                       uint64_t h, int ik, size_t *ins)
+{
+	table *t = m->cur;
+	*ins = SIZE_MAX;
+	if (GOMAP_UNLIKELY(!t))
+		return NULL;
+	prefetch_home(m, t, h);
+	size_t i = tfind_put(m, t, qk, h, ik, ins);
+	if (GOMAP_LIKELY(i != SIZE_MAX))
+		return slot_at(m, t, i);
+	t = m->old;
+	if (GOMAP_LIKELY(!t))
+		return NULL;
+	i = tfind(m, t, qk, h, ik, true);
+	return i == SIZE_MAX ? NULL : slot_at(m, t, i);
 }
 
 static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t h, table **where, size_t *idx)
@@ -763,6 +826,38 @@ static void purge_stale(gomap_map_t *m, const unsigned char *s, table *home)
 
 /* ---- growth ------------------------------------------------------------------- */
 
+/* Move the entries of old groups [o->migrate_pos, end) into t. The hash
+ * and the slot copy are specialised for the common key kinds (ik). */
+static inline __attribute__((always_inline)) void migrate_groups(gomap_map_t *m, table *o, table *t,
+                                                                 size_t end, int ik)
+{
+	for (size_t g = o->migrate_pos; g < end; g++) {
+		uint64_t c = load_group(o->ctrl, g);
+		for (uint64_t f = match_full(c); f; f &= f - 1) {
+			size_t i = g * GROUP + lowest(f);
+			const unsigned char *s = slot_at(m, o, i);
+			uint64_t h = ik == IK_U64 || ik == IK_SKEY ? hash_probe(m, s, t->seed, ik)
+			                                           : hash_slot(m, s, t->seed);
+			size_t j = find_insert_pos(m, t, h);
+			if (t->ctrl[j] == CTRL_DELETED)
+				t->tombs--;
+			unsigned char *d = slot_at(m, t, j);
+			if (ik == IK_U64) {
+				t->ctrl[j] = h2_of(h);
+				if (m->slot_size == 16)
+					memcpy(d, s, 16);
+				else
+					copy_slot(m, d, s);
+			} else {
+				t->ctrl[j] = ctrl_for(m, s, h, true);
+				copy_slot(m, d, s);
+				sk_fix(m, d);
+			}
+			t->full++;
+		}
+	}
+}
+
 static void migrate(gomap_map_t *m, size_t ngroups)
 {
 	table *o = m->old, *t = m->cur;
@@ -772,20 +867,10 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 	size_t end = o->migrate_pos + ngroups;
 	if (end > groups)
 		end = groups;
-	for (size_t g = o->migrate_pos; g < end; g++) {
-		uint64_t c = load_group(o->ctrl, g);
-		for (uint64_t f = match_full(c); f; f &= f - 1) {
-			size_t i = g * GROUP + lowest(f);
-			const unsigned char *s = slot_at(m, o, i);
-			uint64_t h = hash_slot(m, s, t->seed);
-			size_t j = find_insert_pos(m, t, h);
-			if (t->ctrl[j] == CTRL_DELETED)
-				t->tombs--;
-			t->ctrl[j] = ctrl_for(m, s, h, true);
-			memcpy(slot_at(m, t, j), s, m->slot_size);
-			sk_fix(m, slot_at(m, t, j));
-			t->full++;
-		}
+	switch (m->ikind) {
+	case IK_U64: migrate_groups(m, o, t, end, IK_U64); break;
+	case IK_SKEY: migrate_groups(m, o, t, end, IK_SKEY); break;
+	default: migrate_groups(m, o, t, end, IK_GENERIC); break;
 	}
 	/* I1: the new table keeps an EMPTY byte (it was sized for every
 	 * entry with room to spare). */
@@ -1337,7 +1422,11 @@ static void store_val(gomap_map_t *m, unsigned char *s, const void *val)
 	if (!m->uval)
 		return;
 	void *dst = slot_val(m, s);
-	if (val)
+	if (GOMAP_LIKELY(val && m->uval == 8 && !m->val_indirect)) {
+		uint64_t v; /* val may point into the map: load, then store */
+		memcpy(&v, val, 8);
+		memcpy(dst, &v, 8);
+	} else if (val)
 		memmove(dst, val, m->uval); /* val may point into the map */
 	else
 		memset(dst, 0, m->uval);
@@ -1397,7 +1486,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 {
 	write_begin(m);
 	write_prologue(m);
-	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
+	size_t pos;
+	unsigned char *s = lookup_put(m, qk, h, ik, &pos);
 	if (s) {
 		if (GOMAP_UNLIKELY(m->key_update))
 			update_key(m, s, qk);
@@ -1417,12 +1507,15 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 		write_end(m);
 		return 0;
 	}
-	/* A new key: allocate everything first, so failure changes nothing. */
+	/* A new key: allocate everything first, so failure changes nothing.
+	 * Integer keys need no stored form: they are copied in place below. */
 	unsigned char kbuf[MAX_INLINE + 16], vbuf[MAX_INLINE];
-	int r = make_key(m, qk, kbuf);
-	if (r) {
-		write_end(m);
-		return r;
+	if (ik != IK_U64 && ik != IK_U32) {
+		int r = make_key(m, qk, kbuf);
+		if (r) {
+			write_end(m);
+			return r;
+		}
 	}
 	void *vind = NULL;
 	if (m->val_indirect) {
@@ -1435,9 +1528,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 		m->bytes += m->uval;
 	}
 	table *t = m->cur;
-	size_t pos = SIZE_MAX;
+	GOMAP_ASSERT_MAP(!t || pos == find_insert_pos(m, t, h), m);
 	if (t) {
-		pos = find_insert_pos(m, t, h);
 		if (t->ctrl[pos] != CTRL_DELETED && growth_left(t) == 0) {
 			pos = SIZE_MAX;
 			if (make_room(m, t, &val, vbuf))
@@ -1471,7 +1563,12 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	/* I1: an EMPTY byte remains for probes to stop at. */
 	GOMAP_ASSERT_MAP(t->full + t->tombs < t->cap, m);
 	s = slot_at(m, t, pos);
-	memcpy(s, kbuf, m->ksz);
+	if (ik == IK_U64)
+		memcpy(s, qk, 8);
+	else if (ik == IK_U32)
+		memcpy(s, qk, 4);
+	else
+		memcpy(s, kbuf, m->ksz);
 	sk_fix(m, s);
 	t->ctrl[pos] = ctrl_for(m, s, h, false);
 	if (vind)
