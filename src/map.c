@@ -1985,6 +1985,8 @@ static bool table_holds(const gomap_map_t *m, const table *a, const unsigned cha
 	}
 }
 
+static bool iter_next_slow(gomap_iter *it, gomap_map_t *m, const void **key, void **val);
+
 GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 {
 	if (!it || IT_STATE(it) != 1)
@@ -1995,6 +1997,38 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 		IT_STATE(it) = 0; /* clear ended this iteration (and its pins) */
 		return false;
 	}
+	/* The common case in few registers: one table, still the current one
+	 * (every FULL slot is live). The walk is iter_next_slow's. */
+	const table *t = IT_WALK(it);
+	if (GOMAP_UNLIKELY(IT_TB(it) || t->state != T_CURRENT))
+		return iter_next_slow(it, m, key, val);
+	uint64_t r = IT_RAND(it);
+	size_t mask = t->mask, g0 = (size_t)r & mask;
+	unsigned off8 = (unsigned)(r >> 61) * 8;
+	for (size_t pos = IT_POS(it); pos < t->cap; pos = (pos | (GROUP - 1)) + 1) {
+		size_t g = (g0 + pos / GROUP) & mask;
+		uint64_t f = match_full(load_group(t->ctrl, g));
+		if (off8)
+			f = (f >> off8) | (f << (64 - off8));
+		f &= ~0ull << (8 * (pos % GROUP));
+		if (f) {
+			size_t k = lowest(f);
+			IT_POS(it) = (pos & ~(size_t)(GROUP - 1)) + k + 1;
+			unsigned char *s = slot_at(m, t, g * GROUP + ((k + off8 / 8) & (GROUP - 1)));
+			if (key)
+				*key = slot_key(m, s);
+			if (val)
+				*val = slot_val(m, s);
+			return true;
+		}
+	}
+	IT_POS(it) = t->cap;
+	gomap_map_iter_stop(it);
+	return false;
+}
+
+static bool iter_next_slow(gomap_iter *it, gomap_map_t *m, const void **key, void **val)
+{
 	for (;;) {
 		table *t = IT_WALK(it);
 		size_t groups = t->mask + 1;
