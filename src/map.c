@@ -8,7 +8,8 @@
  * line of metadata and no key (what st-miss rewards). A slot holds the key
  * then the value; keys or values over 128 bytes are stored indirectly (a
  * pointer to their own allocation), as Go does. String and byte-string keys
- * are stored as {ptr, len}, so a probe compares lengths before bytes.
+ * are stored as {ptr, len}, so a probe compares lengths before bytes; the
+ * map's own copies of short ones live in the slot (IK_SKEY, below).
  *
  * Control bytes: EMPTY = 0x00 (so a calloc'd array is an empty table: no
  * memset on growth), DELETED = 0x01 (tombstone), FULL = 0x80 | h2 where
@@ -86,7 +87,6 @@
  * writes (validate_after_write).
  */
 #include <endian.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -97,6 +97,7 @@
 #include <xxhash.h>
 
 #include "internal/debug.h"
+#include "internal/freeze.h"
 #include "internal/probes.h"
 #include "internal/util.h"
 
@@ -115,7 +116,20 @@
 enum { T_CURRENT, T_OLD, T_RETIRED };
 
 /* Internal key kinds: the fast paths. */
-enum { IK_U64, IK_U32, IK_BYTES, IK_GENERIC };
+enum { IK_U64, IK_U32, IK_BYTES, IK_SKEY, IK_GENERIC };
+
+/*
+ * Owned string keys (IK_SKEY: STR and BYTES keys that the map copies) take
+ * SK_SIZE bytes of the slot: {ptr, len, tail[SK_INLINE]}, the first 16 a
+ * gomap_bytes as callers see it. A key of up to sk_max bytes (SK_INLINE,
+ * less STR's NUL) lives in tail, and ptr points there, into the slot itself:
+ * comparing it touches no memory beyond the slot. Every copy of a slot
+ * (migration, rehash, rebuild, freeze) repoints it (sk_fix). A longer key
+ * has its own block, and tail keeps its first 8 bytes, so that a probe's
+ * mismatch is decided by length and prefix, beside the pointer.
+ */
+#define SK_INLINE 24u
+#define SK_SIZE (16u + SK_INLINE)
 
 typedef struct table {
 	uint8_t *ctrl;        /* cap bytes */
@@ -154,6 +168,7 @@ struct gomap_map {
 	uint8_t key_indirect, val_indirect, key_owned, fixed_seed;
 	uint8_t has_drops; /* destructors, owned or indirect storage */
 	uint8_t key_update; /* equal keys can differ in their bytes (see put) */
+	uint8_t sk_max;     /* IK_SKEY: longest key stored in the slot */
 	uint32_t magic;     /* MAP_LIVE, or MAP_FREED once freed */
 	uint32_t slot_size, voff, ksz, vsz;
 	size_t ukey, uval; /* the caller's key and value sizes */
@@ -224,11 +239,40 @@ static inline void *slot_val(const gomap_map_t *m, unsigned char *s)
 	return m->val_indirect ? *(void **)(s + m->voff) : (void *)(s + m->voff);
 }
 
+/* An owned string key kept in its slot (IK_SKEY)? */
+static inline bool sk_inline(const gomap_map_t *m, const unsigned char *s)
+{
+	size_t len;
+	memcpy(&len, s + 8, sizeof len);
+	return len <= m->sk_max;
+}
+
+/* Slot s was copied from elsewhere: an in-slot key's pointer must point
+ * into s again. */
+static inline void sk_fix(const gomap_map_t *m, unsigned char *s)
+{
+	if (m->ikind == IK_SKEY && sk_inline(m, s)) {
+		unsigned char *p = s + 16;
+		memcpy(s, &p, sizeof p);
+	}
+}
+
 static inline size_t growth_left(const table *t)
 {
 	size_t limit = t->cap - t->cap / 8;
 	size_t used = t->full + t->tombs;
 	return used >= limit ? 0 : limit - used;
+}
+
+/* Copy a whole slot; the common sizes without a call to memcpy. */
+static inline void copy_slot(const gomap_map_t *m, unsigned char *d, const unsigned char *s)
+{
+	switch (m->slot_size) {
+	case 16: memcpy(d, s, 16); break;
+	case 24: memcpy(d, s, 24); break;
+	case 48: memcpy(d, s, 48); break;
+	default: memcpy(d, s, m->slot_size); break;
+	}
 }
 
 /* Copy a value out; 8-byte values (the common case) without a call. */
@@ -319,7 +363,8 @@ static inline __attribute__((always_inline)) uint64_t hash_probe(const gomap_map
 	switch (ik) {
 	case IK_U64: return XXH3_64bits_withSeed(qk, 8, seed);
 	case IK_U32: return XXH3_64bits_withSeed(qk, 4, seed);
-	case IK_BYTES: {
+	case IK_BYTES:
+	case IK_SKEY: {
 		const gomap_bytes *b = qk;
 		return XXH3_64bits_withSeed(b->ptr, b->len, seed);
 	}
@@ -333,6 +378,7 @@ static uint64_t hash_probe_any(const gomap_map_t *m, const void *qk, uint64_t se
 	case IK_U64: return hash_probe(m, qk, seed, IK_U64);
 	case IK_U32: return hash_probe(m, qk, seed, IK_U32);
 	case IK_BYTES: return hash_probe(m, qk, seed, IK_BYTES);
+	case IK_SKEY: return hash_probe(m, qk, seed, IK_SKEY);
 	default: return hash_probe(m, qk, seed, IK_GENERIC);
 	}
 }
@@ -364,6 +410,19 @@ static inline __attribute__((always_inline)) bool key_eq(const gomap_map_t *m, c
 		return a->len == b->len &&
 		       (a->len == 0 || a->ptr == b->ptr || memcmp(a->ptr, b->ptr, a->len) == 0);
 	}
+	case IK_SKEY: {
+		const gomap_bytes *b = qk;
+		size_t len;
+		memcpy(&len, s + 8, sizeof len);
+		if (len != b->len)
+			return false;
+		if (len <= m->sk_max)
+			return len == 0 || memcmp(s + 16, b->ptr, len) == 0;
+		const unsigned char *p;
+		memcpy(&p, s, sizeof p);
+		return memcmp(s + 16, b->ptr, 8) == 0 &&
+		       memcmp(p + 8, (const unsigned char *)b->ptr + 8, len - 8) == 0;
+	}
 	default: return gomap__type_equal(&m->kt, slot_key(m, s), qk);
 	}
 }
@@ -374,6 +433,7 @@ static bool key_eq_any(const gomap_map_t *m, const unsigned char *s, const void 
 	case IK_U64: return key_eq(m, s, qk, IK_U64);
 	case IK_U32: return key_eq(m, s, qk, IK_U32);
 	case IK_BYTES: return key_eq(m, s, qk, IK_BYTES);
+	case IK_SKEY: return key_eq(m, s, qk, IK_SKEY);
 	default: return key_eq(m, s, qk, IK_GENERIC);
 	}
 }
@@ -442,6 +502,38 @@ static size_t find_insert_pos(const gomap_map_t *m, const table *t, uint64_t h)
 	}
 }
 
+/* tfind for a write to the current table: also sets *ins to the slot
+ * find_insert_pos would pick (the first group on the probe with a free
+ * byte is passed before the EMPTY byte that ends the probe), so an insert
+ * of a new key probes once. */
+static inline __attribute__((always_inline)) size_t tfind_put(const gomap_map_t *m, const table *t,
+                                                              const void *qk, uint64_t h, int ik,
+                                                              size_t *ins)
+{
+	size_t mask = t->mask, g = (size_t)h & mask, step = 0, ip = SIZE_MAX;
+	uint64_t h2 = h2_of(h);
+	for (;;) {
+		uint64_t c = load_group(t->ctrl, g);
+		for (uint64_t mt = match_h2(c, h2); mt; mt &= mt - 1) {
+			size_t i = g * GROUP + lowest(mt);
+			if (key_eq(m, slot_at(m, t, i), qk, ik))
+				return i;
+		}
+		uint64_t f = match_free(c);
+		if (f && ip == SIZE_MAX) {
+			uint64_t d = match_deleted(c);
+			ip = g * GROUP + lowest(d ? d : f);
+		}
+		if (GOMAP_LIKELY(match_empty(c))) {
+			*ins = ip;
+			return SIZE_MAX;
+		}
+		if (GOMAP_UNLIKELY(step == mask))
+			corrupt(m);
+		g = (g + ++step) & mask;
+	}
+}
+
 /* Start loading the home group's slots while the control bytes load: the
  * two cache misses of a hit then overlap instead of following each other. */
 static inline void prefetch_home(const gomap_map_t *m, const table *t, uint64_t h)
@@ -481,12 +573,33 @@ static inline __attribute__((always_inline)) unsigned char *lookup(const gomap_m
 	return slot_at(m, t, i);
 }
 
+/* lookup for put_impl: *ins is where a new key goes in the current table
+ * (SIZE_MAX when there is no current table). */
+static inline __attribute__((always_inline)) unsigned char *lookup_put(const gomap_map_t *m, const void *qk,
+                                                                       uint64_t h, int ik, size_t *ins)
+{
+	table *t = m->cur;
+	*ins = SIZE_MAX;
+	if (GOMAP_UNLIKELY(!t))
+		return NULL;
+	prefetch_home(m, t, h);
+	size_t i = tfind_put(m, t, qk, h, ik, ins);
+	if (GOMAP_LIKELY(i != SIZE_MAX))
+		return slot_at(m, t, i);
+	t = m->old;
+	if (GOMAP_LIKELY(!t))
+		return NULL;
+	i = tfind(m, t, qk, h, ik, true);
+	return i == SIZE_MAX ? NULL : slot_at(m, t, i);
+}
+
 static unsigned char *lookup_any(const gomap_map_t *m, const void *qk, uint64_t h, table **where, size_t *idx)
 {
 	switch (m->ikind) {
 	case IK_U64: return lookup(m, qk, h, IK_U64, where, idx);
 	case IK_U32: return lookup(m, qk, h, IK_U32, where, idx);
 	case IK_BYTES: return lookup(m, qk, h, IK_BYTES, where, idx);
+	case IK_SKEY: return lookup(m, qk, h, IK_SKEY, where, idx);
 	default: return lookup(m, qk, h, IK_GENERIC, where, idx);
 	}
 }
@@ -522,8 +635,8 @@ static table *table_new(gomap_map_t *m, size_t cap, uint64_t seed)
 	return t;
 }
 
-/* Freeze (end of file): unmap a table's mapped arrays (and NULL them);
- * make a frozen map writable again. */
+/* Freeze (end of file, memory side in freeze.c): unmap a table's mapped
+ * arrays (and NULL them); make a frozen map writable again. */
 static void table_unmap(gomap_map_t *m, table *t);
 static void freeze_off(gomap_map_t *m);
 
@@ -655,6 +768,8 @@ static void drop_key(gomap_map_t *m, unsigned char *s, bool destroy)
 	if (destroy && m->kt.destroy)
 		m->kt.destroy((void *)slot_key(m, s), m->kt.ctx);
 	if (m->key_owned) {
+		if (sk_inline(m, s))
+			return; /* nothing beyond the slot */
 		gomap_bytes *b = (gomap_bytes *)(void *)s;
 		size_t n = b->len + (m->kt.kind == GOMAP_KIND_STR);
 		gomap__free(m->alloc, (void *)b->ptr, n);
@@ -711,6 +826,38 @@ static void purge_stale(gomap_map_t *m, const unsigned char *s, table *home)
 
 /* ---- growth ------------------------------------------------------------------- */
 
+/* Move the entries of old groups [o->migrate_pos, end) into t. The hash
+ * and the slot copy are specialised for the common key kinds (ik). */
+static inline __attribute__((always_inline)) void migrate_groups(gomap_map_t *m, table *o, table *t,
+                                                                 size_t end, int ik)
+{
+	for (size_t g = o->migrate_pos; g < end; g++) {
+		uint64_t c = load_group(o->ctrl, g);
+		for (uint64_t f = match_full(c); f; f &= f - 1) {
+			size_t i = g * GROUP + lowest(f);
+			const unsigned char *s = slot_at(m, o, i);
+			uint64_t h = ik == IK_U64 || ik == IK_SKEY ? hash_probe(m, s, t->seed, ik)
+			                                           : hash_slot(m, s, t->seed);
+			size_t j = find_insert_pos(m, t, h);
+			if (t->ctrl[j] == CTRL_DELETED)
+				t->tombs--;
+			unsigned char *d = slot_at(m, t, j);
+			if (ik == IK_U64) {
+				t->ctrl[j] = h2_of(h);
+				if (m->slot_size == 16)
+					memcpy(d, s, 16);
+				else
+					copy_slot(m, d, s);
+			} else {
+				t->ctrl[j] = ctrl_for(m, s, h, true);
+				copy_slot(m, d, s);
+				sk_fix(m, d);
+			}
+			t->full++;
+		}
+	}
+}
+
 static void migrate(gomap_map_t *m, size_t ngroups)
 {
 	table *o = m->old, *t = m->cur;
@@ -720,19 +867,10 @@ static void migrate(gomap_map_t *m, size_t ngroups)
 	size_t end = o->migrate_pos + ngroups;
 	if (end > groups)
 		end = groups;
-	for (size_t g = o->migrate_pos; g < end; g++) {
-		uint64_t c = load_group(o->ctrl, g);
-		for (uint64_t f = match_full(c); f; f &= f - 1) {
-			size_t i = g * GROUP + lowest(f);
-			const unsigned char *s = slot_at(m, o, i);
-			uint64_t h = hash_slot(m, s, t->seed);
-			size_t j = find_insert_pos(m, t, h);
-			if (t->ctrl[j] == CTRL_DELETED)
-				t->tombs--;
-			t->ctrl[j] = ctrl_for(m, s, h, true);
-			memcpy(slot_at(m, t, j), s, m->slot_size);
-			t->full++;
-		}
+	switch (m->ikind) {
+	case IK_U64: migrate_groups(m, o, t, end, IK_U64); break;
+	case IK_SKEY: migrate_groups(m, o, t, end, IK_SKEY); break;
+	default: migrate_groups(m, o, t, end, IK_GENERIC); break;
 	}
 	/* I1: the new table keeps an EMPTY byte (it was sized for every
 	 * entry with room to spare). */
@@ -863,6 +1001,7 @@ static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned
 		moved[j / 64] = (moved[j / 64] & ~(1ull << (j % 64))) | ((uint64_t)mv << (j % 64));
 		if (ctrl[j] == CTRL_EMPTY) {
 			memcpy(d, s, m->slot_size);
+			sk_fix(m, d);
 			ctrl[i] = CTRL_EMPTY;
 			if (GOMAP_DEBUG_LEVEL >= 1) /* a stale pointer reads junk */
 				memset(s, 0xdb, m->slot_size);
@@ -870,6 +1009,8 @@ static void rehash_in_place(gomap_map_t *m, table *t, const void **val, unsigned
 			memcpy(tmp, d, m->slot_size);
 			memcpy(d, s, m->slot_size);
 			memcpy(s, tmp, m->slot_size);
+			sk_fix(m, d);
+			sk_fix(m, s);
 			moved[i / 64] = (moved[i / 64] & ~(1ull << (i % 64))) | ((uint64_t)dmv << (i % 64));
 			i--;
 		}
@@ -982,8 +1123,9 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		break;
 	case GOMAP_KIND_STR:
 	case GOMAP_KIND_BYTES:
-		m->ikind = IK_BYTES;
 		m->key_owned = !(kt->flags & GOMAP_TYPE_BORROWED);
+		m->ikind = m->key_owned ? IK_SKEY : IK_BYTES;
+		m->sk_max = (uint8_t)(SK_INLINE - (kt->kind == GOMAP_KIND_STR));
 		break;
 	case GOMAP_KIND_F64:
 		m->ikind = IK_GENERIC;
@@ -1000,7 +1142,7 @@ GOMAP_API int gomap_map_new_opts(gomap_map_t **out, const gomap_type *kt, const 
 		}
 		break;
 	}
-	size_t ks = kt->kind == GOMAP_KIND_STR ? sizeof(gomap_bytes) : kt->size;
+	size_t ks = m->ikind == IK_SKEY ? SK_SIZE : kt->kind == GOMAP_KIND_STR ? sizeof(gomap_bytes) : kt->size;
 	m->key_indirect = ks > MAX_INLINE;
 	m->val_indirect = vt->size > MAX_INLINE;
 	m->ksz = m->key_indirect ? sizeof(void *) : (uint32_t)ks;
@@ -1137,6 +1279,13 @@ static __attribute__((noinline)) int get_slow(const gomap_map_t *m, const void *
 			return GOMAP_EINVAL;
 		return get_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val_out, IK_BYTES);
 	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return get_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), val_out, IK_SKEY);
+	}
 	default:
 		return get_impl(m, key, hash_probe(m, key, m->seed, IK_GENERIC), val_out, IK_GENERIC);
 	}
@@ -1211,6 +1360,27 @@ GOMAP_API size_t gomap_map_len(const gomap_map_t *m) { return m ? m->count : 0; 
  * allocate indirect storage. Returns 0 or GOMAP_ENOMEM (nothing allocated). */
 static int make_key(gomap_map_t *m, const void *qk, unsigned char *buf)
 {
+	if (m->ikind == IK_SKEY) {
+		gomap_bytes b = *(const gomap_bytes *)qk;
+		memset(buf, 0, SK_SIZE);
+		memcpy(buf + 8, &b.len, sizeof b.len);
+		if (b.len <= m->sk_max) {
+			if (b.len)
+				memcpy(buf + 16, b.ptr, b.len); /* NUL: from the memset */
+			return 0; /* ptr: set by sk_fix once in its slot */
+		}
+		size_t n = b.len + (m->kt.kind == GOMAP_KIND_STR);
+		char *p = gomap__alloc(m->alloc, n);
+		if (!p)
+			return GOMAP_ENOMEM;
+		memcpy(p, b.ptr, b.len);
+		if (m->kt.kind == GOMAP_KIND_STR)
+			p[b.len] = '\0';
+		memcpy(buf, &p, sizeof p);
+		memcpy(buf + 16, b.ptr, 8); /* the prefix probes compare */
+		m->bytes += n;
+		return 0;
+	}
 	if (m->ikind == IK_BYTES) {
 		gomap_bytes b = *(const gomap_bytes *)qk;
 		if (m->key_owned) {
@@ -1252,7 +1422,11 @@ static void store_val(gomap_map_t *m, unsigned char *s, const void *val)
 	if (!m->uval)
 		return;
 	void *dst = slot_val(m, s);
-	if (val)
+	if (GOMAP_LIKELY(val && m->uval == 8 && !m->val_indirect)) {
+		uint64_t v; /* val may point into the map: load, then store */
+		memcpy(&v, val, 8);
+		memcpy(dst, &v, 8);
+	} else if (val)
 		memmove(dst, val, m->uval); /* val may point into the map */
 	else
 		memset(dst, 0, m->uval);
@@ -1312,7 +1486,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 {
 	write_begin(m);
 	write_prologue(m);
-	unsigned char *s = lookup(m, qk, h, ik, NULL, NULL);
+	size_t pos;
+	unsigned char *s = lookup_put(m, qk, h, ik, &pos);
 	if (s) {
 		if (GOMAP_UNLIKELY(m->key_update))
 			update_key(m, s, qk);
@@ -1332,12 +1507,15 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 		write_end(m);
 		return 0;
 	}
-	/* A new key: allocate everything first, so failure changes nothing. */
+	/* A new key: allocate everything first, so failure changes nothing.
+	 * Integer keys need no stored form: they are copied in place below. */
 	unsigned char kbuf[MAX_INLINE + 16], vbuf[MAX_INLINE];
-	int r = make_key(m, qk, kbuf);
-	if (r) {
-		write_end(m);
-		return r;
+	if (ik != IK_U64 && ik != IK_U32) {
+		int r = make_key(m, qk, kbuf);
+		if (r) {
+			write_end(m);
+			return r;
+		}
 	}
 	void *vind = NULL;
 	if (m->val_indirect) {
@@ -1350,9 +1528,8 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 		m->bytes += m->uval;
 	}
 	table *t = m->cur;
-	size_t pos = SIZE_MAX;
+	GOMAP_ASSERT_MAP(!t || pos == find_insert_pos(m, t, h), m);
 	if (t) {
-		pos = find_insert_pos(m, t, h);
 		if (t->ctrl[pos] != CTRL_DELETED && growth_left(t) == 0) {
 			pos = SIZE_MAX;
 			if (make_room(m, t, &val, vbuf))
@@ -1386,7 +1563,13 @@ static inline __attribute__((always_inline)) int put_impl(gomap_map_t *m, const 
 	/* I1: an EMPTY byte remains for probes to stop at. */
 	GOMAP_ASSERT_MAP(t->full + t->tombs < t->cap, m);
 	s = slot_at(m, t, pos);
-	memcpy(s, kbuf, m->ksz);
+	if (ik == IK_U64)
+		memcpy(s, qk, 8);
+	else if (ik == IK_U32)
+		memcpy(s, qk, 4);
+	else
+		memcpy(s, kbuf, m->ksz);
+	sk_fix(m, s);
 	t->ctrl[pos] = ctrl_for(m, s, h, false);
 	if (vind)
 		memcpy(s + m->voff, &vind, sizeof vind);
@@ -1405,6 +1588,7 @@ static int put_dispatch(gomap_map_t *m, const void *qk, uint64_t h, const void *
 	case IK_U64: return put_impl(m, qk, h, val, prev, mode, IK_U64);
 	case IK_U32: return put_impl(m, qk, h, val, prev, mode, IK_U32);
 	case IK_BYTES: return put_impl(m, qk, h, val, prev, mode, IK_BYTES);
+	case IK_SKEY: return put_impl(m, qk, h, val, prev, mode, IK_SKEY);
 	default: return put_impl(m, qk, h, val, prev, mode, IK_GENERIC);
 	}
 }
@@ -1423,6 +1607,13 @@ GOMAP_API int gomap_map_put(gomap_map_t *m, const void *key, const void *val)
 		if (probe_key(m, key, &q, &qk))
 			return GOMAP_EINVAL;
 		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), val, NULL, PUT_STORE, IK_BYTES);
+	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), val, NULL, PUT_STORE, IK_SKEY);
 	}
 	default:
 		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), val, NULL, PUT_STORE);
@@ -1446,6 +1637,13 @@ GOMAP_API int gomap_map_put_ptr(gomap_map_t *m, const void *key, void **val_out)
 		if (probe_key(m, key, &q, &qk))
 			return GOMAP_EINVAL;
 		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_BYTES), NULL, val_out, PUT_PTR, IK_BYTES);
+	}
+	case IK_SKEY: {
+		gomap_bytes q;
+		const void *qk;
+		if (probe_key(m, key, &q, &qk))
+			return GOMAP_EINVAL;
+		return put_impl(m, qk, hash_probe(m, qk, m->seed, IK_SKEY), NULL, val_out, PUT_PTR, IK_SKEY);
 	}
 	default:
 		return put_dispatch(m, key, hash_probe_any(m, key, m->seed), NULL, val_out, PUT_PTR);
@@ -1497,7 +1695,9 @@ static inline __attribute__((always_inline)) int delete_impl(gomap_map_t *m, con
 	if (take && val_out && m->uval)
 		memcpy(val_out, slot_val(m, s), m->uval);
 	if (GOMAP_UNLIKELY(m->has_drops)) {
-		if ((m->key_owned || m->key_indirect) && (m->old || m->retired))
+		/* An in-slot key shares no memory with its stale copies. */
+		if ((m->key_owned || m->key_indirect) && (m->old || m->retired) &&
+		    !(ik == IK_SKEY && sk_inline(m, s)))
 			purge_stale(m, s, t);
 		drop_key(m, s, true);
 		drop_val(m, s, !(take && val_out));
@@ -1517,6 +1717,7 @@ static int delete_dispatch(gomap_map_t *m, const void *qk, uint64_t h, void *val
 	case IK_U64: return delete_impl(m, qk, h, val_out, take, IK_U64);
 	case IK_U32: return delete_impl(m, qk, h, val_out, take, IK_U32);
 	case IK_BYTES: return delete_impl(m, qk, h, val_out, take, IK_BYTES);
+	case IK_SKEY: return delete_impl(m, qk, h, val_out, take, IK_SKEY);
 	default: return delete_impl(m, qk, h, val_out, take, IK_GENERIC);
 	}
 }
@@ -1598,6 +1799,7 @@ static int rebuild(gomap_map_t *m, size_t cap)
 				size_t j = find_insert_pos(m, nt, h);
 				nt->ctrl[j] = ctrl_for(m, s, h, true);
 				memcpy(slot_at(m, nt, j), s, m->slot_size);
+				sk_fix(m, slot_at(m, nt, j));
 				nt->full++;
 			}
 		}
@@ -1658,6 +1860,7 @@ static int copy_entry(gomap_map_t *dst, const gomap_map_t *src, const unsigned c
 	t->full++;
 	unsigned char *d = slot_at(dst, t, pos);
 	memcpy(d, kbuf, dst->ksz);
+	sk_fix(dst, d);
 	t->ctrl[pos] = ctrl_for(dst, d, h, false);
 	if (vind)
 		memcpy(d + dst->voff, &vind, sizeof vind);
@@ -1782,6 +1985,8 @@ static bool table_holds(const gomap_map_t *m, const table *a, const unsigned cha
 	}
 }
 
+static bool iter_next_slow(gomap_iter *it, gomap_map_t *m, const void **key, void **val);
+
 GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 {
 	if (!it || IT_STATE(it) != 1)
@@ -1792,18 +1997,64 @@ GOMAP_API bool gomap_map_iter_next(gomap_iter *it, const void **key, void **val)
 		IT_STATE(it) = 0; /* clear ended this iteration (and its pins) */
 		return false;
 	}
+	/* The common case in few registers: one table, still the current one
+	 * (every FULL slot is live). The walk is iter_next_slow's. */
+	const table *t = IT_WALK(it);
+	if (GOMAP_UNLIKELY(IT_TB(it) || t->state != T_CURRENT))
+		return iter_next_slow(it, m, key, val);
+	uint64_t r = IT_RAND(it);
+	size_t mask = t->mask, g0 = (size_t)r & mask;
+	unsigned off8 = (unsigned)(r >> 61) * 8;
+	for (size_t pos = IT_POS(it); pos < t->cap; pos = (pos | (GROUP - 1)) + 1) {
+		size_t g = (g0 + pos / GROUP) & mask;
+		uint64_t f = match_full(load_group(t->ctrl, g));
+		if (off8)
+			f = (f >> off8) | (f << (64 - off8));
+		f &= ~0ull << (8 * (pos % GROUP));
+		if (f) {
+			size_t k = lowest(f);
+			IT_POS(it) = (pos & ~(size_t)(GROUP - 1)) + k + 1;
+			unsigned char *s = slot_at(m, t, g * GROUP + ((k + off8 / 8) & (GROUP - 1)));
+			if (key)
+				*key = slot_key(m, s);
+			if (val)
+				*val = slot_val(m, s);
+			return true;
+		}
+	}
+	IT_POS(it) = t->cap;
+	gomap_map_iter_stop(it);
+	return false;
+}
+
+static bool iter_next_slow(gomap_iter *it, gomap_map_t *m, const void **key, void **val)
+{
 	for (;;) {
 		table *t = IT_WALK(it);
 		size_t groups = t->mask + 1;
 		uint64_t r = IT_RAND(it);
 		size_t g0 = (size_t)r & t->mask, off = (size_t)(r >> 61);
 		GOMAP_ASSERT_MAP(t == IT_TA(it) || t == IT_TB(it), m);
-		while (IT_POS(it) < t->cap) {
-			size_t p = IT_POS(it)++;
-			size_t g = (g0 + p / GROUP) & (groups - 1);
-			size_t i = g * GROUP + ((p + off) & (GROUP - 1));
-			if (!(t->ctrl[i] & 0x80))
+		/* Position p is slot (p + off) % 8 of group g0 + p / 8: a group's
+		 * FULL bytes, rotated by off, are its positions in walk order, so
+		 * the walk reads each group's control word once and jumps
+		 * straight to the next FULL slot. */
+		size_t pos = IT_POS(it);
+		while (pos < t->cap) {
+			size_t g = (g0 + pos / GROUP) & (groups - 1);
+			uint64_t f = match_full(load_group(t->ctrl, g));
+			if (off)
+				f = (f >> (8 * off)) | (f << (64 - 8 * off));
+			f &= ~0ull << (8 * (pos % GROUP));
+			if (!f) {
+				pos = (pos | (GROUP - 1)) + 1;
+				IT_POS(it) = pos;
 				continue;
+			}
+			size_t k = lowest(f);
+			pos = (pos & ~(size_t)(GROUP - 1)) + k + 1;
+			IT_POS(it) = pos;
+			size_t i = g * GROUP + ((k + off) & (GROUP - 1));
 			unsigned char *s = slot_at(m, t, i);
 			if (t == IT_TB(it)) {
 				/* Skip what the walk of table A covered: keys it
@@ -2040,6 +2291,9 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m)
 				size_t i = g * GROUP + lowest(f);
 				const unsigned char *s = slot_at(m, t, i);
 				live++;
+				if (m->ikind == IK_SKEY && sk_inline(m, s) &&
+				    *(const unsigned char *const *)s != s + 16)
+					return GOMAP_EINVAL; /* an in-slot key points elsewhere */
 				if (!key_self_equal(m, s))
 					continue;
 				uint64_t h = hash_slot(m, s, t->seed);
@@ -2058,135 +2312,26 @@ GOMAP_API int gomap_map_check(const gomap_map_t *m)
 	return 0;
 }
 
+
 /* ---- freeze ------------------------------------------------------------------------------
- * Owned by the diagnostics (include/gomap/diag.h, docs/debugging.md).
+ * Owned by the diagnostics (include/gomap/diag.h, docs/debugging.md); the
+ * mappings, protection and the SIGSEGV reporter are in freeze.c.
  *
  * gomap_map_freeze finishes a growth in progress, moves the current table's
- * two arrays (control bytes, slots) into their own page-aligned anonymous
- * mappings, mprotects them read-only and sets m->frozen, which write_begin
- * checks. The table keeps the mappings (t->mapped) until table_free, which
- * hands them to table_unmap; m->bytes counts the page rounding on top.
- *
- * The SIGSEGV reporter needs to tell a fault in frozen memory from any
- * other: frozen ranges are kept in a list whose nodes are never freed (a
- * free node has start == 0 and is reused), so the handler can walk it at
- * any time without locks. A node is published by its start (release store
- * in range_add, acquire load in the handler), after end and map are set.
+ * two arrays into page-aligned mappings, makes them read-only and sets
+ * m->frozen, which write_begin checks. The table keeps the mappings
+ * (t->mapped) until table_free, which hands them to table_unmap; m->bytes
+ * counts the page rounding on top.
  */
-#include <execinfo.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-
-#include <gomap/diag.h>
-
-typedef struct frozen_range {
-	_Atomic uintptr_t start; /* 0: free node */
-	_Atomic uintptr_t end;
-	_Atomic(const void *) map;
-	struct frozen_range *next; /* immutable once published */
-} frozen_range;
-
-static _Atomic(frozen_range *) frozen_ranges;
-static pthread_mutex_t frozen_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static size_t page_round(size_t n)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	return (n + pg - 1) / pg * pg;
-}
-
-/* Returns false when no node could be allocated (the map is then frozen but
- * the handler will not recognise a fault in it). */
-static bool range_add(const void *p, size_t len, const void *map)
-{
-	bool ok = true;
-	pthread_mutex_lock(&frozen_lock);
-	frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_relaxed);
-	while (r && atomic_load_explicit(&r->start, memory_order_relaxed) != 0)
-		r = r->next;
-	if (!r) {
-		r = calloc(1, sizeof *r);
-		if (r) {
-			r->next = atomic_load_explicit(&frozen_ranges, memory_order_relaxed);
-			atomic_store_explicit(&frozen_ranges, r, memory_order_release);
-		}
-	}
-	if (r) {
-		atomic_store_explicit(&r->end, (uintptr_t)p + len, memory_order_relaxed);
-		atomic_store_explicit(&r->map, map, memory_order_relaxed);
-		atomic_store_explicit(&r->start, (uintptr_t)p, memory_order_release);
-	} else {
-		ok = false;
-	}
-	pthread_mutex_unlock(&frozen_lock);
-	return ok;
-}
-
-static void range_del(const void *p)
-{
-	pthread_mutex_lock(&frozen_lock);
-	for (frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_relaxed); r; r = r->next)
-		if (atomic_load_explicit(&r->start, memory_order_relaxed) == (uintptr_t)p)
-			atomic_store_explicit(&r->start, 0, memory_order_release);
-	pthread_mutex_unlock(&frozen_lock);
-}
-
-/* The frozen map whose table holds address a, or NULL. Async-signal-safe. */
-static const void *range_find(uintptr_t a)
-{
-	for (frozen_range *r = atomic_load_explicit(&frozen_ranges, memory_order_acquire); r; r = r->next) {
-		uintptr_t s = atomic_load_explicit(&r->start, memory_order_acquire);
-		if (s && a >= s && a < atomic_load_explicit(&r->end, memory_order_relaxed))
-			return atomic_load_explicit(&r->map, memory_order_relaxed);
-	}
-	return NULL;
-}
 
 static void table_unmap(gomap_map_t *m, table *t)
 {
-	size_t cl = page_round(t->cap), sl = page_round(t->cap * m->slot_size);
-	range_del(t->ctrl);
-	range_del(t->slots);
-	munmap(t->ctrl, cl);
-	munmap(t->slots, sl);
-	m->bytes -= cl + sl - t->cap - t->cap * m->slot_size;
+	size_t cn = t->cap, sn = t->cap * m->slot_size;
+	gomap__freeze_unmap(t->ctrl, cn, t->slots, sn);
+	m->bytes -= gomap__page_round(cn) + gomap__page_round(sn) - cn - sn;
 	t->ctrl = NULL;
 	t->slots = NULL;
 	t->mapped = 0;
-}
-
-/* Move t's arrays into page-aligned mappings. Returns 0 or GOMAP_ENOMEM
- * (nothing changed). */
-static int table_map(gomap_map_t *m, table *t)
-{
-	size_t cn = t->cap, sn = t->cap * m->slot_size;
-	size_t cl = page_round(cn), sl = page_round(sn);
-	void *c = mmap(NULL, cl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return GOMAP_ENOMEM;
-	void *s = mmap(NULL, sl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED) {
-		munmap(c, cl);
-		return GOMAP_ENOMEM;
-	}
-	memcpy(c, t->ctrl, cn);
-	memcpy(s, t->slots, sn);
-	gomap__free(m->alloc, t->slots, sn);
-	gomap__free(m->alloc, t->ctrl, cn);
-	t->ctrl = c;
-	t->slots = s;
-	t->mapped = 1;
-	m->bytes += cl + sl - cn - sn;
-	return 0;
-}
-
-static int table_protect(const gomap_map_t *m, table *t, int prot)
-{
-	if (mprotect(t->ctrl, page_round(t->cap), prot) != 0 ||
-	    mprotect(t->slots, page_round(t->cap * m->slot_size), prot) != 0)
-		return GOMAP_ENOMEM;
-	return 0;
 }
 
 GOMAP_API int gomap_map_freeze(gomap_map_t *m)
@@ -2203,17 +2348,20 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 	reclaim_all(m);
 	table *t = m->cur;
 	int r = 0;
-	if (t && !t->mapped)
-		r = table_map(m, t);
-	if (!r && t) {
-		r = table_protect(m, t, PROT_READ);
-		if (r)
-			(void)table_protect(m, t, PROT_READ | PROT_WRITE);
+	if (t && !t->mapped) {
+		size_t cn = t->cap, sn = t->cap * m->slot_size;
+		r = gomap__freeze_map(m->alloc, (void **)&t->ctrl, cn, (void **)&t->slots, sn);
+		if (!r) {
+			t->mapped = 1;
+			m->bytes += gomap__page_round(cn) + gomap__page_round(sn) - cn - sn;
+			/* The slots moved: in-slot string keys follow. */
+			for (size_t g = 0; m->ikind == IK_SKEY && g <= t->mask; g++)
+				for (uint64_t f = match_full(load_group(t->ctrl, g)); f; f &= f - 1)
+					sk_fix(m, slot_at(m, t, g * GROUP + lowest(f)));
+		}
 	}
-	if (!r && t) {
-		(void)range_add(t->ctrl, page_round(t->cap), m);
-		(void)range_add(t->slots, page_round(t->cap * m->slot_size), m);
-	}
+	if (!r && t)
+		r = gomap__freeze_protect(t->ctrl, t->cap, t->slots, t->cap * m->slot_size, m);
 	if (!r)
 		m->frozen = 1;
 	write_end(m);
@@ -2223,11 +2371,8 @@ GOMAP_API int gomap_map_freeze(gomap_map_t *m)
 static void freeze_off(gomap_map_t *m)
 {
 	table *t = m->cur;
-	if (t && t->mapped) {
-		range_del(t->ctrl);
-		range_del(t->slots);
-		(void)table_protect(m, t, PROT_READ | PROT_WRITE);
-	}
+	if (t && t->mapped)
+		gomap__freeze_thaw(t->ctrl, t->cap, t->slots, t->cap * m->slot_size);
 	m->frozen = 0;
 }
 
@@ -2241,107 +2386,3 @@ GOMAP_API int gomap_map_unfreeze(gomap_map_t *m)
 }
 
 GOMAP_API bool gomap_map_frozen(const gomap_map_t *m) { return m && m->frozen; }
-
-/* ---- the SIGSEGV reporter ---- */
-
-static struct sigaction freeze_prev_segv;
-static atomic_int freeze_handler_state; /* 0 none, 1 installing, 2 installed */
-
-static size_t put_str(char *buf, size_t n, const char *s)
-{
-	while (*s && n < 255)
-		buf[n++] = *s++;
-	return n;
-}
-
-static size_t put_hex(char *buf, size_t n, uintptr_t v)
-{
-	char tmp[2 + 2 * sizeof v];
-	size_t k = 0;
-	do {
-		tmp[k++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	n = put_str(buf, n, "0x");
-	while (k && n < 255)
-		buf[n++] = tmp[--k];
-	return n;
-}
-
-static size_t put_dec(char *buf, size_t n, unsigned long v)
-{
-	char tmp[24];
-	size_t k = 0;
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k && n < 255)
-		buf[n++] = tmp[--k];
-	return n;
-}
-
-static void freeze_segv(int sig, siginfo_t *si, void *uc)
-{
-	uintptr_t addr = (uintptr_t)si->si_addr;
-	const void *map = si->si_code == SEGV_ACCERR ? range_find(addr) : NULL;
-	if (map) {
-		/* Only async-signal-safe calls from here (backtrace was warmed
-		 * up at install time so it does not load libgcc now). */
-		char buf[256];
-		size_t n = put_str(buf, 0, "fatal error: write to frozen map\n\n[signal SIGSEGV: write to frozen map memory addr=");
-		n = put_hex(buf, n, addr);
-		n = put_str(buf, n, " map=");
-		n = put_hex(buf, n, (uintptr_t)map);
-		n = put_str(buf, n, "]\nthread ");
-		n = put_dec(buf, n, (unsigned long)gomap__tid());
-		n = put_str(buf, n, " backtrace:\n");
-		(void)!write(STDERR_FILENO, buf, n);
-		void *frames[64];
-		int depth = backtrace(frames, 64);
-		backtrace_symbols_fd(frames, depth, STDERR_FILENO);
-#if GOMAP_TRACING
-		STAP_PROBE2(gomap, misuse, map, "write to frozen map");
-#endif
-		signal(SIGABRT, SIG_DFL);
-		abort();
-	}
-	/* Not ours: chain to the previous disposition. */
-	if (freeze_prev_segv.sa_flags & SA_SIGINFO) {
-		if (freeze_prev_segv.sa_sigaction) {
-			freeze_prev_segv.sa_sigaction(sig, si, uc);
-			return;
-		}
-	} else if (freeze_prev_segv.sa_handler != SIG_DFL && freeze_prev_segv.sa_handler != SIG_IGN) {
-		freeze_prev_segv.sa_handler(sig);
-		return;
-	}
-	/* Default action: a real fault repeats once we return; a sent
-	 * signal is raised again. */
-	signal(sig, SIG_DFL);
-	if (si->si_code <= 0)
-		raise(sig);
-}
-
-GOMAP_API int gomap_freeze_install_handler(void)
-{
-	int expect = 0;
-	if (!atomic_compare_exchange_strong(&freeze_handler_state, &expect, 1)) {
-		while (atomic_load(&freeze_handler_state) == 1)
-			sched_yield();
-		return 0;
-	}
-	void *warm[4];
-	(void)backtrace(warm, 4);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = freeze_segv;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &freeze_prev_segv) != 0) {
-		atomic_store(&freeze_handler_state, 0);
-		return GOMAP_EINVAL;
-	}
-	atomic_store(&freeze_handler_state, 2);
-	return 0;
-}

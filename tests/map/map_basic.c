@@ -1371,6 +1371,146 @@ static void test_key_str_copied(void **state)
 	gomap_map_free(m); /* ASan: every copy freed */
 }
 
+/* Key i of the string-length test: length i % 41 (0..40, across the sizes
+ * kept in the slot and beyond), content unique per i; @flip changes its
+ * byte at @at (a same-length near miss). Returns the length. */
+static size_t lenkey(char *buf, uint64_t i, int flip, size_t at)
+{
+	uint64_t r = i / 41;
+	size_t len = (size_t)(i % 41);
+	if (len == 0 && r != 0)
+		len = 41 + (size_t)(r % 3); /* one "" only */
+	/* byte 0 tells keys of one length apart (0x21..0x5c: flipping 0x20
+	 * never makes another key) */
+	for (size_t j = 0; j < len; j++)
+		buf[j] = (char)(j == 0 ? 0x21 + r : 0x21 + (r * 7 + j * 13) % 90);
+	if (flip && at < len)
+		buf[at] ^= 0x20;
+	buf[len] = '\0';
+	return len;
+}
+
+static bool lenkey_get(gomap_map_t *m, bool bytes, uint64_t i, int flip, size_t at, uint64_t *v)
+{
+	char buf[64];
+	size_t len = lenkey(buf, i, flip, at);
+	const char *s = buf;
+	gomap_bytes b = {buf, len};
+	int r = gomap_map_get(m, bytes ? (const void *)&b : (const void *)&s, v);
+	assert_true(r == 0 || r == 1);
+	return r == 1;
+}
+
+/* Every key present with value i * 3 + 1 when @live(i), absent otherwise;
+ * near misses (first byte, last byte, prefix-only match) absent; one
+ * iteration produces each live key once, with its bytes and length intact. */
+static void lenkey_verify(gomap_map_t *m, bool bytes, uint64_t n, uint64_t del_mod)
+{
+	uint64_t live = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		bool want = del_mod == 0 || i % del_mod != 0;
+		uint64_t v = 12345;
+		assert_int_equal(lenkey_get(m, bytes, i, 0, 0, &v), want);
+		assert_int_equal(v, want ? i * 3 + 1 : 12345);
+		live += want;
+		char kb[64];
+		size_t len = lenkey(kb, i, 0, 0);
+		if (len == 0)
+			continue;
+		v = 12345;
+		assert_false(lenkey_get(m, bytes, i, 1, 0, &v));
+		assert_false(lenkey_get(m, bytes, i, 1, len - 1, &v));
+		if (len > 9)
+			assert_false(lenkey_get(m, bytes, i, 1, 9, &v));
+		assert_int_equal(v, 12345);
+	}
+	assert_int_equal(gomap_map_len(m), live);
+	unsigned char *seen = calloc(n, 1);
+	assert_non_null(seen);
+	gomap_iter it;
+	const void *k = NULL;
+	void *val = NULL;
+	uint64_t produced = 0;
+	gomap_map_iter_init(m, &it);
+	while (gomap_map_iter_next(&it, &k, &val)) {
+		uint64_t i;
+		memcpy(&i, val, sizeof i);
+		assert_int_equal(i % 3, 1);
+		i /= 3;
+		assert_true(i < n && !seen[i]);
+		seen[i] = 1;
+		char buf[64];
+		size_t len = lenkey(buf, i, 0, 0);
+		if (bytes) {
+			const gomap_bytes *b = k;
+			assert_int_equal(b->len, len);
+			assert_memory_equal(b->ptr, buf, len);
+		} else {
+			const char *s = *(const char *const *)k;
+			assert_string_equal(s, buf);
+		}
+		produced++;
+	}
+	assert_int_equal(produced, live);
+	free(seen);
+	assert_int_equal(gomap_map_check(m), 0);
+}
+
+/* Owned string keys of every length around what a slot holds (STR and
+ * BYTES): through growth (migration copies slots), deletes during growth,
+ * iteration while growing, clone, shrink, clear and reinsertion. */
+static void test_key_str_lengths(void **state)
+{
+	(void)state;
+	for (int bytes = 0; bytes < 2; bytes++) {
+		gomap_map_t *m = new_map(bytes ? &gomap_type_bytes : &gomap_type_str, &gomap_type_u64, 0);
+		const uint64_t n = 41 * 60;
+		for (uint64_t i = 0; i < n; i++) {
+			char buf[64];
+			size_t len = lenkey(buf, i, 0, 0);
+			const char *s = buf;
+			gomap_bytes b = {buf, len};
+			const void *key = bytes ? (const void *)&b : (const void *)&s;
+			uint64_t v = i * 3 + 1;
+			assert_int_equal(gomap_map_put(m, key, &v), 1);
+			memset(buf, '#', len); /* the map keeps its own copy */
+			if (i % 7 == 0 && i >= 7) { /* delete while (maybe) growing */
+				uint64_t d = i - 7;
+				len = lenkey(buf, d, 0, 0);
+				b.len = len;
+				if (d % 7 == 0 && d % 14 == 0) {
+					uint64_t got = 0;
+					assert_int_equal(gomap_map_delete(m, key), 1);
+					assert_int_equal(gomap_map_get(m, key, &got), 0);
+					assert_int_equal(got, 0);
+				}
+			}
+			if (i % 500 == 0)
+				assert_int_equal(gomap_map_check(m), 0);
+		}
+		/* keys below n - 7 that are multiples of 14 were deleted */
+		for (uint64_t d = n - 7; d < n; d++)
+			if (d % 14 == 0) {
+				char buf[64];
+				size_t len = lenkey(buf, d, 0, 0);
+				const char *s = buf;
+				gomap_bytes b = {buf, len};
+				assert_int_equal(gomap_map_delete(m, bytes ? (const void *)&b : (const void *)&s), 1);
+			}
+		lenkey_verify(m, bytes, n, 14);
+		gomap_map_t *c = NULL;
+		assert_int_equal(gomap_map_clone(m, &c), 0);
+		assert_non_null(c);
+		assert_int_equal(gomap_map_shrink(m), 0);
+		lenkey_verify(m, bytes, n, 14);
+		assert_int_equal(gomap_map_clear(m), 0);
+		assert_int_equal(gomap_map_len(m), 0);
+		gomap_map_free(m);
+		lenkey_verify(c, bytes, n, 14); /* the clone owns its keys */
+		gomap_map_free(c);
+	}
+}
+
 static void test_key_str_borrowed(void **state)
 {
 	(void)state;
@@ -2273,6 +2413,7 @@ int main(void)
 	    cmocka_unit_test(test_key_f64_nan_iter_growing),
 	    cmocka_unit_test(test_key_f64_zero),
 	    cmocka_unit_test(test_key_str_copied),
+	    cmocka_unit_test(test_key_str_lengths),
 	    cmocka_unit_test(test_key_str_borrowed),
 	    cmocka_unit_test(test_key_bytes),
 	    cmocka_unit_test(test_key_raw),

@@ -290,10 +290,11 @@ static void test_put_ptr_enomem(void **state)
 	void *p = NULL;
 	assert_int_equal(gomap_map_put_ptr(m, &k1, &p), 1);
 	*(uint64_t *)p = 11;
-	/* every allocation fails from now on: the string copy of a new key */
+	/* every allocation fails from now on: the string copy of a new key
+	 * too long to be kept in its slot */
 	t.fail_at = t.allocs + 1;
 	t.fail_from = true;
-	const char *k2 = "second";
+	const char *k2 = "second key, longer than a slot holds";
 	p = (void *)1;
 	assert_int_equal(gomap_map_put_ptr(m, &k2, &p), GOMAP_ENOMEM);
 	assert_null(p);
